@@ -189,10 +189,10 @@ restore_at() {
     tmp=$(mktemp -d "$WORK/chop.XXXXXX")
     cp -a "$src/version-2" "$tmp/"
     local v2=$tmp/version-2
-    for f in "$v2"/snapshot.*; do
-        [[ ${f##*/} == snapshot.0 ]] || rm -f "$f"
+    for f in "$v2"/snapshot.*; do   # keep only snapshot.0 (or snapshot.0.gz / .snappy)
+        (( $(zxid_of "$f") == 0 )) || rm -f "$f"
     done
-    [[ -f $v2/snapshot.0 ]] || { echo "no snapshot.0 in $src" >&2; return 1; }
+    ls "$v2" | grep -q '^snapshot\.0' || { echo "no snapshot.0 in $src" >&2; return 1; }
     # the log containing z = the one with the largest first-zxid <= z
     for f in $(ls "$v2" | grep '^log\.' | while read -r n; do echo "$(zxid_of "$n") $n"; done | sort -n | awk '{print $2}'); do
         fz=$(zxid_of "$f")
@@ -239,4 +239,23 @@ finish_scenario() {
     run_tools "$out/data/version-2" "$out/expected"
     restore_json "$out/data" "$out/expected/restore.jsonl"
     restore_points "$out/data" "$out/expected"
+}
+
+# run_basic_scenario NAME SNAPCOUNT BIGNODES [jvm props...] : wl_basic.py phase 1, restart, phase 2
+run_basic_scenario() {
+    local name=$1 snap=$2 big=$3; shift 3
+    local out=$OUT_ROOT/$name dd=$WORK/$name/data port cfg phase
+    mkdir -p "$dd"
+    port=$(free_port); cfg=$WORK/$name/zoo.cfg
+    write_cfg "$cfg" "$dd" "$port" "$snap"
+    for phase in 1 2; do
+        start_standalone "$cfg" "$WORK/$name/server.log" -Dzookeeper.extendedTypesEnabled=true \
+            -Dznode.container.checkIntervalMs=1000 "$@"
+        wait_mode "$port" >/dev/null
+        $PY "$GEN_DIR/wl_basic.py" "$port" "$phase" "$big"
+        sleep 0.5
+        stop_server "$SERVER_PID"
+    done
+    finish_scenario "$dd" "$out"
+    log "$name done: $(du -sh "$out" | cut -f1)"
 }
