@@ -1,0 +1,774 @@
+//! `zkdd dump`: print txn logs and snapshots, for people or as JSON Lines.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use crate::cli::{ConfigArgs, GlobalArgs};
+use crate::datadir::{FileKind, classify};
+use crate::error::{Error, ExitStatus};
+use crate::format::DecodeError;
+use crate::format::compress::{Compression, GZIP_MAGIC, SNAPPY_MAGIC};
+use crate::format::header::{SNAP_MAGIC, TXNLOG_MAGIC};
+use crate::format::snapshot::{NodeKind, Snapshot, SnapshotEnd};
+use crate::format::txn::{OpCode, Txn, TxnBody};
+use crate::format::txnlog::{IterOptions, LogEnd, TxnLog};
+use crate::render::Output;
+use crate::render::human::{self, DataMode};
+use crate::render::json::{NodeJson, TxnJson, session_json};
+use crate::source;
+use crate::timefmt;
+use crate::zxid::{SessionId, Zxid, hex64};
+
+/// Print txn logs and snapshots: one line per txn or node, or JSON Lines.
+///
+/// Give log files, snapshot files, or data directories. For a directory, all
+/// its logs are printed as one stream in zxid order; --snapshots prints its
+/// snapshots instead and --all prints both.
+#[derive(clap::Args, Debug, Default)]
+#[command(after_help = "Examples:
+  zkdd dump /var/lib/zookeeper                    all logs of a data dir, oldest first
+  zkdd dump --path /app/config --json log.1a      every change to one znode, as JSON Lines
+  zkdd dump --zxid 0x1a2b..0x1a40 --op delete,multi /var/lib/zookeeper
+  zkdd dump --since 2026-11-23T03:00Z --prefix /services /var/lib/zookeeper
+  zkdd dump --stats log.100000001                 counts and bytes per op, session, subtree
+  zkdd dump --prefix /app snapshot.4d.gz          the nodes of one subtree
+
+Exit status:
+  0  every file read to a clean end
+  1  a file is damaged or ends in a torn record (reported on stderr and in the
+     JSON \"file\" line, with its offset); everything before it was printed
+  2  could not run: usage, I/O error, not a ZooKeeper file")]
+pub struct Args {
+    /// Log files, snapshot files, or data directories (default: from --config or zoo.cfg).
+    #[arg(value_name = "FILE|DIR")]
+    pub inputs: Vec<PathBuf>,
+    /// Where to find the data dir when none is given.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// For directories: print the snapshots instead of the logs.
+    #[arg(long, conflicts_with = "all")]
+    pub snapshots: bool,
+    /// For directories: print the logs, then the snapshots.
+    #[arg(long)]
+    pub all: bool,
+    /// How to show znode data in text output.
+    #[arg(long, value_enum, default_value_t = DataMode::Text)]
+    pub data: DataMode,
+    /// Show at most this many bytes of each value in text output (0 = all).
+    #[arg(long, value_name = "BYTES", default_value_t = 256)]
+    pub max_data: usize,
+    /// Only txns with zxid in A..B (inclusive; either end may be left out).
+    #[arg(long, value_name = "A..B")]
+    pub zxid: Option<String>,
+    /// Only txns at or after this time (RFC 3339, e.g. 2026-11-23T03:14:00Z).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only txns at or before this time.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only txns touching exactly this path (inside multis too).
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
+    /// Only txns or nodes in this subtree (inside multis too).
+    #[arg(long, value_name = "PATH")]
+    pub prefix: Option<String>,
+    /// Only txns of this session (hex id).
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
+    /// Only these ops (comma-separated: create,delete,setData,multi,...); a multi
+    /// matches when any of its sub-ops does.
+    #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+    pub op: Vec<String>,
+    /// Snapshots: print nodes only.
+    #[arg(long, conflicts_with = "sessions_only")]
+    pub nodes_only: bool,
+    /// Snapshots: print sessions only.
+    #[arg(long)]
+    pub sessions_only: bool,
+    /// Print counts and bytes per op type, session and top-level subtree instead of txns.
+    #[arg(long)]
+    pub stats: bool,
+    /// Show each txn's digest in text output.
+    #[arg(long)]
+    pub digests: bool,
+}
+
+/// Filters on txns and nodes.
+#[derive(Debug, Default)]
+pub struct Filter {
+    zxid_from: Option<Zxid>,
+    zxid_to: Option<Zxid>,
+    since: Option<i64>,
+    until: Option<i64>,
+    path: Option<Vec<u8>>,
+    prefix: Option<Vec<u8>>,
+    session: Option<SessionId>,
+    ops: Vec<OpCode>,
+}
+
+/// True when `path` is `prefix` or below it.
+pub fn in_subtree(path: &[u8], prefix: &[u8]) -> bool {
+    let prefix = prefix.strip_suffix(b"/").unwrap_or(prefix);
+    if prefix.is_empty() {
+        return true;
+    }
+    path == prefix || (path.starts_with(prefix) && path.get(prefix.len()) == Some(&b'/'))
+}
+
+/// Parses `A..B`, `A..`, `..B` or `A` (hex zxids).
+pub fn parse_zxid_range(s: &str) -> Result<(Option<Zxid>, Option<Zxid>), Error> {
+    let bad = || {
+        Error::Usage(format!(
+            "invalid zxid range {s:?}: use A..B with hex zxids, e.g. 0x1a..0x2f"
+        ))
+    };
+    let one = |x: &str| -> Result<Option<Zxid>, Error> {
+        if x.trim().is_empty() {
+            Ok(None)
+        } else {
+            Zxid::parse(x).map(Some).ok_or_else(bad)
+        }
+    };
+    match s.split_once("..") {
+        Some((a, b)) => Ok((one(a)?, one(b)?)),
+        None => {
+            let z = one(s)?.ok_or_else(bad)?;
+            Ok((Some(z), Some(z)))
+        }
+    }
+}
+
+impl Filter {
+    /// Builds the filter from the flags.
+    pub fn from_args(a: &Args, local: bool) -> Result<Filter, Error> {
+        let (zxid_from, zxid_to) = match &a.zxid {
+            Some(r) => parse_zxid_range(r)?,
+            None => (None, None),
+        };
+        let time = |t: &Option<String>| -> Result<Option<i64>, Error> {
+            t.as_deref()
+                .map(|s| timefmt::parse(s, local).map_err(Error::Usage))
+                .transpose()
+        };
+        let ops = a
+            .op
+            .iter()
+            .map(|n| {
+                OpCode::from_name(n.trim()).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "unknown op {n:?} (known: create, create2, createContainer, createTtl, delete, deleteContainer, setData, setACL, check, multi, reconfig, createSession, closeSession, error)"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let session = a
+            .session
+            .as_deref()
+            .map(|s| {
+                SessionId::parse(s).ok_or_else(|| Error::Usage(format!("invalid session id {s:?}")))
+            })
+            .transpose()?;
+        Ok(Filter {
+            zxid_from,
+            zxid_to,
+            since: time(&a.since)?,
+            until: time(&a.until)?,
+            path: a.path.as_ref().map(|p| p.as_bytes().to_vec()),
+            prefix: a.prefix.as_ref().map(|p| p.as_bytes().to_vec()),
+            session,
+            ops,
+        })
+    }
+
+    /// True when the txn passes every filter.
+    pub fn matches(&self, txn: &Txn<'_>) -> bool {
+        let h = &txn.header;
+        if self.zxid_from.is_some_and(|z| h.zxid < z) || self.zxid_to.is_some_and(|z| h.zxid > z) {
+            return false;
+        }
+        if self.since.is_some_and(|t| h.time < t) || self.until.is_some_and(|t| h.time > t) {
+            return false;
+        }
+        if self.session.is_some_and(|s| h.session != s) {
+            return false;
+        }
+        if !self.ops.is_empty() {
+            let sub_match = match &txn.body {
+                TxnBody::Multi { ops } => ops.iter().any(|o| self.ops.contains(&o.op)),
+                _ => false,
+            };
+            if !self.ops.contains(&h.op) && !sub_match {
+                return false;
+            }
+        }
+        if self.path.is_some() || self.prefix.is_some() {
+            let paths = txn.paths();
+            if let Some(p) = &self.path
+                && !paths.iter().any(|x| x == p)
+            {
+                return false;
+            }
+            if let Some(p) = &self.prefix
+                && !paths.iter().any(|x| in_subtree(x, p))
+            {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// True when a node path passes the path filters.
+    pub fn matches_node(&self, path: &[u8]) -> bool {
+        self.path.as_ref().is_none_or(|p| p == path)
+            && self.prefix.as_ref().is_none_or(|p| in_subtree(path, p))
+    }
+
+    /// True when no txn after `zxid` can match (for skipping later files).
+    fn past_end(&self, zxid: Zxid) -> bool {
+        self.zxid_to.is_some_and(|z| zxid > z)
+    }
+}
+
+/// What a path argument turned out to be.
+enum Input {
+    Log(PathBuf),
+    Snapshot(PathBuf, Compression),
+}
+
+fn sniff(path: &Path) -> Result<Input, Error> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match classify(&name) {
+        FileKind::Log(_) => return Ok(Input::Log(path.to_path_buf())),
+        FileKind::Snapshot(_, c) => return Ok(Input::Snapshot(path.to_path_buf(), c)),
+        _ => {}
+    }
+    // Any other name (a copy, a leftover): decide by the first bytes.
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let n = f.read(&mut head).map_err(|e| Error::io(path, e))?;
+    let head = head.get(..n).unwrap_or(&[]);
+    if head.starts_with(&TXNLOG_MAGIC) {
+        Ok(Input::Log(path.to_path_buf()))
+    } else if head.starts_with(&SNAP_MAGIC) {
+        Ok(Input::Snapshot(path.to_path_buf(), Compression::None))
+    } else if head.starts_with(&GZIP_MAGIC) {
+        Ok(Input::Snapshot(path.to_path_buf(), Compression::Gzip))
+    } else if head.starts_with(&SNAPPY_MAGIC) {
+        Ok(Input::Snapshot(path.to_path_buf(), Compression::Snappy))
+    } else {
+        Err(Error::Usage(format!(
+            "{}: not a ZooKeeper txn log or snapshot (unknown name and magic)",
+            path.display()
+        )))
+    }
+}
+
+/// Per-run state: output options, stats, and whether any file had a problem.
+struct Dumper<'o, 'w> {
+    out: &'o mut Output<'w>,
+    args: &'o Args,
+    global: &'o GlobalArgs,
+    filter: Filter,
+    stats: Option<Stats>,
+    problems: usize,
+}
+
+#[derive(Default)]
+struct Counter {
+    count: u64,
+    bytes: u64,
+}
+
+impl Counter {
+    fn add(&mut self, bytes: u64) {
+        self.count += 1;
+        self.bytes += bytes;
+    }
+}
+
+#[derive(Default)]
+struct Stats {
+    by_op: BTreeMap<String, Counter>,
+    by_session: BTreeMap<SessionId, Counter>,
+    by_subtree: BTreeMap<String, Counter>,
+    total: Counter,
+}
+
+impl Stats {
+    fn add(&mut self, txn: &Txn<'_>, bytes: u64) {
+        self.total.add(bytes);
+        self.by_op
+            .entry(txn.header.op.display_name())
+            .or_default()
+            .add(bytes);
+        self.by_session
+            .entry(txn.header.session)
+            .or_default()
+            .add(bytes);
+        let mut tops: Vec<String> = txn
+            .paths()
+            .iter()
+            .map(|p| {
+                let s = String::from_utf8_lossy(p);
+                let top = s.trim_start_matches('/').split('/').next().unwrap_or("");
+                format!("/{top}")
+            })
+            .collect();
+        tops.sort();
+        tops.dedup();
+        if tops.is_empty() {
+            tops.push("(no path)".to_string());
+        }
+        for t in tops {
+            self.by_subtree.entry(t).or_default().add(bytes);
+        }
+    }
+}
+
+/// Runs `zkdd dump`.
+pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
+    let filter = Filter::from_args(args, global.local)?;
+    let mut inputs = Vec::new();
+    let mut dirs = Vec::new();
+    if args.inputs.is_empty() {
+        dirs.push(args.config.open(None, out)?);
+    }
+    for p in &args.inputs {
+        if p.is_dir() {
+            dirs.push(args.config.open(Some(p), out)?);
+        } else {
+            inputs.push(sniff(p)?);
+        }
+    }
+    for dir in dirs {
+        let mut logs: Vec<Input> = dir
+            .logs
+            .iter()
+            .map(|l| Input::Log(l.path.clone()))
+            .collect();
+        let snaps: Vec<Input> = dir
+            .snapshots
+            .iter()
+            .map(|s| Input::Snapshot(s.path.clone(), s.compression))
+            .collect();
+        if args.snapshots {
+            inputs.extend(snaps);
+        } else if args.all {
+            inputs.append(&mut logs);
+            inputs.extend(snaps);
+        } else {
+            if logs.is_empty() {
+                out.warn(&format!("{}: no log files", dir.log_dir.display()));
+            }
+            inputs.append(&mut logs);
+        }
+    }
+    let mut d = Dumper {
+        out,
+        args,
+        global,
+        filter,
+        stats: args.stats.then(Stats::default),
+        problems: 0,
+    };
+    for input in &inputs {
+        match input {
+            Input::Log(p) => d.log(p)?,
+            Input::Snapshot(p, c) => d.snapshot(p, *c)?,
+        }
+    }
+    if let Some(stats) = d.stats.take() {
+        d.print_stats(&stats)?;
+    }
+    Ok(if d.problems > 0 {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Ok
+    })
+}
+
+impl Dumper<'_, '_> {
+    fn problem(&mut self, file: &str, what: &str) {
+        self.problems += 1;
+        self.out.error(&format!("{file}: {what}"));
+    }
+
+    fn log(&mut self, path: &Path) -> Result<(), Error> {
+        let file = path.display().to_string();
+        let bytes = source::open(path, self.global.no_mmap).map_err(|e| Error::io(path, e))?;
+        let log = match TxnLog::parse(&bytes) {
+            Ok(l) => l,
+            Err(e) => return self.unreadable(&file, "txnlog", bytes.len() as u64, &e),
+        };
+        let human = !self.out.json && self.stats.is_none();
+        if human {
+            let h = log.header();
+            self.out.line(&format!(
+                "# {file}: txn log, version {}, dbid {}, {} bytes",
+                h.version,
+                h.dbid,
+                bytes.len()
+            ))?;
+        }
+        let pb = self.out.progress(bytes.len() as u64, &file);
+        let mut iter = log.entries(IterOptions {
+            limits: self.global.limits(),
+            verify_checksums: true,
+        });
+        let (mut count, mut first, mut last) = (0u64, None, None);
+        let mut released = 0usize;
+        for entry in &mut iter {
+            count += 1;
+            let zxid = entry.txn.header.zxid;
+            first.get_or_insert(zxid);
+            last = Some(zxid);
+            if entry.offset as usize - released > 64 << 20 {
+                // Keep resident memory flat on huge mapped logs.
+                bytes.release_before(entry.offset as usize);
+                released = entry.offset as usize;
+                pb.set_position(entry.offset);
+            }
+            if !self.filter.matches(&entry.txn) {
+                if self.filter.past_end(zxid) {
+                    break;
+                }
+                continue;
+            }
+            if let Some(stats) = &mut self.stats {
+                stats.add(&entry.txn, entry.framed_len());
+            } else if self.out.json {
+                self.out.json_line(&TxnJson {
+                    file: &file,
+                    offset: entry.offset,
+                    txn: &entry.txn,
+                    size: entry.framed_len(),
+                })?;
+            } else {
+                let line = human::txn_line(
+                    &entry.txn,
+                    self.args.data,
+                    self.args.max_data,
+                    self.global.local,
+                    self.args.digests,
+                );
+                self.out.line(&line)?;
+            }
+        }
+        pb.finish_and_clear();
+        // A break on --zxid leaves the end unknown; that is not a problem.
+        let end = iter.end().cloned();
+        let clean = end.as_ref().is_none_or(LogEnd::is_clean);
+        if let Some(end) = &end
+            && !clean
+        {
+            self.problem(&file, &end.describe());
+        }
+        if self.out.json {
+            let (problem, nonzero_at) = match &end {
+                Some(LogEnd::Corrupt { error, .. }) => (Some(problem_json(error)), None),
+                Some(LogEnd::Padding { nonzero_at, .. }) => (None, *nonzero_at),
+                _ => (None, None),
+            };
+            self.out.json_line(&json!({
+                "type": "file",
+                "file": file,
+                "format": "txnlog",
+                "size": bytes.len(),
+                "txns": count,
+                "first_zxid": first.map(|z| z.to_string()),
+                "last_zxid": last.map(|z| z.to_string()),
+                "end": end.as_ref().map(LogEnd::kind_name),
+                "end_offset": end.as_ref().map(LogEnd::offset),
+                "nonzero_at": nonzero_at,
+                "ok": clean,
+                "problem": problem,
+                "message": end.as_ref().map(LogEnd::describe),
+            }))?;
+        } else if human {
+            let how = end
+                .as_ref()
+                .map_or("stopped at the --zxid bound".to_string(), LogEnd::describe);
+            self.out.line(&format!("# {file}: {count} txns; {how}"))?;
+        }
+        Ok(())
+    }
+
+    fn unreadable(
+        &mut self,
+        file: &str,
+        format: &str,
+        size: u64,
+        e: &DecodeError,
+    ) -> Result<(), Error> {
+        self.problem(file, &e.to_string());
+        if self.out.json {
+            self.out.json_line(&json!({
+                "type": "file", "file": file, "format": format, "size": size,
+                "ok": false, "problem": problem_json(e), "message": e.to_string(),
+            }))?;
+        }
+        Ok(())
+    }
+
+    fn snapshot(&mut self, path: &Path, compression: Compression) -> Result<(), Error> {
+        let file = path.display().to_string();
+        let sb = source::open_snapshot(path, compression, self.global.no_mmap)
+            .map_err(|e| Error::io(path, e))?;
+        if let Some(e) = &sb.container_error {
+            self.problem(&file, &format!("{e} (in the compressed file)"));
+        }
+        let snap = match Snapshot::parse(&sb.stream, self.global.limits()) {
+            Ok(s) => s,
+            Err(e) => return self.unreadable(&file, "snapshot", sb.file_len, &e),
+        };
+        let json = self.out.json;
+        let show_nodes = !self.args.sessions_only && self.stats.is_none();
+        let show_sessions = !self.args.nodes_only && self.stats.is_none();
+
+        // First pass: children and ephemerals per session (not stored on disk).
+        let mut children: HashMap<&[u8], u64> = HashMap::new();
+        let mut ephemerals: HashMap<SessionId, u64> = HashMap::new();
+        let mut node_count = 0u64;
+        for node in snap.nodes() {
+            node_count += 1;
+            if let Some(i) = node.path.iter().rposition(|&b| b == b'/') {
+                *children
+                    .entry(node.path.get(..i).unwrap_or(&[]))
+                    .or_default() += 1;
+            }
+            if let Some(s) = NodeKind::of(node.stat.ephemeral_owner).session() {
+                *ephemerals.entry(s).or_default() += 1;
+            }
+        }
+        if !json && self.stats.is_none() {
+            let h = snap.header();
+            let via = compression.suffix().map_or(String::new(), |s| {
+                format!(" ({s}, {} bytes uncompressed)", sb.stream.len())
+            });
+            self.out.line(&format!(
+                "# {file}: snapshot, version {}, dbid {}, {} bytes{via}, {} sessions, {} ACL lists, {} nodes",
+                h.version,
+                h.dbid,
+                sb.file_len,
+                snap.sessions().len(),
+                snap.acl_cache().len(),
+                node_count
+            ))?;
+        }
+        if show_sessions {
+            for s in snap.sessions() {
+                if json {
+                    self.out
+                        .json_line(&session_json(s.session.0, s.timeout_ms))?;
+                } else {
+                    self.out.line(&format!(
+                        "session {} timeout={}ms ephemerals={}",
+                        s.session,
+                        s.timeout_ms,
+                        ephemerals.get(&s.session).copied().unwrap_or(0)
+                    ))?;
+                }
+            }
+        }
+        let mut iter = snap.nodes();
+        for node in &mut iter {
+            if !show_nodes || !self.filter.matches_node(node.display_path()) {
+                continue;
+            }
+            let num_children = children.get(node.path).copied().unwrap_or(0);
+            let acl = snap.resolve_acl(node.acl_id);
+            if json {
+                self.out.json_line(&NodeJson {
+                    path: node.display_path(),
+                    data: node.data,
+                    acl: acl.as_deref(),
+                    stat: &node.stat,
+                    num_children,
+                    origin: Some((&file, node.offset, node.acl_id)),
+                })?;
+            } else {
+                let acl_text = match &acl {
+                    Some(a) => human::acl(Some(a)),
+                    None => format!("<missing ACL id {}>", node.acl_id),
+                };
+                self.out.line(&format!(
+                    "{} {} acl={} data={}",
+                    human::path(node.display_path()),
+                    human::stat(
+                        &node.stat,
+                        node.data.map_or(0, <[u8]>::len),
+                        num_children,
+                        self.global.local
+                    ),
+                    acl_text,
+                    human::data_limited(node.data, self.args.data, self.args.max_data)
+                ))?;
+            }
+        }
+        let end = iter.into_end();
+        let mut problem = sb.container_error.as_ref().map(problem_json);
+        let mut seals_json = Vec::new();
+        let mut digest_json = None;
+        let mut lpz = None;
+        match &end {
+            Some(SnapshotEnd::Complete(t)) => {
+                for (i, s) in t.seals.iter().enumerate() {
+                    seals_json.push(json!({"offset": s.offset, "stored": format!("{:#x}", s.stored), "computed": format!("{:#x}", s.computed), "ok": s.ok()}));
+                    if !json && self.stats.is_none() {
+                        self.out.line(&format!(
+                            "# seal #{} at offset {:#x}: {}",
+                            i + 1,
+                            s.offset,
+                            if s.ok() {
+                                format!("ok ({:#x})", s.stored)
+                            } else {
+                                format!(
+                                    "MISMATCH (stored {:#x}, computed {:#x})",
+                                    s.stored, s.computed
+                                )
+                            }
+                        ))?;
+                    }
+                }
+                if let Err(e) = t.check_seals() {
+                    self.problem(&file, &format!("seal {e}"));
+                    problem.get_or_insert(problem_json(&e));
+                }
+                if let Some(d) = &t.digest {
+                    digest_json = Some(
+                        json!({"zxid": d.zxid.to_string(), "version": d.version, "value": d.value()}),
+                    );
+                    if !json && self.stats.is_none() {
+                        self.out.line(&format!(
+                            "# digest: zxid {} version {} value {}",
+                            d.zxid,
+                            d.version,
+                            d.value().map_or("?".to_string(), |v| v.to_string())
+                        ))?;
+                    }
+                }
+                lpz = t.last_processed_zxid.map(|z| z.to_string());
+            }
+            Some(SnapshotEnd::Corrupt(e)) => {
+                self.problem(&file, &e.to_string());
+                problem.get_or_insert(problem_json(e));
+            }
+            None => {}
+        }
+        if json {
+            self.out.json_line(&json!({
+                "type": "file", "file": file, "format": "snapshot",
+                "compression": compression.suffix(),
+                "size": sb.file_len, "stream_size": sb.stream.len(),
+                "sessions": snap.sessions().len(), "acl_lists": snap.acl_cache().len(),
+                "nodes": node_count, "seals": seals_json, "digest": digest_json,
+                "last_processed_zxid": lpz,
+                "ok": problem.is_none(), "problem": problem,
+            }))?;
+        }
+        Ok(())
+    }
+
+    fn print_stats(&mut self, s: &Stats) -> Result<(), Error> {
+        if self.out.json {
+            let map = |m: &mut dyn Iterator<Item = (String, &Counter)>| -> serde_json::Value {
+                m.map(|(k, c)| (k, json!({"count": c.count, "bytes": c.bytes})))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into()
+            };
+            self.out.json_line(&json!({
+                "type": "stats",
+                "txns": s.total.count,
+                "bytes": s.total.bytes,
+                "by_op": map(&mut s.by_op.iter().map(|(k, c)| (k.clone(), c))),
+                "by_session": map(&mut s.by_session.iter().map(|(k, c)| (hex64(k.0), c))),
+                "by_subtree": map(&mut s.by_subtree.iter().map(|(k, c)| (k.clone(), c))),
+            }))?;
+            return Ok(());
+        }
+        let total = s.total.bytes.max(1) as f64;
+        let section = |out: &mut Output<'_>,
+                       title: &str,
+                       rows: Vec<(String, &Counter)>|
+         -> Result<(), Error> {
+            out.line(&format!(
+                "{title:<28} {:>10} {:>14} {:>7}",
+                "count", "bytes", "bytes%"
+            ))?;
+            let mut rows = rows;
+            rows.sort_by(|a, b| b.1.bytes.cmp(&a.1.bytes).then_with(|| a.0.cmp(&b.0)));
+            for (k, c) in rows {
+                out.line(&format!(
+                    "  {k:<26} {:>10} {:>14} {:>6.2}%",
+                    c.count,
+                    c.bytes,
+                    c.bytes as f64 * 100.0 / total
+                ))?;
+            }
+            out.line("")?;
+            Ok(())
+        };
+        section(
+            self.out,
+            "Op",
+            s.by_op.iter().map(|(k, c)| (k.clone(), c)).collect(),
+        )?;
+        section(
+            self.out,
+            "Session",
+            s.by_session
+                .iter()
+                .map(|(k, c)| (k.to_string(), c))
+                .collect(),
+        )?;
+        section(
+            self.out,
+            "Subtree",
+            s.by_subtree.iter().map(|(k, c)| (k.clone(), c)).collect(),
+        )?;
+        self.out.line(&format!(
+            "Total: {} txns, {} bytes",
+            s.total.count, s.total.bytes
+        ))?;
+        Ok(())
+    }
+}
+
+fn problem_json(e: &DecodeError) -> serde_json::Value {
+    json!({"code": e.code(), "offset": e.offset(), "message": e.to_string()})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subtree_matching_respects_component_boundaries() {
+        assert!(in_subtree(b"/app", b"/app"));
+        assert!(in_subtree(b"/app/x", b"/app"));
+        assert!(in_subtree(b"/app/x", b"/app/"));
+        assert!(!in_subtree(b"/apple", b"/app"));
+        assert!(in_subtree(b"/anything", b"/"));
+    }
+
+    #[test]
+    fn zxid_ranges() {
+        assert_eq!(
+            parse_zxid_range("0x1a..0x2f").unwrap(),
+            (Some(Zxid(0x1a)), Some(Zxid(0x2f)))
+        );
+        assert_eq!(parse_zxid_range("1a..").unwrap(), (Some(Zxid(0x1a)), None));
+        assert_eq!(parse_zxid_range("..2f").unwrap(), (None, Some(Zxid(0x2f))));
+        assert_eq!(
+            parse_zxid_range("0x5").unwrap(),
+            (Some(Zxid(5)), Some(Zxid(5)))
+        );
+        assert!(parse_zxid_range("zz..").is_err());
+    }
+}

@@ -1,0 +1,27 @@
+//! One module per subcommand, each with `Args` (clap) and `run`.
+
+pub mod completions;
+pub mod diff;
+pub mod dump;
+pub mod purge;
+pub mod replay;
+pub mod verify;
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::error::{Error, ExitStatus};
+use crate::render::Output;
+
+/// Runs the parsed command line against `out`.
+pub fn run(cli: &Cli, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
+    let g: &GlobalArgs = &cli.global;
+    let status = match &cli.command {
+        Command::Dump(a) => dump::run(a, g, out),
+        Command::Verify(a) => verify::run(a, g, out),
+        Command::Replay(a) => replay::run(a, g, out),
+        Command::Diff(a) => diff::run(a, g, out),
+        Command::Purge(a) => purge::run(a, g, out),
+        Command::Completions(a) => completions::run(a, g, out),
+    }?;
+    out.flush()?;
+    Ok(status)
+}

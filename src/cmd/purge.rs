@@ -1,0 +1,14 @@
+//! `zkdd purge` (not built yet).
+
+use crate::cli::GlobalArgs;
+use crate::error::{Error, ExitStatus};
+use crate::render::Output;
+
+/// Not built yet.
+#[derive(clap::Args, Debug)]
+pub struct Args {}
+
+/// Not built yet.
+pub fn run(_args: &Args, _g: &GlobalArgs, _out: &mut Output<'_>) -> Result<ExitStatus, Error> {
+    Err(Error::Usage("zkdd purge is not built yet".into()))
+}

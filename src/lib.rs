@@ -1,0 +1,17 @@
+//! zkdd: inspect, verify, replay, diff and purge Apache ZooKeeper data directories.
+//!
+//! The library does the work; the `zkdd` binary is a thin shell over [`cmd`].
+//! [`format`] reads and writes the on-disk formats over plain byte slices,
+//! [`datadir`] finds the files of a data directory, [`source`] maps or reads
+//! them, and [`render`] is the only place that writes to stdout or stderr.
+#![warn(missing_docs)]
+
+pub mod cli; // clap definitions: Cli, Command, GlobalArgs
+pub mod cmd; // one module per subcommand
+pub mod datadir; // version-2/ discovery, file naming, zoo.cfg
+pub mod error; // CLI-level error (path + cause) and exit status
+pub mod format; // on-disk formats over &[u8]
+pub mod render; // stdout/stderr: human text, JSON Lines, progress
+pub mod source; // the only unsafe: mmap, plus read/decompress fallbacks
+pub mod timefmt; // RFC 3339 display and parsing of ZooKeeper times
+pub mod zxid; // Zxid / SessionId newtypes

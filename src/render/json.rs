@@ -1,0 +1,277 @@
+//! The JSON Lines wire format. Every line is one object with a `"type"`.
+//! This contract is binding: fields are only ever added, never renamed.
+//!
+//! * zxids, session ids, cxids, ephemeral owners: `"0x"` + lowercase hex.
+//! * times: RFC 3339 UTC with milliseconds (`"2026-11-23T08:34:20.025Z"`);
+//!   a `*_ms` twin carries the raw number.
+//! * data: `null` for null, `{"text": "..."}` for UTF-8, else `{"base64": "..."}`.
+//! * acl: `[{"perms": "cdrwa", "scheme": "world", "id": "anyone"}]`.
+//! * `{"type":"txn","file","offset","zxid","time","session","cxid","op",...}`
+//!   with the op's fields: `path`, `data`, `acl`, `ephemeral`,
+//!   `parent_cversion`, `ttl_ms`, `version`, `timeout_ms`, `paths`, `err`,
+//!   `err_name`, `ops` (multi sub-ops, each with its own `op`), `digest`
+//!   (`{"version","tree"}`).
+//! * `{"type":"node","path","data","acl","stat":{czxid, mzxid, pzxid, ctime,
+//!   mtime, version, cversion, aversion, ephemeral_owner, data_length,
+//!   num_children}}`.
+//! * `{"type":"session","session","timeout_ms"}`.
+//! * `{"type":"file",...}`: one per file read, how it ended and any problem.
+
+use base64::Engine;
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+
+use crate::format::jute::{Acl, perms_letters};
+use crate::format::snapshot::StatPersisted;
+use crate::format::txn::{SubTxn, Txn, TxnBody, TxnHeader, error_name};
+use crate::timefmt::rfc3339_utc;
+use crate::zxid::{hex32, hex64};
+
+/// Lossy UTF-8 of raw bytes (paths, ACL ids), as Java decodes them.
+pub fn lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(b)
+}
+
+/// Znode data: `null`, `{"text"}` or `{"base64"}`.
+pub struct DataJson<'a>(pub Option<&'a [u8]>);
+
+impl Serialize for DataJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            None => s.serialize_none(),
+            Some(bytes) => {
+                let mut m = s.serialize_map(Some(1))?;
+                match std::str::from_utf8(bytes) {
+                    Ok(text) => m.serialize_entry("text", text)?,
+                    Err(_) => m.serialize_entry(
+                        "base64",
+                        &base64::engine::general_purpose::STANDARD.encode(bytes),
+                    )?,
+                }
+                m.end()
+            }
+        }
+    }
+}
+
+/// One ACL entry.
+pub struct AclJson<'a, 'b>(pub &'b Acl<'a>);
+
+impl Serialize for AclJson<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("perms", &perms_letters(self.0.perms))?;
+        m.serialize_entry("scheme", &lossy(self.0.scheme))?;
+        m.serialize_entry("id", &lossy(self.0.id))?;
+        m.end()
+    }
+}
+
+/// An ACL list; `None` (a null vector) is `null`.
+pub struct AclListJson<'a, 'b>(pub Option<&'b [Acl<'a>]>);
+
+impl Serialize for AclListJson<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            None => s.serialize_none(),
+            Some(list) => {
+                let mut seq = s.serialize_seq(Some(list.len()))?;
+                for a in list {
+                    seq.serialize_element(&AclJson(a))?;
+                }
+                seq.end()
+            }
+        }
+    }
+}
+
+/// A time: RFC 3339 string, or `null` when out of range.
+pub fn time_json(ms: i64) -> Option<String> {
+    rfc3339_utc(ms)
+}
+
+/// A txn line.
+pub struct TxnJson<'a, 'b> {
+    /// File the entry came from.
+    pub file: &'b str,
+    /// Entry offset in the file.
+    pub offset: u64,
+    /// The decoded txn.
+    pub txn: &'b Txn<'a>,
+    /// Framed size of the entry in bytes.
+    pub size: u64,
+}
+
+fn header_entries<M: SerializeMap>(m: &mut M, h: &TxnHeader) -> Result<(), M::Error> {
+    m.serialize_entry("zxid", &hex64(h.zxid.0))?;
+    m.serialize_entry("time", &time_json(h.time))?;
+    m.serialize_entry("time_ms", &h.time)?;
+    m.serialize_entry("session", &hex64(h.session.0))?;
+    m.serialize_entry("cxid", &hex32(h.cxid))?;
+    m.serialize_entry("op", &h.op.display_name())
+}
+
+/// Writes the fields of a body into an open map.
+fn body_entries<M: SerializeMap>(m: &mut M, body: &TxnBody<'_>) -> Result<(), M::Error> {
+    match body {
+        TxnBody::CreateSession { timeout_ms } => m.serialize_entry("timeout_ms", timeout_ms)?,
+        TxnBody::CloseSession { paths } => {
+            if let Some(p) = paths {
+                let list: Vec<_> = p.iter().map(|x| lossy(x)).collect();
+                m.serialize_entry("paths", &list)?;
+            }
+        }
+        TxnBody::Create(c) => {
+            m.serialize_entry("path", &lossy(c.path))?;
+            m.serialize_entry("data", &DataJson(c.data))?;
+            m.serialize_entry("acl", &AclListJson(c.acl.as_deref()))?;
+            if let Some(e) = c.ephemeral {
+                m.serialize_entry("ephemeral", &e)?;
+            }
+            m.serialize_entry("parent_cversion", &c.parent_cversion)?;
+            if let Some(ttl) = c.ttl_ms {
+                m.serialize_entry("ttl_ms", &ttl)?;
+            }
+            if c.v0 {
+                m.serialize_entry("v0", &true)?;
+            }
+        }
+        TxnBody::Delete { path } => m.serialize_entry("path", &lossy(path))?,
+        TxnBody::SetData {
+            path,
+            data,
+            version,
+        } => {
+            m.serialize_entry("path", &lossy(path))?;
+            m.serialize_entry("data", &DataJson(*data))?;
+            m.serialize_entry("version", version)?;
+        }
+        TxnBody::SetAcl { path, acl, version } => {
+            m.serialize_entry("path", &lossy(path))?;
+            m.serialize_entry("acl", &AclListJson(acl.as_deref()))?;
+            m.serialize_entry("version", version)?;
+        }
+        TxnBody::Check { path, version } => {
+            m.serialize_entry("path", &lossy(path))?;
+            m.serialize_entry("version", version)?;
+        }
+        TxnBody::Error { err } => {
+            m.serialize_entry("err", err)?;
+            m.serialize_entry("err_name", &error_name(*err))?;
+        }
+        TxnBody::Multi { ops } => {
+            let list: Vec<SubJson<'_, '_>> = ops.iter().map(SubJson).collect();
+            m.serialize_entry("ops", &list)?;
+        }
+        TxnBody::Invalid { data } => {
+            m.serialize_entry("raw", &DataJson(Some(data)))?;
+        }
+    }
+    Ok(())
+}
+
+/// A multi sub-op object.
+pub struct SubJson<'a, 'b>(pub &'b SubTxn<'a>);
+
+impl Serialize for SubJson<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("op", &self.0.op.display_name())?;
+        body_entries(&mut m, &self.0.body)?;
+        m.end()
+    }
+}
+
+impl Serialize for TxnJson<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("type", "txn")?;
+        m.serialize_entry("file", self.file)?;
+        m.serialize_entry("offset", &self.offset)?;
+        header_entries(&mut m, &self.txn.header)?;
+        body_entries(&mut m, &self.txn.body)?;
+        if let Some(d) = self.txn.digest {
+            m.serialize_entry(
+                "digest",
+                &serde_json::json!({"version": d.version, "tree": d.tree}),
+            )?;
+        }
+        m.serialize_entry("size", &self.size)?;
+        m.end()
+    }
+}
+
+/// A node line. `acl` is the resolved list (`None`: the id is missing).
+pub struct NodeJson<'a, 'b> {
+    /// Path as users see it ("/" for the root).
+    pub path: &'b [u8],
+    /// Data.
+    pub data: Option<&'b [u8]>,
+    /// Resolved ACL list.
+    pub acl: Option<&'b [Acl<'a>]>,
+    /// Persisted stat.
+    pub stat: &'b StatPersisted,
+    /// Number of children.
+    pub num_children: u64,
+    /// Extra fields (file, offset, acl_id) when dumping a file.
+    pub origin: Option<(&'b str, u64, i64)>,
+}
+
+impl Serialize for NodeJson<'_, '_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("type", "node")?;
+        m.serialize_entry("path", &lossy(self.path))?;
+        m.serialize_entry("data", &DataJson(self.data))?;
+        m.serialize_entry("acl", &AclListJson(self.acl))?;
+        m.serialize_entry(
+            "stat",
+            &StatJson {
+                stat: self.stat,
+                data_length: self.data.map_or(0, |d| d.len()) as u64,
+                num_children: self.num_children,
+            },
+        )?;
+        if let Some((file, offset, acl_id)) = self.origin {
+            m.serialize_entry("file", file)?;
+            m.serialize_entry("offset", &offset)?;
+            m.serialize_entry("acl_id", &acl_id)?;
+        }
+        m.end()
+    }
+}
+
+/// The `stat` object of a node line.
+pub struct StatJson<'b> {
+    /// Persisted stat.
+    pub stat: &'b StatPersisted,
+    /// Derived data length.
+    pub data_length: u64,
+    /// Derived child count.
+    pub num_children: u64,
+}
+
+impl Serialize for StatJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let st = self.stat;
+        let mut m = s.serialize_map(Some(13))?;
+        m.serialize_entry("czxid", &hex64(st.czxid.0))?;
+        m.serialize_entry("mzxid", &hex64(st.mzxid.0))?;
+        m.serialize_entry("pzxid", &hex64(st.pzxid.0))?;
+        m.serialize_entry("ctime", &time_json(st.ctime))?;
+        m.serialize_entry("mtime", &time_json(st.mtime))?;
+        m.serialize_entry("version", &st.version)?;
+        m.serialize_entry("cversion", &st.cversion)?;
+        m.serialize_entry("aversion", &st.aversion)?;
+        m.serialize_entry("ephemeral_owner", &hex64(st.ephemeral_owner))?;
+        m.serialize_entry("data_length", &self.data_length)?;
+        m.serialize_entry("num_children", &self.num_children)?;
+        m.serialize_entry("ctime_ms", &st.ctime)?;
+        m.serialize_entry("mtime_ms", &st.mtime)?;
+        m.end()
+    }
+}
+
+/// A session line.
+pub fn session_json(session: i64, timeout_ms: i32) -> serde_json::Value {
+    serde_json::json!({"type": "session", "session": hex64(session), "timeout_ms": timeout_ms})
+}

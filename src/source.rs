@@ -1,0 +1,113 @@
+//! Getting a file's bytes: memory-mapped by default, read into memory with
+//! `--no-mmap`, decompressed for `.gz`/`.snappy` snapshots.
+//!
+//! # Safety
+//!
+//! This is the only module with `unsafe`. Mapping a file is unsafe because
+//! another process may change or truncate it while it is mapped: changed
+//! bytes are only wrong data (the readers check every bound and checksum),
+//! but a truncation turns reads past the new end into SIGBUS. On a live
+//! server that can happen: a follower told to TRUNC cuts its log in place
+//! (`FileTxnLog.truncate`). The man pages therefore recommend `--no-mmap`
+//! (read into memory) on live data dirs, and `purge` never maps anything.
+#![allow(unsafe_code)]
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::ops::Deref;
+use std::path::Path;
+
+use crate::format::compress::{Compression, decompress};
+use crate::format::error::DecodeError;
+
+/// A file's bytes, mapped or owned.
+#[derive(Debug)]
+pub enum Bytes {
+    /// Memory-mapped, read-only.
+    Mapped(memmap2::Mmap),
+    /// Read or decompressed into memory.
+    Owned(Vec<u8>),
+}
+
+impl Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Mapped(m) => m,
+            Bytes::Owned(v) => v,
+        }
+    }
+}
+
+impl Bytes {
+    /// Tells the kernel the bytes before `offset` are done with, so a
+    /// sequential pass over a huge mapped log keeps resident memory flat.
+    /// Does nothing for owned bytes.
+    pub fn release_before(&self, offset: usize) {
+        if let Bytes::Mapped(m) = self {
+            let page = 4096;
+            let len = offset / page * page;
+            if len > 0 {
+                // SAFETY: the mapping is read-only and file-backed (MAP_SHARED,
+                // PROT_READ). MADV_DONTNEED on such pages only drops them from
+                // this process's page tables; a later access faults them back
+                // in from the file with the same contents, so no reference into
+                // the mapping is invalidated. Errors are harmless and ignored.
+                let _ =
+                    unsafe { m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, 0, len) };
+            }
+        }
+    }
+}
+
+/// Opens a file and maps it (or reads it with `no_mmap`).
+pub fn open(path: &Path, no_mmap: bool) -> io::Result<Bytes> {
+    let mut file = File::open(path)?;
+    let len = file.metadata()?.len();
+    if no_mmap || len == 0 {
+        // Read what is there now; the length may change under a live server.
+        let mut v = Vec::new();
+        file.read_to_end(&mut v)?;
+        return Ok(Bytes::Owned(v));
+    }
+    // SAFETY: the map is read-only. See the module docs for the one risk
+    // (SIGBUS if the file is truncated while mapped) and `--no-mmap`.
+    let map = unsafe { memmap2::Mmap::map(&file)? };
+    let _ = map.advise(memmap2::Advice::Sequential);
+    Ok(Bytes::Mapped(map))
+}
+
+/// A snapshot's uncompressed stream, and the damage found while
+/// decompressing (offset in the compressed file), if any.
+#[derive(Debug)]
+pub struct SnapshotBytes {
+    /// The uncompressed stream (all that could be recovered).
+    pub stream: Bytes,
+    /// Size of the file on disk.
+    pub file_len: u64,
+    /// Decompression error, if the container is damaged.
+    pub container_error: Option<DecodeError>,
+}
+
+/// Opens a snapshot file and decompresses it as its name says.
+pub fn open_snapshot(
+    path: &Path,
+    compression: Compression,
+    no_mmap: bool,
+) -> io::Result<SnapshotBytes> {
+    let file = open(path, no_mmap)?;
+    let file_len = file.len() as u64;
+    if compression == Compression::None {
+        return Ok(SnapshotBytes {
+            stream: file,
+            file_len,
+            container_error: None,
+        });
+    }
+    let d = decompress(&file, compression);
+    Ok(SnapshotBytes {
+        stream: Bytes::Owned(d.data),
+        file_len,
+        container_error: d.error,
+    })
+}
