@@ -76,7 +76,7 @@ mod tests {
     fn formats_like_the_json_contract() {
         assert_eq!(
             rfc3339_utc(1_795_422_860_025).unwrap(),
-            "2026-11-23T05:54:20.025Z"
+            "2026-11-23T08:34:20.025Z"
         );
         assert_eq!(rfc3339_utc(0).unwrap(), "1970-01-01T00:00:00.000Z");
         assert!(rfc3339_utc(i64::MAX).is_none());

@@ -13,4 +13,5 @@ for s in "${SCENARIOS[@]}"; do
     ./"$s".sh
 done
 zk_version > "$OUT_ROOT/VERSION.txt"
+$PY ./summarize.py "$OUT_ROOT"
 log "all done: $(du -sh "$OUT_ROOT" | cut -f1)"
