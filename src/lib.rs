@@ -9,9 +9,14 @@
 pub mod cli; // clap definitions: Cli, Command, GlobalArgs
 pub mod cmd; // one module per subcommand
 pub mod datadir; // version-2/ discovery, file naming, zoo.cfg
+pub mod diff; // comparing two trees
 pub mod error; // CLI-level error (path + cause) and exit status
 pub mod format; // on-disk formats over &[u8]
+pub mod purge; // retention plan and execution
 pub mod render; // stdout/stderr: human text, JSON Lines, progress
+pub mod replay; // snapshot + logs -> tree, as ZooKeeper restores
 pub mod source; // the only unsafe: mmap, plus read/decompress fallbacks
 pub mod timefmt; // RFC 3339 display and parsing of ZooKeeper times
+pub mod tree; // DataTree, apply rules, digest
+pub mod verify; // findings about files and data dirs
 pub mod zxid; // Zxid / SessionId newtypes

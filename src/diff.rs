@@ -1,0 +1,1 @@
+//! Comparing two trees (being built).

@@ -1,0 +1,1 @@
+//! Retention planning and execution for `zkdd purge` (being built).

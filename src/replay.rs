@@ -1,0 +1,1 @@
+//! Snapshot + logs → DataTree, as `FileTxnSnapLog.restore` does (being built).

@@ -1,0 +1,1 @@
+//! Checks of files and data dirs, as pure functions producing findings (being built).

@@ -1,0 +1,137 @@
+//! Shared test helpers: where the fixtures are, how to run zkdd, and how to
+//! run ZooKeeper's own tools when the machine has them.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `testdata/zk-3.8`.
+pub fn fixtures() -> PathBuf {
+    root().join("testdata/zk-3.8")
+}
+
+/// Every fixture data dir (a dir holding `version-2/`), ensemble members included.
+pub fn data_dirs() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(fixtures()).min_depth(1).max_depth(3) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_dir() && entry.path().join("version-2").is_dir() {
+            out.push(entry.path().to_path_buf());
+        }
+    }
+    out.sort();
+    assert!(!out.is_empty(), "no fixtures under {}", fixtures().display());
+    out
+}
+
+/// The `expected/` dir that belongs to a data dir (`<scenario>/expected`, or
+/// `<scenario>/expected/<member>` style when the helper wrote one per member).
+pub fn expected_dir(data_dir: &Path) -> Option<PathBuf> {
+    let scenario = data_dir.parent()?;
+    let member = data_dir.file_name()?.to_string_lossy().into_owned();
+    [scenario.join("expected").join(&member), scenario.join("expected"), data_dir.join("expected")]
+        .into_iter()
+        .find(|p| p.is_dir())
+}
+
+/// Every file in a data dir's `version-2/` whose name starts with `prefix`.
+pub fn files(data_dir: &Path, prefix: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(data_dir.join("version-2"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The built `zkdd` binary.
+pub fn zkdd() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_zkdd"))
+}
+
+/// Runs zkdd with `args`; returns the output (any exit status).
+pub fn run(args: &[&str]) -> Output {
+    zkdd().args(args).output().expect("run zkdd")
+}
+
+/// Stdout as UTF-8.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8 stdout")
+}
+
+/// Parses JSON Lines.
+pub fn json_lines(text: &str) -> Vec<serde_json::Value> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+        .collect()
+}
+
+/// Copies a directory tree (for tests that modify a data dir).
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let dst = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dst).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dst).unwrap();
+        }
+    }
+}
+
+/// The class path for ZooKeeper's own tools, when Debian's zookeeper is installed.
+pub fn zk_classpath() -> Option<String> {
+    let jars = [
+        "/usr/share/java/zookeeper.jar",
+        "/usr/share/java/zookeeper-jute.jar",
+        "/usr/share/java/slf4j-api.jar",
+        "/usr/share/java/slf4j-nop.jar",
+        "/usr/share/java/snappy-java.jar",
+        "/usr/share/java/log4j-1.2.jar",
+    ];
+    if !Path::new(jars[0]).exists() || Command::new("java").arg("-version").output().is_err() {
+        return None;
+    }
+    Some(jars.iter().filter(|j| Path::new(j).exists()).cloned().collect::<Vec<_>>().join(":"))
+}
+
+/// True when tests that need ZooKeeper must run (CI sets ZKDD_REQUIRE_ZK=1,
+/// so a missing install fails loudly instead of skipping).
+pub fn require_zk() -> bool {
+    std::env::var_os("ZKDD_REQUIRE_ZK").is_some()
+}
+
+/// The class path, or `None` after printing why the test is skipped; panics
+/// when ZKDD_REQUIRE_ZK is set and ZooKeeper is missing.
+pub fn zk_or_skip(test: &str) -> Option<String> {
+    match zk_classpath() {
+        Some(cp) => Some(cp),
+        None if require_zk() => panic!("{test}: ZooKeeper 3.8 (Debian's zookeeper package) and java are required"),
+        None => {
+            eprintln!("{test}: skipped, ZooKeeper's jar or java not installed");
+            None
+        }
+    }
+}
+
+/// Runs one of ZooKeeper's Java main classes (UTC, en locale).
+pub fn zk_tool(cp: &str, class: &str, args: &[&str]) -> Output {
+    Command::new("java")
+        .arg("-Duser.timezone=UTC")
+        .arg("-Duser.language=en")
+        .arg("-Djava.library.path=/usr/lib/x86_64-linux-gnu/jni")
+        .arg("-cp")
+        .arg(cp)
+        .arg(class)
+        .args(args)
+        .output()
+        .expect("run java")
+}

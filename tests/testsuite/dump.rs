@@ -1,0 +1,1 @@
+//! Tests for dump (being built).

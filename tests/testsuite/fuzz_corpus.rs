@@ -1,0 +1,1 @@
+//! Tests for fuzz_corpus (being built).
