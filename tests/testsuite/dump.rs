@@ -380,7 +380,7 @@ fn real_crash_ends_in_a_partial_record_and_exits_1() {
     );
     assert_eq!(bad[0]["end"], "partial_record");
     // Everything before it was printed, up to the last complete zxid.
-    let last = lines.iter().filter(|l| l["type"] == "txn").last().unwrap();
+    let last = lines.iter().rfind(|l| l["type"] == "txn").unwrap();
     assert!(note.contains(last["zxid"].as_str().unwrap()), "{note}");
 }
 

@@ -174,14 +174,13 @@ fn every_log_entry_matches_txnlogtoolkit() {
     assert!(compared > 1000, "only {compared} entries compared");
 }
 
+/// Nodes by path → field name → value, as SnapshotFormatter prints them.
+type FormatterNodes = BTreeMap<String, BTreeMap<String, String>>;
+/// Sessions: id, timeout, ephemeral count.
+type FormatterSessions = Vec<(String, String, String)>;
+
 /// One node as SnapshotFormatter -d prints it.
-fn parse_formatter(
-    text: &str,
-) -> (
-    usize,
-    BTreeMap<String, BTreeMap<String, String>>,
-    Vec<(String, String, String)>,
-) {
+fn parse_formatter(text: &str) -> (usize, FormatterNodes, FormatterSessions) {
     let mut lines = text.lines();
     let first = lines.next().unwrap();
     let count: usize = first

@@ -1,4 +1,5 @@
 //! The one integration-test binary (it links once and runs fast).
+#![allow(clippy::print_stderr, clippy::print_stdout)] // tests report skips on stderr
 
 mod common; // fixture paths, running zkdd, ZooKeeper's own tools
 mod diff; // zkdd diff
