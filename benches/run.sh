@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# Times zkdd against ZooKeeper's own tools on the inputs made by benches/generate.sh and
+# prints a table with the ratios and the targets (see benches/README.md).
+#
+#   benches/run.sh [DIR]          DIR defaults to ${ZKDD_BENCH_DIR:-/tmp/zkdd-bench}
+#
+# Knobs: ZKDD_BENCH_RUNS (runs per command, median wall time reported; default 3),
+# ZKDD_BENCH_ONLY (space-separated sections: dump iterate snapshot rss replay verify diff),
+# ZKDD_BENCH_NO_BUILD=1 (use the existing target/release/zkdd).
+# Wall time and peak RSS come from /usr/bin/time; every command's stdout goes to /dev/null.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+DIR=${1:-${ZKDD_BENCH_DIR:-/tmp/zkdd-bench}}
+RUNS=${ZKDD_BENCH_RUNS:-3}
+ONLY=${ZKDD_BENCH_ONLY:-dump iterate snapshot rss replay verify diff}
+[[ -f $DIR/inputs.env ]] || { echo "no inputs in $DIR: run benches/generate.sh $DIR first" >&2; exit 2; }
+# shellcheck disable=SC1091
+source "$DIR/inputs.env"
+[[ -x /usr/bin/time ]] || { echo "/usr/bin/time (GNU time) is required: apt-get install time" >&2; exit 2; }
+need_java
+
+if [[ -z ${ZKDD_BENCH_NO_BUILD:-} ]]; then
+    log "cargo build --release"
+    (cd "$REPO" && cargo build --release --quiet)
+fi
+ZKDD=${CARGO_TARGET_DIR:-$REPO/target}/release/zkdd
+[[ -x $ZKDD ]] || { echo "$ZKDD not found" >&2; exit 2; }
+CLASSES=$DIR/work/classes
+compile_java "$CLASSES" "$BENCH_SRC/gen/RestoreBench.java"
+
+TMP=$(mktemp -d /tmp/zkdd-run.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+JTOOL=(java "${JAVA_PROPS[@]}" -cp "$TOOL_CP:$J/commons-cli.jar")
+JRESTORE=(java "${JAVA_PROPS[@]}" -cp "$CLASSES:$TOOL_CP")
+
+# bytes of a log up to its last non-zero byte (ZooKeeper pads logs with zeros in 64 MiB steps)
+data_bytes() {
+    $PY - "$1" <<'PY'
+import os, sys
+f = open(sys.argv[1], "rb"); end = os.fstat(f.fileno()).st_size; step = 1 << 20
+while end > 0:
+    start = max(0, end - step); f.seek(start); b = f.read(end - start).rstrip(b"\0")
+    if b: print(start + len(b)); break
+    end = start
+else:
+    print(0)
+PY
+}
+mib() { echo $(($1 >> 20)); }
+
+# measure NAME CMD... : runs CMD $RUNS times (stdout to /dev/null); sets WALL (median s),
+# RSS (max KiB over the runs) and RC (exit code of the last run). stderr of the last run is
+# kept in $TMP/NAME.err.
+measure() {
+    local name=$1 i; shift
+    local walls=()
+    RSS=0
+    for ((i = 0; i < RUNS; i++)); do
+        RC=0
+        /usr/bin/time -f '%e %M' -o "$TMP/$name.time" "$@" >/dev/null 2>"$TMP/$name.err" || RC=$?
+        read -r w r <"$TMP/$name.time"
+        walls+=("$w")
+        ((r > RSS)) && RSS=$r
+        log "  $name run $((i + 1)): ${w}s, ${r} KiB max RSS, exit $RC"
+    done
+    WALL=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}')
+}
+
+ROWS=()
+row() { ROWS+=("$(printf '| %s | %s | %s | %s | %s | %s |' "$@")"); }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f×", (b > 0 ? a / b : 0) }'; }
+verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v + 0 >= t + 0 ? "met" : "**missed**") }'; }
+section() { [[ " $ONLY " == *" $1 "* ]]; }
+
+# built SUBCOMMAND : true when `zkdd SUBCOMMAND` is implemented
+built() {
+    local h
+    h=$("$ZKDD" "$1" --help 2>&1) || return 1
+    ! grep -qi 'not built yet' <<<"$h"
+}
+
+warm() { cat "$@" >/dev/null; }
+
+LOG_BYTES=$(data_bytes "$LOG")
+log "inputs: $LOG ($(mib "$LOG_BYTES") MiB of txns), $SNAP ($(mib "$(stat -c %s "$SNAP")") MiB, $NODES nodes)"
+
+if section dump; then
+    log "dump --json of the big log vs TxnLogToolkit"
+    warm "$LOG"
+    measure zkdd-dump-log "$ZKDD" dump --json "$LOG"; Z=$WALL; ZR=$RSS; ZRC=$RC
+    measure tlt "${JTOOL[@]}" org.apache.zookeeper.server.persistence.TxnLogToolkit "$LOG"; B=$WALL; BR=$RSS
+    row "dump --json log ($(mib "$LOG_BYTES") MiB)" "${Z} s, $((ZR / 1024)) MiB (exit $ZRC)" \
+        "TxnLogToolkit ${B} s, $((BR / 1024)) MiB" "$(ratio "$B" "$Z")" "≥ 30×" \
+        "$(verdict "$(awk -v a="$B" -v b="$Z" 'BEGIN{print a/b}')" 30)"
+fi
+
+if section iterate; then
+    log "iterating with checksums"
+    warm "$LOG"
+    measure zkdd-stats "$ZKDD" dump --stats "$LOG"; Z=$WALL
+    GBS=$(awk -v b="$LOG_BYTES" -v t="$Z" 'BEGIN { printf "%.2f", b / t / 1e9 }')
+    row "iterate + checksums: dump --stats log" "${Z} s = ${GBS} GB/s" "—" "—" "≥ 3 GB/s" "$(verdict "$GBS" 3)"
+    # --op reconfig matches nothing in this log: every entry is read, checked and decoded,
+    # nothing is printed or counted, so this is the bare iteration cost.
+    measure zkdd-iter "$ZKDD" dump --op reconfig "$LOG"; Z=$WALL
+    GBS=$(awk -v b="$LOG_BYTES" -v t="$Z" 'BEGIN { printf "%.2f", b / t / 1e9 }')
+    row "iterate + checksums: dump --op reconfig log (prints nothing)" "${Z} s = ${GBS} GB/s" "—" "—" "≥ 3 GB/s" "$(verdict "$GBS" 3)"
+fi
+
+if section snapshot; then
+    log "dump --json of the big snapshot vs SnapshotFormatter -d"
+    warm "$SNAP"
+    measure zkdd-dump-snap "$ZKDD" dump --json "$SNAP"; Z=$WALL; ZR=$RSS; ZRC=$RC
+    measure sf "${JTOOL[@]}" org.apache.zookeeper.server.SnapshotFormatter -d "$SNAP"; B=$WALL; BR=$RSS
+    row "dump --json snapshot ($NODES nodes, $(mib "$(stat -c %s "$SNAP")") MiB)" "${Z} s, $((ZR / 1024)) MiB (exit $ZRC)" \
+        "SnapshotFormatter -d ${B} s, $((BR / 1024)) MiB" "$(ratio "$B" "$Z")" "≥ 20×" \
+        "$(verdict "$(awk -v a="$B" -v b="$Z" 'BEGIN{print a/b}')" 20)"
+fi
+
+if section rss; then
+    log "peak RSS of dump: small fixture log vs the big log (flat in file size?)"
+    SMALL=$(ls "$REPO"/testdata/zk-3.8/standalone/data/version-2/log.* | head -n1)
+    RUNS_SAVED=$RUNS; RUNS=1
+    measure rss-small "$ZKDD" dump --json "$SMALL"; SR=$RSS
+    measure rss-big "$ZKDD" dump --json "$LOG"; BR=$RSS
+    measure rss-big-nommap "$ZKDD" --no-mmap dump --json "$LOG"; NR=$RSS
+    measure rss-all "$ZKDD" dump --json "$DATA"; AR=$RSS
+    RUNS=$RUNS_SAVED
+    row "peak RSS dump --json: fixture log / 1 GB log / whole dir (2 logs)" \
+        "$((SR / 1024)) / $((BR / 1024)) / $((AR / 1024)) MiB" "—" "—" "flat, < 100 MiB" \
+        "$(verdict "$(awk -v r="$BR" 'BEGIN{print (r < 100 * 1024) ? 1 : 0}')" 1)"
+    row "peak RSS dump --json --no-mmap: 1 GB log (reads the file into memory)" "$((NR / 1024)) MiB" "—" "—" "(info)" "—"
+fi
+
+if section replay; then
+    if built replay; then
+        log "replay (snapshot + 1 GB log -> snapshot) vs FileTxnSnapLog.restore"
+        warm "$REPLAY_DIR"/version-2/*
+        OUT=$TMP/replay-out
+        mkdir -p "$OUT"
+        measure zkdd-replay bash -c 'rm -rf "$2"/*; exec "$1" replay "$3" --output "$2/snapshot.out"' _ "$ZKDD" "$OUT" "$REPLAY_DIR"
+        Z=$WALL; ZR=$RSS; ZRC=$RC
+        measure restore "${JRESTORE[@]}" RestoreBench "$REPLAY_DIR"; B=$WALL; BR=$RSS
+        row "replay snapshot + log → snapshot" "${Z} s, $((ZR / 1024)) MiB (exit $ZRC)" \
+            "FileTxnSnapLog.restore ${B} s, $((BR / 1024)) MiB" "$(ratio "$B" "$Z")" "≥ 5×, less RSS" \
+            "$(verdict "$(awk -v a="$B" -v b="$Z" -v zr="$ZR" -v br="$BR" 'BEGIN{print (zr < br) ? a/b : 0}')" 5)"
+    else
+        log "replay: skipped, zkdd replay is not built yet"
+        row "replay snapshot + log → snapshot" "skipped: zkdd replay not built yet" "" "" "≥ 5×" "—"
+    fi
+fi
+
+if section verify; then
+    if built verify; then
+        log "verify --no-digest on the whole data dir"
+        warm "$DATA"/version-2/*
+        ALL=$(du -cb "$DATA"/version-2/* | tail -n1 | cut -f1)
+        measure zkdd-verify "$ZKDD" verify "$DATA" --no-digest; Z=$WALL; ZRC=$RC
+        GBS=$(awk -v b="$ALL" -v t="$Z" 'BEGIN { printf "%.2f", b / t / 1e9 }')
+        row "verify --no-digest data dir ($(mib "$ALL") MiB on disk)" "${Z} s = ${GBS} GB/s (exit $ZRC)" "—" "—" "≥ 2 GB/s" "$(verdict "$GBS" 2)"
+    else
+        log "verify: skipped, zkdd verify is not built yet"
+        row "verify --no-digest data dir" "skipped: zkdd verify not built yet" "" "" "≥ 2 GB/s" "—"
+    fi
+fi
+
+if section diff; then
+    if built diff; then
+        log "diff of two 1M-node snapshots vs SnapshotComparer"
+        warm "$SNAP_A" "$SNAP_B"
+        measure zkdd-diff "$ZKDD" diff "$SNAP_A" "$SNAP_B"; Z=$WALL; ZR=$RSS; ZRC=$RC
+        measure comparer "${JTOOL[@]}" org.apache.zookeeper.server.SnapshotComparer -l "$SNAP_A" -r "$SNAP_B" -b 0 -n 0
+        B=$WALL; BR=$RSS
+        row "diff two snapshots" "${Z} s, $((ZR / 1024)) MiB (exit $ZRC)" "SnapshotComparer ${B} s, $((BR / 1024)) MiB" \
+            "$(ratio "$B" "$Z")" "≥ 10×" "$(verdict "$(awk -v a="$B" -v b="$Z" 'BEGIN{print a/b}')" 10)"
+    else
+        log "diff: skipped, zkdd diff is not built yet"
+        row "diff two snapshots" "skipped: zkdd diff not built yet" "" "" "≥ 10×" "—"
+    fi
+fi
+
+echo
+echo "zkdd $(cd "$REPO" && git describe --always --dirty 2>/dev/null || echo '?'), $(date -u +%F), $(nproc) cores, median of $RUNS runs, load avg $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| benchmark | zkdd (wall, peak RSS) | ZooKeeper | speed-up | target | |"
+echo "|---|---|---|---|---|---|"
+printf '%s\n' "${ROWS[@]}"
