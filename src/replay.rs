@@ -491,12 +491,10 @@ pub fn replay(
             }
         },
     };
+    // Under --strict the first problem stops everything: (file, message).
+    let mut strict_stop: Option<(PathBuf, String)> = None;
     if strict && let Some(s) = skipped.iter().find(|s| s.damaged) {
-        return Err(Error::Usage(format!(
-            "--strict: {}: {}",
-            s.path.display(),
-            s.reason
-        )));
+        strict_stop = Some((s.path.clone(), s.reason.clone()));
     }
     let _ = digest_bound;
     let start_zxid = tree.last_processed_zxid();
@@ -541,6 +539,9 @@ pub fn replay(
     let mut stopped = Stopped::EndOfLogs;
     let mut prev: Option<Zxid> = None;
     'files: for lf in &logs {
+        if strict_stop.is_some() {
+            break;
+        }
         let bytes = source::open(&lf.path, opts.no_mmap).map_err(|e| Error::io(&lf.path, e))?;
         let mut read = LogRead {
             path: lf.path.clone(),
@@ -625,7 +626,8 @@ pub fn replay(
                 });
             }
             if strict && let Some(n) = notes.iter().find(|n| n.finding) {
-                return Err(Error::Usage(format!("--strict: {}", n.message)));
+                strict_stop = Some((lf.path.clone(), n.message.clone()));
+                break;
             }
             prev = Some(h.zxid);
             let r: ApplyResult = tree.apply(&entry.txn);
@@ -663,20 +665,27 @@ pub fn replay(
                     digests.failed += 1;
                     digests.first_mismatch.get_or_insert(h.zxid);
                     if strict {
-                        return Err(Error::Usage(format!(
-                            "--strict: {}: digest mismatch at txn {} (offset {:#x}): logged {}, tree {}",
-                            lf.path.display(),
-                            h.zxid,
-                            entry.offset,
-                            d.tree,
-                            tree.digest()
-                        )));
+                        strict_stop = Some((
+                            lf.path.clone(),
+                            format!(
+                                "digest mismatch at txn {} (offset {:#x}): logged {}, tree {}",
+                                h.zxid,
+                                entry.offset,
+                                d.tree,
+                                tree.digest()
+                            ),
+                        ));
+                        break;
                     }
                 }
             }
         }
         done += lf.len;
         progress(done, total);
+        if strict_stop.is_some() {
+            reads.push(read);
+            break 'files;
+        }
         if hit_target {
             read.stop = LogStop::Target;
             reads.push(read);
@@ -686,11 +695,10 @@ pub fn replay(
         let end = iter.end().cloned().unwrap_or(LogEnd::Eof { offset: 0 });
         let (continues, finding) = zookeeper_end_behaviour(&end);
         if strict && !end.is_clean() {
-            return Err(Error::Usage(format!(
-                "--strict: {}: {}",
-                lf.path.display(),
-                end.describe()
-            )));
+            strict_stop = Some((lf.path.clone(), end.describe()));
+            read.stop = LogStop::Fatal(end);
+            reads.push(read);
+            break 'files;
         }
         if !end.is_clean() {
             notes.push(Note {
@@ -723,6 +731,9 @@ pub fn replay(
             };
             break 'files;
         }
+    }
+    if let Some((path, message)) = strict_stop {
+        stopped = Stopped::Problem { path, message };
     }
     if let Some((dz, _)) = fuzzy {
         digests.snapshot_pending = Some(dz);

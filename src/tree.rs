@@ -755,6 +755,28 @@ impl DataTree {
             .count()
     }
 
+    /// Writes the tree as an uncompressed snapshot stream the way
+    /// `FileSnap.serialize` does: sessions (by id), the ACL cache (lists in
+    /// use), every node reachable from the root with parents first, the
+    /// terminator and seal, then a digest section at `zxid` with the digest
+    /// of the nodes written, and its seal. Returns the writer.
+    pub fn write_snapshot<W: std::io::Write>(&self, out: W, zxid: Zxid) -> std::io::Result<W> {
+        let sessions = self.sorted_sessions();
+        let (ids, cache) = self.acls.snapshot_ids();
+        let cache: Vec<(i64, Vec<Acl<'_>>)> = cache
+            .iter()
+            .map(|(id, list)| (*id, list.iter().map(OwnedAcl::as_acl).collect()))
+            .collect();
+        let mut w = crate::format::write::SnapshotWriter::new(out, &sessions, &cache)?;
+        let mut digest = 0i64;
+        for (key, n) in self.walk() {
+            let id = ids.get(n.acl.0 as usize).copied().unwrap_or(-1);
+            w.node(key, n.data(), id, &n.stat)?;
+            digest = digest.wrapping_add(i64::from(n.digest));
+        }
+        w.finish(Some((zxid, digest)))
+    }
+
     // ---- apply rules -------------------------------------------------
 
     /// Applies one logged txn the way `FileTxnSnapLog.processTransaction` +
