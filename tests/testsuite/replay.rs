@@ -188,3 +188,333 @@ fn point_in_time_replay_equals_zookeeper_restore_of_a_chopped_copy() {
         "only {from_later_snapshot} points started from a later snapshot"
     );
 }
+
+#[test]
+fn replay_from_every_snapshot_reaches_the_same_tree_and_every_digest_matches() {
+    let mut fuzzy_seen = 0;
+    for dir in common::data_dirs() {
+        let exp = common::expected_dir(&dir).unwrap();
+        let (want, summary) = expected(&exp.join("restore.jsonl"));
+        // Logs must reach back to each snapshot; they all do in the fixtures.
+        for snap in common::files(&dir, "snapshot.") {
+            let what = format!("{} from {}", dir.display(), snap.display());
+            let r = run(&dir, Start::Snapshot(snap.clone()), Target::End);
+            // /zookeeper/config is local state of a quorum member (written at
+            // each start, no txn): it follows the snapshot, not the logs.
+            let local = |v: Vec<String>| -> Vec<String> {
+                v.into_iter()
+                    .filter(|l| !l.contains("\"path\":\"/zookeeper/config\""))
+                    .collect()
+            };
+            assert_same(&what, &local(restore_lines(&r.tree)), &local(want.clone()));
+            check_summary(&what, &r, &summary);
+            assert_eq!(r.digests.failed, 0, "{what}: digest mismatches");
+            if let Some(s) = &r.snapshot
+                && let Some((dz, _)) = s.digest
+                && dz != s.zxid
+            {
+                fuzzy_seen += 1;
+                // Checks stay off until the digest zxid, then resume.
+                assert!(
+                    r.digests.snapshot.is_some(),
+                    "{what}: snapshot digest never compared"
+                );
+            }
+            if dir.to_string_lossy().contains("nodigest") {
+                assert_eq!(r.digests.passed, 0, "{what}");
+            } else if r.applied > 3 {
+                assert!(r.digests.passed > 0, "{what}: no digest compared");
+            }
+        }
+        // And from the empty tree, where the logs reach back to zxid 1.
+        if common::files(&dir, "log.1")
+            .first()
+            .is_some_and(|p| p.ends_with("log.1"))
+        {
+            let r = run(&dir, Start::Empty, Target::End);
+            let what = format!("{} from empty", dir.display());
+            assert_same(&what, &restore_lines(&r.tree), &want);
+            assert_eq!(r.digests.failed, 0, "{what}");
+        }
+    }
+    assert!(
+        fuzzy_seen >= 3,
+        "only {fuzzy_seen} fuzzy snapshots exercised"
+    );
+}
+
+/// Rewrites a log, letting `edit` change the txn bytes of entry `i`
+/// (checksums recomputed, so only the content is wrong).
+fn rewrite_log(path: &Path, mut edit: impl FnMut(usize, &mut Vec<u8>)) {
+    use zkdd::format::txnlog::{IterOptions, TxnLog};
+    use zkdd::format::write::TxnLogWriter;
+    let bytes = std::fs::read(path).unwrap();
+    let log = TxnLog::parse(&bytes).unwrap();
+    let mut w = TxnLogWriter::new();
+    for (i, e) in log.entries(IterOptions::default()).enumerate() {
+        let mut b = e.bytes.to_vec();
+        edit(i, &mut b);
+        w.append_bytes(&b);
+    }
+    std::fs::write(path, w.finish(Some(4096))).unwrap();
+}
+
+#[test]
+fn a_tampered_digest_is_detected() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = common::fixtures().join("standalone/data");
+    common::copy_dir(&src, tmp.path());
+    let last = DataDir::open(tmp.path(), None)
+        .unwrap()
+        .logs
+        .pop()
+        .unwrap()
+        .path;
+    let before = run(tmp.path(), Start::Auto, Target::End);
+    assert_eq!(before.digests.failed, 0);
+    let mut tampered = None;
+    rewrite_log(&last, |i, b| {
+        // The last entry that carries a digest (12 trailing bytes, version 2).
+        let n = b.len();
+        if n >= 44 && b[n - 12..n - 8] == [0, 0, 0, 2] {
+            tampered = Some(i);
+        }
+    });
+    let i = tampered.expect("an entry with a digest");
+    rewrite_log(&last, |j, b| {
+        if j == i {
+            let n = b.len();
+            b[n - 1] ^= 1;
+        }
+    });
+    let r = run(tmp.path(), Start::Auto, Target::End);
+    assert_eq!(r.digests.failed, 1, "the flipped digest bit must be caught");
+    assert!(r.digests.first_mismatch.is_some());
+    assert!(r.has_findings());
+    // The CLI reports it with exit status 1, and --strict writes nothing.
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let o = common::run(&["replay", tmp.path().to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = common::run(&[
+        "replay",
+        "--strict",
+        tmp.path().to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 0);
+}
+
+/// Loads a snapshot file with zkdd's reader into a tree.
+fn load(path: &Path) -> DataTree {
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let c = match zkdd::datadir::classify(&name) {
+        zkdd::datadir::FileKind::Snapshot(_, c) => c,
+        other => panic!("{name}: {other:?}"),
+    };
+    let sb = zkdd::source::open_snapshot(path, c, true).unwrap();
+    assert!(sb.container_error.is_none());
+    let snap = zkdd::format::snapshot::Snapshot::parse(&sb.stream, Default::default()).unwrap();
+    let (tree, report) = DataTree::from_snapshot(&snap).unwrap();
+    let trailer = report.trailer.unwrap();
+    trailer.check_seals().unwrap();
+    assert_eq!(
+        trailer.seals.len(),
+        2,
+        "seal #1 and the digest section's seal"
+    );
+    let d = trailer.digest.unwrap();
+    assert_eq!(d.value(), Some(tree.digest()), "{name}: digest section");
+    assert_eq!(Some(d.zxid), zkdd::datadir::zookeeper_name_zxid(&name));
+    tree
+}
+
+#[test]
+fn output_snapshots_read_back_as_the_replayed_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = common::fixtures().join("standalone/data");
+    let (want, summary) = expected(&common::fixtures().join("standalone/expected/restore.jsonl"));
+    let hex = format!("{:x}", summary["last_zxid"].as_i64().unwrap());
+    // A directory gets snapshot.<final zxid>; suffixes choose the container.
+    for (arg, name) in [
+        (tmp.path().to_path_buf(), format!("snapshot.{hex}")),
+        (
+            tmp.path().join(format!("snapshot.{hex}.gz")),
+            format!("snapshot.{hex}.gz"),
+        ),
+        (
+            tmp.path().join(format!("snapshot.{hex}.snappy")),
+            format!("snapshot.{hex}.snappy"),
+        ),
+    ] {
+        let o = common::run(&[
+            "replay",
+            dir.to_str().unwrap(),
+            "--output",
+            arg.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let tree = load(&tmp.path().join(&name));
+        assert_same(&name, &restore_lines(&tree), &want);
+    }
+    // No overwrite without --force; never a temp file left behind.
+    let o = common::run(&[
+        "replay",
+        dir.to_str().unwrap(),
+        "-o",
+        tmp.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = common::run(&[
+        "replay",
+        dir.to_str().unwrap(),
+        "-o",
+        tmp.path().to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 3);
+}
+
+#[test]
+fn output_inside_the_source_data_dir_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::copy_dir(&common::fixtures().join("gz/data"), tmp.path());
+    let before: Vec<_> = common::files(tmp.path(), "");
+    for target in [
+        tmp.path().to_path_buf(),
+        tmp.path().join("version-2/snapshot.999"),
+    ] {
+        let o = common::run(&[
+            "replay",
+            tmp.path().to_str().unwrap(),
+            "--output",
+            target.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{}", target.display());
+        assert!(String::from_utf8_lossy(&o.stderr).contains("inside the data dir"));
+    }
+    assert_eq!(common::files(tmp.path(), ""), before);
+}
+
+#[test]
+fn json_output_follows_the_dump_contract_and_prefix_extracts_a_subtree() {
+    let dir = common::fixtures().join("snappy/data");
+    let (want, _) = expected(&common::fixtures().join("snappy/expected/restore.jsonl"));
+    let o = common::run(&["replay", "--json", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let lines = common::json_lines(&common::stdout(&o));
+    let nodes: Vec<_> = lines.iter().filter(|v| v["type"] == "node").collect();
+    let sessions: Vec<_> = lines.iter().filter(|v| v["type"] == "session").collect();
+    let want: Vec<serde_json::Value> = want
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let want_nodes: Vec<_> = want.iter().filter(|v| v["type"] == "node").collect();
+    assert_eq!(nodes.len(), want_nodes.len());
+    for (g, w) in nodes.iter().zip(&want_nodes) {
+        assert_eq!(g["path"], w["path"]);
+        let s = &g["stat"];
+        let ws = &w["stat"];
+        assert_eq!(s["mzxid"], format!("0x{:x}", ws["mzxid"].as_i64().unwrap()));
+        assert_eq!(s["pzxid"], format!("0x{:x}", ws["pzxid"].as_i64().unwrap()));
+        assert_eq!(s["cversion"], ws["cversion"]);
+        assert_eq!(s["mtime_ms"], ws["mtime"]);
+        assert_eq!(
+            g["acl"].as_array().unwrap().len(),
+            w["acl"].as_array().unwrap().len()
+        );
+        assert_eq!(g["data"].is_null(), w["data"].is_null(), "{}", g["path"]);
+    }
+    assert_eq!(
+        sessions.len(),
+        want.iter().filter(|v| v["type"] == "session").count()
+    );
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["digests"]["failed"], 0);
+    assert!(summary["digests"]["passed"].as_u64().unwrap() > 0);
+    // num_children agrees with the lines themselves.
+    let root_kids = nodes
+        .iter()
+        .filter(|v| {
+            let p = v["path"].as_str().unwrap();
+            p != "/" && p.rfind('/') == Some(0)
+        })
+        .count() as u64;
+    assert_eq!(nodes[0]["stat"]["num_children"], root_kids);
+
+    let o = common::run(&[
+        "replay",
+        "--json",
+        "--prefix",
+        "/app",
+        dir.to_str().unwrap(),
+    ]);
+    let lines = common::json_lines(&common::stdout(&o));
+    let paths: Vec<&str> = lines
+        .iter()
+        .filter(|v| v["type"] == "node")
+        .map(|v| v["path"].as_str().unwrap())
+        .collect();
+    assert!(!paths.is_empty());
+    assert!(paths.iter().all(|p| *p == "/app" || p.starts_with("/app/")));
+    let want_app = want_nodes
+        .iter()
+        .filter(|v| {
+            let p = v["path"].as_str().unwrap();
+            p == "/app" || p.starts_with("/app/")
+        })
+        .count();
+    assert_eq!(paths.len(), want_app);
+}
+
+#[test]
+fn torn_tail_is_tolerated_like_zookeeper_but_strict_stops() {
+    let dir = common::fixtures().join("crash/data");
+    let o = common::run(&["replay", "--json", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let summary = common::json_lines(&common::stdout(&o)).pop().unwrap();
+    let last_log = summary["logs"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last_log["end"], "partial_record");
+    let o = common::run(&["replay", "--strict", "--json", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let lines = common::json_lines(&common::stdout(&o));
+    assert!(
+        lines.iter().all(|v| v["type"] == "summary"),
+        "nothing but the summary"
+    );
+    assert_eq!(lines[0]["stopped"], "problem");
+}
+
+#[test]
+fn drop_flags_remove_ephemerals_and_sessions() {
+    let dir = common::fixtures().join("standalone/data");
+    let dd = DataDir::open(&dir, None).unwrap();
+    let mut r = replay::replay(&dd, &Options::default(), &mut |_, _| {}).unwrap();
+    let eph = r
+        .tree
+        .walk()
+        .iter()
+        .filter(|(_, n)| {
+            matches!(
+                zkdd::format::snapshot::NodeKind::of(n.stat().ephemeral_owner),
+                zkdd::format::snapshot::NodeKind::Ephemeral(_)
+            )
+        })
+        .count();
+    assert!(eph > 0);
+    let before = r.tree.walk().len();
+    assert_eq!(r.tree.drop_ephemerals(r.final_zxid()), eph);
+    assert_eq!(r.tree.walk().len(), before - eph);
+    assert_eq!(r.tree.digest(), r.tree.recompute_digest());
+    assert!(r.tree.drop_sessions() > 0);
+    assert!(r.tree.sessions().is_empty());
+}
