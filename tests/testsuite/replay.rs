@@ -518,3 +518,190 @@ fn drop_flags_remove_ephemerals_and_sessions() {
     assert!(r.tree.drop_sessions() > 0);
     assert!(r.tree.sessions().is_empty());
 }
+
+/// Reads a whole tree through a client (kazoo), as the super user.
+const READ_TREE_PY: &str = r#"
+import base64, json, sys
+from kazoo.client import KazooClient
+zk = KazooClient(hosts=sys.argv[1], auth_data=[("digest", "super:zkdd")], timeout=15)
+zk.start(timeout=20)
+out = []
+todo = ["/"]
+while todo:
+    p = todo.pop()
+    data, st = zk.get(p)
+    acl, _ = zk.get_acls(p)
+    kids = zk.get_children(p)
+    out.append({"path": p,
+        "data": None if data is None else base64.b64encode(data).decode(),
+        "acl": [[a.perms, a.id.scheme, a.id.id] for a in acl],
+        "stat": [st.czxid, st.mzxid, st.pzxid, st.ctime, st.mtime, st.version,
+                 st.cversion, st.aversion, st.ephemeralOwner, st.dataLength, st.numChildren]})
+    todo.extend(("/" if p == "/" else p + "/") + k for k in kids)
+zk.stop()
+print(json.dumps(out))
+"#;
+
+/// Kills the server it holds (by PID) when dropped, also on a failed assert.
+struct ServerGuard(std::process::Child);
+
+impl Drop for ServerGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn four_letter(port: u16, cmd: &str) -> String {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return String::new();
+    };
+    let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+    let _ = s.write_all(cmd.as_bytes());
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}
+
+/// The client's view of our tree: Stat as ZooKeeper derives it from the
+/// persisted one (cversion*2 - numChildren; owner 0 for containers and TTLs).
+fn client_view(tree: &DataTree) -> Vec<serde_json::Value> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut v = Vec::new();
+    for (key, n) in tree.sorted_nodes() {
+        let s = n.stat();
+        let nc = n.num_children() as i64;
+        let owner = match zkdd::format::snapshot::NodeKind::of(s.ephemeral_owner) {
+            zkdd::format::snapshot::NodeKind::Ephemeral(id) => id.0,
+            _ => 0,
+        };
+        let acl: Vec<serde_json::Value> = tree
+            .acl(n)
+            .unwrap()
+            .iter()
+            .map(|a| {
+                serde_json::json!([
+                    a.perms,
+                    String::from_utf8_lossy(&a.scheme),
+                    String::from_utf8_lossy(&a.id)
+                ])
+            })
+            .collect();
+        v.push(serde_json::json!({
+            "path": String::from_utf8_lossy(zkdd::tree::display_path(key)),
+            // The client cannot tell null from empty data.
+            "data": b64.encode(n.data().unwrap_or(&[])),
+            "acl": acl,
+            "stat": [s.czxid.0, s.mzxid.0, s.pzxid.0, s.ctime, s.mtime, s.version,
+                i64::from(s.cversion) * 2 - nc, s.aversion, owner, n.data_length(), nc],
+        }));
+    }
+    v
+}
+
+#[test]
+fn zookeeper_loads_the_written_snapshot_and_serves_the_replayed_tree() {
+    let Some(_) = common::zk_or_skip("replay interop") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let v2 = tmp.path().join("data/version-2");
+    std::fs::create_dir_all(&v2).unwrap();
+    let src = common::fixtures().join("standalone/data");
+    let o = common::run(&[
+        "replay",
+        src.to_str().unwrap(),
+        "--output",
+        tmp.path().join("data").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(std::fs::read_dir(&v2).unwrap().count(), 1);
+    let r = run(&src, Start::Auto, Target::End);
+    let want = client_view(&r.tree);
+
+    let port = free_port();
+    let cfg = tmp.path().join("zoo.cfg");
+    std::fs::write(
+        &cfg,
+        format!(
+            "tickTime=500\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n\
+             admin.enableServer=false\n4lw.commands.whitelist=*\nmaxSessionTimeout=600000\n",
+            tmp.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    // super:zkdd, so nodes with restrictive ACLs can be read too.
+    let super_digest = "super:kYa7oBHb3hIKfxC8L9ARXR/DJVg=";
+    let cp =
+        "/usr/share/java/zookeeper.jar:/usr/share/java/log4j-1.2.jar:/usr/share/java/slf4j-nop.jar";
+    let child = std::process::Command::new("java")
+        .arg("-Dzookeeper.extendedTypesEnabled=true")
+        .arg(format!(
+            "-Dzookeeper.DigestAuthenticationProvider.superDigest={super_digest}"
+        ))
+        .arg("-Dfile.encoding=UTF-8")
+        .args(["-cp", cp, "org.apache.zookeeper.server.ZooKeeperServerMain"])
+        .arg(&cfg)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start ZooKeeper");
+    let _guard = ServerGuard(child);
+    let t0 = std::time::Instant::now();
+    while !four_letter(port, "srvr").contains("Mode:") {
+        assert!(t0.elapsed().as_secs() < 60, "server did not come up");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let script = tmp.path().join("read_tree.py");
+    std::fs::write(&script, READ_TREE_PY).unwrap();
+    let o = std::process::Command::new("/usr/bin/python3")
+        .arg(&script)
+        .arg(format!("127.0.0.1:{port}"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut got: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    got.sort_by(|a, b| {
+        a["path"]
+            .as_str()
+            .unwrap()
+            .as_bytes()
+            .cmp(b["path"].as_str().unwrap().as_bytes())
+    });
+    for g in &mut got {
+        if g["data"].is_null() {
+            g["data"] = serde_json::json!("");
+        }
+    }
+    // The server revives the snapshot's sessions; their ephemerals live
+    // until the (10 s) timeout, longer than this read takes.
+    assert_eq!(got.len(), want.len(), "node count");
+    assert!(
+        got.len() > 100,
+        "the standalone tree has {} nodes",
+        got.len()
+    );
+    let mut ephemerals = 0;
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(g, w);
+        ephemerals += usize::from(g["stat"][8] != 0);
+    }
+    assert!(
+        ephemerals > 0,
+        "an ephemeral of a revived session was served"
+    );
+}
