@@ -1022,6 +1022,8 @@ impl DataTree {
         zxid: Zxid,
         time: i64,
     ) -> i32 {
+        // ZooKeeper keeps the root under "" and "/" (an alias).
+        let path = key_of(path);
         let mut last_len = 0i64;
         let found = self.modify(path, |n| {
             last_len = n.data.as_ref().map_or(0, |d| d.len() as i64);
@@ -1041,6 +1043,7 @@ impl DataTree {
     }
 
     fn set_acl(&mut self, path: &[u8], acl: Option<&[Acl<'_>]>, version: i32) -> i32 {
+        let path = key_of(path);
         let Some(old) = self.nodes.get(path).map(|n| n.acl) else {
             return code::NO_NODE;
         };

@@ -705,3 +705,266 @@ fn zookeeper_loads_the_written_snapshot_and_serves_the_replayed_tree() {
         "an ephemeral of a revived session was served"
     );
 }
+
+mod model {
+    //! Random op sequences applied to a plain BTreeMap model and written as a
+    //! log by the writer replay to the same tree.
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+    use zkdd::format::jute::Acl;
+    use zkdd::format::txn::{CreateTxn, OpCode, SubTxn, Txn, TxnBody, TxnDigest, TxnHeader};
+    use zkdd::format::write::TxnLogWriter;
+    use zkdd::replay::{self, Options, Start};
+    use zkdd::tree::DataTree;
+    use zkdd::zxid::{SessionId, Zxid};
+
+    #[derive(Clone, Debug, PartialEq)]
+    struct M {
+        data: Option<Vec<u8>>,
+        perms: i32,
+        czxid: i64,
+        mzxid: i64,
+        pzxid: i64,
+        mtime: i64,
+        version: i32,
+        cversion: i32,
+        aversion: i32,
+    }
+
+    const WORLD: &[u8] = b"world";
+    const ANYONE: &[u8] = b"anyone";
+
+    fn acl(perms: i32) -> Option<Vec<Acl<'static>>> {
+        Some(vec![Acl {
+            perms,
+            scheme: WORLD,
+            id: ANYONE,
+        }])
+    }
+
+    /// One user op as the generator describes it.
+    type Raw = (u8, u32, Vec<u8>, bool);
+    /// A planned op: type, path, data, version (or parentCVersion), perms.
+    type Planned = (OpCode, Vec<u8>, Option<Vec<u8>>, i32, i32);
+
+    fn parent_of(p: &str) -> String {
+        let i = p.rfind('/').unwrap();
+        if i == 0 { "/".into() } else { p[..i].into() }
+    }
+
+    /// Turns raw choices into valid sub-ops against `m`, applying them to `m`.
+    fn plan(
+        m: &mut BTreeMap<String, M>,
+        raw: &Raw,
+        zxid: i64,
+        time: i64,
+        serial: &mut u32,
+    ) -> Option<Planned> {
+        let (kind, sel, data, null) = raw;
+        let keys: Vec<String> = m.keys().cloned().collect();
+        let pick = keys[*sel as usize % keys.len()].clone();
+        let data = if *null { None } else { Some(data.clone()) };
+        match kind % 4 {
+            0 => {
+                if pick.starts_with("/zookeeper") {
+                    return None;
+                }
+                *serial += 1;
+                let path = if pick == "/" {
+                    format!("/n{serial}")
+                } else {
+                    format!("{pick}/n{serial}")
+                };
+                let parent = m.get_mut(&pick).unwrap();
+                parent.cversion += 1;
+                parent.pzxid = zxid;
+                let pcv = parent.cversion;
+                m.insert(
+                    path.clone(),
+                    M {
+                        data: data.clone(),
+                        perms: 31,
+                        czxid: zxid,
+                        mzxid: zxid,
+                        pzxid: zxid,
+                        mtime: time,
+                        version: 0,
+                        cversion: 0,
+                        aversion: 0,
+                    },
+                );
+                Some((OpCode::CREATE, path.into_bytes(), data, pcv, 0))
+            }
+            1 => {
+                let leaf = !m.keys().any(|k| k.starts_with(&format!("{pick}/")));
+                if pick == "/" || pick.starts_with("/zookeeper") || !leaf {
+                    return None;
+                }
+                m.remove(&pick);
+                let parent = m.get_mut(&parent_of(&pick)).unwrap();
+                parent.pzxid = parent.pzxid.max(zxid);
+                Some((OpCode::DELETE, pick.into_bytes(), None, 0, 0))
+            }
+            2 => {
+                let n = m.get_mut(&pick).unwrap();
+                n.data = data.clone();
+                n.version += 1;
+                n.mzxid = zxid;
+                n.mtime = time;
+                Some((OpCode::SET_DATA, pick.into_bytes(), data, n.version, 0))
+            }
+            _ => {
+                let n = m.get_mut(&pick).unwrap();
+                n.aversion += 1;
+                n.perms = 1 + (*sel as i32 % 31);
+                Some((
+                    OpCode::SET_ACL,
+                    pick.into_bytes(),
+                    None,
+                    n.aversion,
+                    n.perms,
+                ))
+            }
+        }
+    }
+
+    fn body(op: OpCode, path: &[u8], data: Option<&[u8]>, v: i32, perms: i32) -> TxnBody<'static> {
+        // Leak-free 'static: the test owns these bytes for its whole run.
+        let path: &'static [u8] = Box::leak(path.to_vec().into_boxed_slice());
+        let data: Option<&'static [u8]> = data.map(|d| &*Box::leak(d.to_vec().into_boxed_slice()));
+        match op {
+            OpCode::CREATE => TxnBody::Create(CreateTxn {
+                path,
+                data,
+                acl: acl(31),
+                ephemeral: Some(false),
+                parent_cversion: v,
+                ttl_ms: None,
+                v0: false,
+            }),
+            OpCode::DELETE => TxnBody::Delete { path },
+            OpCode::SET_DATA => TxnBody::SetData {
+                path,
+                data,
+                version: v,
+            },
+            _ => TxnBody::SetAcl {
+                path,
+                acl: acl(perms),
+                version: v,
+            },
+        }
+    }
+
+    fn initial() -> BTreeMap<String, M> {
+        let t = DataTree::new();
+        t.sorted_nodes()
+            .into_iter()
+            .map(|(k, n)| {
+                let s = n.stat();
+                (
+                    String::from_utf8(zkdd::tree::display_path(k).to_vec()).unwrap(),
+                    M {
+                        data: n.data().map(<[u8]>::to_vec),
+                        perms: t.acl(n).unwrap()[0].perms,
+                        czxid: s.czxid.0,
+                        mzxid: s.mzxid.0,
+                        pzxid: s.pzxid.0,
+                        mtime: s.mtime,
+                        version: s.version,
+                        cversion: s.cversion,
+                        aversion: s.aversion,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+        #[test]
+        fn replayed_log_equals_the_model(
+            steps in proptest::collection::vec(
+                (proptest::collection::vec((any::<u8>(), any::<u32>(),
+                    proptest::collection::vec(any::<u8>(), 0..6), any::<bool>()), 1..4),
+                 any::<bool>(), any::<bool>()),
+                1..40)
+        ) {
+            let mut m = initial();
+            let mut w = TxnLogWriter::new();
+            let mut shadow = DataTree::new();
+            let mut serial = 0u32;
+            let mut zxid = 0i64;
+            for (ops, as_multi, fail) in &steps {
+                zxid += 1;
+                let time = 1_700_000_000_000 + zxid;
+                let header = |op| TxnHeader { session: SessionId(0x42), cxid: zxid as i32, zxid: Zxid(zxid), time, op };
+                let before = m.clone();
+                let mut planned = Vec::new();
+                for raw in ops {
+                    if let Some(p) = plan(&mut m, raw, zxid, time, &mut serial) {
+                        planned.push(p);
+                    }
+                    if !as_multi { break; }
+                }
+                if planned.is_empty() {
+                    zxid -= 1;
+                    continue;
+                }
+                let txn = if *as_multi {
+                    let mut subs: Vec<SubTxn<'static>> = planned
+                        .iter()
+                        .map(|(op, p, d, v, perms)| SubTxn { op: *op, body: body(*op, p, d.as_deref(), *v, *perms) })
+                        .filter(|s| s.op != OpCode::SET_ACL)
+                        .collect();
+                    if subs.is_empty() || planned.iter().any(|p| p.0 == OpCode::SET_ACL) {
+                        // setACL is not a valid multi op: log them one by one instead.
+                        m = before;
+                        zxid -= 1;
+                        continue;
+                    }
+                    if *fail {
+                        // A failed multi: a failing op, the rest RuntimeInconsistency.
+                        m = before;
+                        let n = subs.len();
+                        subs.push(SubTxn { op: OpCode::ERROR, body: TxnBody::Error { err: -101 } });
+                        for s in subs.iter_mut().take(n) {
+                            *s = SubTxn { op: OpCode::ERROR, body: TxnBody::Error { err: 0 } };
+                        }
+                        subs[0] = SubTxn { op: OpCode::CREATE, body: body(OpCode::CREATE, b"/failed", None, 99, 0) };
+                    }
+                    Txn { header: header(OpCode::MULTI), body: TxnBody::Multi { ops: subs }, digest: None, ignored_bytes: 0 }
+                } else {
+                    let (op, p, d, v, perms) = &planned[0];
+                    Txn { header: header(*op), body: body(*op, p, d.as_deref(), *v, *perms), digest: None, ignored_bytes: 0 }
+                };
+                // The leader's digest after the txn, from an independent
+                // recomputation over the shadow tree.
+                shadow.apply(&txn);
+                let digest = Some(TxnDigest { version: 2, tree: shadow.recompute_digest() });
+                w.append(&Txn { digest, ..txn });
+            }
+            let tmp = tempfile::tempdir().unwrap();
+            let v2 = tmp.path().join("version-2");
+            std::fs::create_dir(&v2).unwrap();
+            let snap0 = DataTree::new().write_snapshot(Vec::new(), Zxid(0)).unwrap();
+            std::fs::write(v2.join("snapshot.0"), snap0).unwrap();
+            std::fs::write(v2.join("log.1"), w.finish(Some(4096))).unwrap();
+            let dd = zkdd::datadir::DataDir::open(tmp.path(), None).unwrap();
+            let r = replay::replay(&dd, &Options { start: Start::Auto, ..Options::default() }, &mut |_, _| {}).unwrap();
+            prop_assert_eq!(r.digests.failed, 0);
+            prop_assert_eq!(r.final_zxid(), Zxid(zxid));
+            let got: BTreeMap<String, M> = r.tree.sorted_nodes().into_iter().map(|(k, n)| {
+                let s = n.stat();
+                (String::from_utf8(zkdd::tree::display_path(k).to_vec()).unwrap(), M {
+                    data: n.data().map(<[u8]>::to_vec),
+                    perms: r.tree.acl(n).unwrap()[0].perms,
+                    czxid: s.czxid.0, mzxid: s.mzxid.0, pzxid: s.pzxid.0, mtime: s.mtime,
+                    version: s.version, cversion: s.cversion, aversion: s.aversion,
+                })
+            }).collect();
+            prop_assert_eq!(got, m);
+        }
+    }
+}
