@@ -74,6 +74,7 @@ pub const CODES: &[(&str, &str)] = &[
     ("snapshot_corrupt", "a snapshot record cannot be decoded"),
     ("snapshot_compressed_stream", "the gzip/snappy container of a snapshot is damaged"),
     ("snapshot_seal_mismatch", "a snapshot seal (running Adler-32) does not match"),
+    ("snapshot_bad_marker", "the \"/\" string after a seal is damaged (ZooKeeper rejects the snapshot)"),
     ("snapshot_parent_missing", "a node comes before its parent (ZooKeeper rejects the snapshot)"),
     ("snapshot_duplicate_node", "a path appears twice in a snapshot"),
     ("snapshot_acl_missing", "a node refers to an ACL id missing from the ACL cache"),
@@ -796,6 +797,18 @@ fn scan_snapshot(path: &Path, opts: &Options, progress: &mut dyn FnMut(u64)) -> 
     match iter.into_end() {
         Some(SnapshotEnd::Complete(trailer)) => {
             for (i, seal) in trailer.seals.iter().enumerate() {
+                if !seal.marker_ok {
+                    reject(&mut s, "damaged \"/\" marker after a seal");
+                    s.findings.push(finding(
+                        Severity::Error,
+                        "snapshot_bad_marker",
+                        path,
+                        Some(seal.offset + 8),
+                        None,
+                        format!("the \"/\" string after seal #{} is damaged", i + 1),
+                        Some("ZooKeeper reads it as a string length and fails, falling back to an older snapshot"),
+                    ));
+                }
                 if !seal.ok() {
                     reject(&mut s, "CRC corruption in snapshot");
                     s.findings.push(finding(
