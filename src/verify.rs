@@ -1052,8 +1052,9 @@ pub fn verify_dir(dir: &DataDir, opts: &Options, progress: &mut dyn FnMut(u64)) 
         } else if b_first.epoch() == a_last.epoch() && b_first.0 > a_last.0 + 1 {
             let missing = b_first.0 - a_last.0 - 1;
             let in_chain = chain.contains(&b.path) && chain.contains(&a.path);
-            let covered = snapshot_zxids.iter().any(|&z| z.0 >= b_first.0 - 1);
-            let (sev, meaning) = if in_chain && recovery_needs(&recovery, a_last) {
+            let gap_end = Zxid(b_first.0 - 1);
+            let covered = snapshot_zxids.iter().any(|&z| z >= gap_end);
+            let (sev, meaning) = if in_chain && recovery_needs(&recovery, gap_end) {
                 (
                     Severity::Error,
                     "ZooKeeper would replay across the gap without noticing: these txns are lost and the tree is inconsistent",
@@ -1184,9 +1185,9 @@ pub fn verify_dir(dir: &DataDir, opts: &Options, progress: &mut dyn FnMut(u64)) 
     report
 }
 
-/// True when ZooKeeper's replay passes the zxid (it starts from a snapshot before it).
+/// True when ZooKeeper's replay needs the zxid (its snapshot is older).
 fn recovery_needs(r: &Recovery, z: Zxid) -> bool {
-    r.snapshot_zxid.is_none_or(|s| z >= s)
+    r.snapshot_zxid.is_none_or(|s| z > s)
 }
 
 fn other_files(
@@ -1435,7 +1436,7 @@ fn predict(
             && max >= start
         {
             let first_applied = first.max(start);
-            let expected = Zxid(prev.unwrap_or(snap_zxid).0 + 1);
+            let expected = Zxid(prev.unwrap_or(snap_zxid).0 + 1).max(start);
             let missing = if first_applied.epoch() == expected.epoch() {
                 first_applied.0.saturating_sub(expected.0).max(0) as u64
             } else if first_applied.epoch() > expected.epoch() {
@@ -1479,8 +1480,19 @@ fn predict(
             fail = Some(why.clone());
             break;
         }
-        if let (ZkEnd::Skip, Some((n, first, _))) = (&s.zk_end, s.after) {
+        if let (ZkEnd::Skip, Some((n, first, last))) = (&s.zk_end, s.after)
+            && last >= start
+        {
+            // Only txns after the snapshot are lost; it covers the others.
+            let n = if first >= start {
+                n
+            } else {
+                ((last.0 - start.0 + 1) as u64).min(n)
+            };
             r.dropped_txns += n;
+            // Counted here, so the gap check after this file skips them.
+            prev = Some(prev.map_or(last, |p| p.max(last)));
+            let first = first.max(start);
             r.first_drop.get_or_insert_with(|| {
                 format!(
                     "{n} txns from {first} after {} offset {:#x}",

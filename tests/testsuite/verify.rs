@@ -153,6 +153,8 @@ struct Case {
     exit: i32,
     /// Compare with ZooKeeper's restore (false where only a quorum peer checks).
     oracle: bool,
+    /// Txns ZooKeeper would silently lose, when known.
+    dropped: Option<u64>,
 }
 
 fn copy_of(scenario: &str) -> (tempfile::TempDir, PathBuf) {
@@ -238,6 +240,7 @@ fn case(
         severity,
         exit,
         oracle: true,
+        dropped: None,
     });
 }
 
@@ -432,6 +435,8 @@ fn build_matrix() -> Vec<Case> {
         E,
         1,
     );
+    let crash = fixtures().join("crash/data/version-2");
+    cases.last_mut().unwrap().dropped = Some(entries(&crash.join("log.25d")).0.len() as u64);
     // A deleted middle log that a newer snapshot covers: documented warning.
     let mut sa_logs: Vec<(i64, String)> = fs::read_dir(&sa)
         .unwrap()
@@ -583,6 +588,9 @@ fn corruption_matrix_is_caught_and_matches_zookeepers_restore() {
         // Never clean: at least the expected finding (checked above).
         let s = summary(&lines).clone();
         assert_ne!(s["verdict"], "ok", "{}", c.name);
+        if let Some(n) = c.dropped {
+            assert_eq!(s["dropped_txns"], n, "{}", c.name);
+        }
         predictions.push(s);
     }
 
