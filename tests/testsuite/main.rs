@@ -1,5 +1,7 @@
 //! The one integration-test binary (it links once and runs fast).
+#![allow(clippy::print_stderr, clippy::print_stdout)] // tests report skips on stderr
 
+mod cli; // --help, man pages and completions
 mod common; // fixture paths, running zkdd, ZooKeeper's own tools
 mod diff; // zkdd diff
 mod dump; // zkdd dump: JSON contract, filters, exit codes, CLI
