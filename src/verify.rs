@@ -22,7 +22,9 @@ use crate::format::checksum::adler32;
 use crate::format::compress::{Compression, GZIP_MAGIC, SNAPPY_MAGIC};
 use crate::format::header::{FILE_HEADER_LEN, SNAP_MAGIC, TXNLOG_MAGIC};
 use crate::format::jute::{JUTE_MAX_BUFFER, Limits};
-use crate::format::snapshot::{SLASH_USTRING, STAT_PERSISTED_LEN, Snapshot, SnapshotEnd, ZxidDigest};
+use crate::format::snapshot::{
+    SLASH_USTRING, STAT_PERSISTED_LEN, Snapshot, SnapshotEnd, ZxidDigest,
+};
 use crate::format::txnlog::{IterOptions, LogEnd, TxnLog};
 use crate::source;
 use crate::zxid::Zxid;
@@ -52,45 +54,151 @@ impl Severity {
 /// Every finding code, with what it means. Stable: codes are only added.
 pub const CODES: &[(&str, &str)] = &[
     ("io_error", "a file or directory could not be read"),
-    ("log_bad_header", "a log does not start with the ZKLG header (ZooKeeper fails on it)"),
-    ("log_empty", "a zero-byte log (ZooKeeper fails reading its header)"),
-    ("log_header_only", "a log with a header and no txns (harmless)"),
-    ("log_checksum_mismatch", "an entry's Adler-32 does not match (ZooKeeper fails: CRC check failed)"),
-    ("log_bad_length", "an entry length below 0 or above the limit (ZooKeeper fails; -1 crashes it)"),
-    ("log_missing_eor", "an entry without its 0x42 end byte, with data after it (ZooKeeper silently skips the rest of the file)"),
-    ("log_undecodable_txn", "an entry whose txn cannot be decoded"),
-    ("log_torn_tail", "the file ends inside an entry: a write cut short by a crash"),
-    ("log_partial_record", "an entry with only zeros where its body and end byte should be: a write cut short by a crash"),
-    ("log_garbage_after_end", "non-zero bytes after the zero padding that ends a log (ZooKeeper never reads them)"),
+    (
+        "log_bad_header",
+        "a log does not start with the ZKLG header (ZooKeeper fails on it)",
+    ),
+    (
+        "log_empty",
+        "a zero-byte log (ZooKeeper fails reading its header)",
+    ),
+    (
+        "log_header_only",
+        "a log with a header and no txns (harmless)",
+    ),
+    (
+        "log_checksum_mismatch",
+        "an entry's Adler-32 does not match (ZooKeeper fails: CRC check failed)",
+    ),
+    (
+        "log_bad_length",
+        "an entry length below 0 or above the limit (ZooKeeper fails; -1 crashes it)",
+    ),
+    (
+        "log_missing_eor",
+        "an entry without its 0x42 end byte, with data after it (ZooKeeper silently skips the rest of the file)",
+    ),
+    (
+        "log_undecodable_txn",
+        "an entry whose txn cannot be decoded",
+    ),
+    (
+        "log_torn_tail",
+        "the file ends inside an entry: a write cut short by a crash",
+    ),
+    (
+        "log_partial_record",
+        "an entry with only zeros where its body and end byte should be: a write cut short by a crash",
+    ),
+    (
+        "log_garbage_after_end",
+        "non-zero bytes after the zero padding that ends a log (ZooKeeper never reads them)",
+    ),
     ("log_zxid_order", "zxids that do not increase inside a log"),
-    ("log_zxid_gap", "zxids missing inside an epoch, within a log or between logs"),
-    ("log_overlap", "a log starts at or below the last zxid of the previous log"),
-    ("log_name_mismatch", "a log's name differs from its first txn's zxid"),
-    ("log_entry_over_maxbuffer", "an entry larger than jute.maxbuffer (followers and clients may refuse it)"),
-    ("txns_skipped", "valid txns that ZooKeeper's restore would silently never read"),
-    ("txns_lost", "txns missing from the history ZooKeeper would replay"),
-    ("snapshot_bad_header", "a snapshot does not start with the ZKSN header"),
+    (
+        "log_zxid_gap",
+        "zxids missing inside an epoch, within a log or between logs",
+    ),
+    (
+        "log_overlap",
+        "a log starts at or below the last zxid of the previous log",
+    ),
+    (
+        "log_name_mismatch",
+        "a log's name differs from its first txn's zxid",
+    ),
+    (
+        "log_entry_over_maxbuffer",
+        "an entry larger than jute.maxbuffer (followers and clients may refuse it)",
+    ),
+    (
+        "txns_skipped",
+        "valid txns that ZooKeeper's restore would silently never read",
+    ),
+    (
+        "txns_lost",
+        "txns missing from the history ZooKeeper would replay",
+    ),
+    (
+        "snapshot_bad_header",
+        "a snapshot does not start with the ZKSN header",
+    ),
     ("snapshot_truncated", "a snapshot stream ends early"),
     ("snapshot_corrupt", "a snapshot record cannot be decoded"),
-    ("snapshot_compressed_stream", "the gzip/snappy container of a snapshot is damaged"),
-    ("snapshot_seal_mismatch", "a snapshot seal (running Adler-32) does not match"),
-    ("snapshot_bad_marker", "the \"/\" string after a seal is damaged (ZooKeeper rejects the snapshot)"),
-    ("snapshot_parent_missing", "a node comes before its parent (ZooKeeper rejects the snapshot)"),
-    ("snapshot_duplicate_node", "a path appears twice in a snapshot"),
-    ("snapshot_acl_missing", "a node refers to an ACL id missing from the ACL cache"),
-    ("snapshot_acl_null", "an ACL cache entry with a null list (ZooKeeper's loader throws)"),
-    ("snapshot_not_candidate", "a snapshot ZooKeeper ignores because it fails the cheap validity check"),
-    ("snapshot_no_digest", "a snapshot without the 3.6+ digest section"),
-    ("snapshot_skipped", "a snapshot ZooKeeper would try and reject, falling back to an older one"),
-    ("leftover_file", "a file left by a crash or a tool that ZooKeeper may misread"),
+    (
+        "snapshot_compressed_stream",
+        "the gzip/snappy container of a snapshot is damaged",
+    ),
+    (
+        "snapshot_seal_mismatch",
+        "a snapshot seal (running Adler-32) does not match",
+    ),
+    (
+        "snapshot_bad_marker",
+        "the \"/\" string after a seal is damaged (ZooKeeper rejects the snapshot)",
+    ),
+    (
+        "snapshot_parent_missing",
+        "a node comes before its parent (ZooKeeper rejects the snapshot)",
+    ),
+    (
+        "snapshot_duplicate_node",
+        "a path appears twice in a snapshot",
+    ),
+    (
+        "snapshot_acl_missing",
+        "a node refers to an ACL id missing from the ACL cache",
+    ),
+    (
+        "snapshot_acl_null",
+        "an ACL cache entry with a null list (ZooKeeper's loader throws)",
+    ),
+    (
+        "snapshot_not_candidate",
+        "a snapshot ZooKeeper ignores because it fails the cheap validity check",
+    ),
+    (
+        "snapshot_no_digest",
+        "a snapshot without the 3.6+ digest section",
+    ),
+    (
+        "snapshot_skipped",
+        "a snapshot ZooKeeper would try and reject, falling back to an older one",
+    ),
+    (
+        "leftover_file",
+        "a file left by a crash or a tool that ZooKeeper may misread",
+    ),
     ("unknown_file", "a file zkdd does not know"),
-    ("misplaced_file", "a snapshot in dataLogDir or a log in dataDir (3.6+ refuses to start)"),
-    ("epoch_mismatch", "acceptedEpoch/currentEpoch inconsistent with each other or the last zxid (a quorum peer refuses to start)"),
-    ("epoch_unreadable", "an epoch file that is not a decimal number"),
+    (
+        "misplaced_file",
+        "a snapshot in dataLogDir or a log in dataDir (3.6+ refuses to start)",
+    ),
+    (
+        "epoch_mismatch",
+        "acceptedEpoch/currentEpoch inconsistent with each other or the last zxid (a quorum peer refuses to start)",
+    ),
+    (
+        "epoch_unreadable",
+        "an epoch file that is not a decimal number",
+    ),
     ("epoch_missing", "one epoch file without the other"),
-    ("no_snapshot", "logs but no usable snapshot: ZooKeeper refuses to start"),
-    ("digest_mismatch", "the replayed tree's digest differs from a recorded digest"),
-    ("zookeeper_would_fail", "ZooKeeper's restore would fail on this dir"),
+    (
+        "no_snapshot",
+        "logs but no usable snapshot: ZooKeeper refuses to start",
+    ),
+    (
+        "digest_mismatch",
+        "the replayed tree's digest differs from a recorded digest (the first mismatching zxid)",
+    ),
+    (
+        "digest_unverified",
+        "the logs end before a fuzzy snapshot's digest zxid, so nothing could be compared",
+    ),
+    (
+        "zookeeper_would_fail",
+        "ZooKeeper's restore would fail on this dir",
+    ),
 ];
 
 /// One thing found.
@@ -120,6 +228,8 @@ pub struct Options {
     pub limits: Limits,
     /// Read files instead of mapping them.
     pub no_mmap: bool,
+    /// Replay the tree and compare digests (3.6+ files).
+    pub digests: bool,
 }
 
 impl Default for Options {
@@ -127,6 +237,7 @@ impl Default for Options {
         Options {
             limits: Limits::default(),
             no_mmap: false,
+            digests: true,
         }
     }
 }
@@ -174,6 +285,8 @@ pub struct Report {
     pub files: usize,
     /// Bytes read.
     pub bytes: u64,
+    /// Txn digests that matched the replayed tree (`None`: not compared).
+    pub digests: Option<u64>,
 }
 
 impl Report {
@@ -290,7 +403,10 @@ fn scan_log(
     };
     if bytes.is_empty() {
         s.unreadable = true;
-        s.zk_end = ZkEnd::Fatal(format!("EOFException reading the header of {}", name_of(path)));
+        s.zk_end = ZkEnd::Fatal(format!(
+            "EOFException reading the header of {}",
+            name_of(path)
+        ));
         s.findings.push(finding(
             Severity::Error,
             "log_empty",
@@ -421,7 +537,16 @@ fn scan_log(
     let end = it.end().cloned().unwrap_or(LogEnd::Eof {
         offset: bytes.len() as u64,
     });
-    if s.count == 0 && matches!(end, LogEnd::Eof { .. } | LogEnd::Padding { nonzero_at: None, .. }) {
+    if s.count == 0
+        && matches!(
+            end,
+            LogEnd::Eof { .. }
+                | LogEnd::Padding {
+                    nonzero_at: None,
+                    ..
+                }
+        )
+    {
         s.findings.push(finding(
             Severity::Warning,
             "log_header_only",
@@ -548,7 +673,9 @@ fn classify_end(s: &mut LogScan, log: &TxnLog<'_>, end: &LogEnd, iter_opts: Iter
             };
             let meaning = match &zk {
                 ZkEnd::Fatal(_) => "ZooKeeper's restore fails on this entry if it reads this file",
-                _ => "ZooKeeper treats this as the end of the file and silently skips everything after it",
+                _ => {
+                    "ZooKeeper treats this as the end of the file and silently skips everything after it"
+                }
             };
             s.zk_end = zk;
             s.findings.push(finding(
@@ -668,7 +795,9 @@ fn scan_snapshot(path: &Path, opts: &Options, progress: &mut dyn FnMut(u64)) -> 
             Some(raw.len().saturating_sub(5) as u64),
             None,
             match compression {
-                Compression::None => "the file does not end with the \"/\" marker of a complete snapshot".into(),
+                Compression::None => {
+                    "the file does not end with the \"/\" marker of a complete snapshot".into()
+                }
                 _ => "the file does not start with the magic of its compression".into(),
             },
             Some("ZooKeeper ignores this snapshot entirely"),
@@ -1107,11 +1236,11 @@ pub fn verify_dir(dir: &DataDir, opts: &Options, progress: &mut dyn FnMut(u64)) 
                 &s.path,
                 Some(stop),
                 Some(first),
-                format!(
-                    "{n} valid txns ({first}..{last}) follow the damaged entry at {stop:#x}"
-                ),
+                format!("{n} valid txns ({first}..{last}) follow the damaged entry at {stop:#x}"),
                 Some(match s.zk_end {
-                    ZkEnd::Fatal(_) => "ZooKeeper fails before reaching them; a tolerant replay can still use them",
+                    ZkEnd::Fatal(_) => {
+                        "ZooKeeper fails before reaching them; a tolerant replay can still use them"
+                    }
                     _ => "ZooKeeper's restore silently skips them",
                 }),
             ));
@@ -1154,6 +1283,9 @@ pub fn verify_dir(dir: &DataDir, opts: &Options, progress: &mut dyn FnMut(u64)) 
 
     other_files(dir, &mut report, &recovery, &zk_logs, &zk_snaps);
     epochs(dir, &mut report, &recovery);
+    if opts.digests && recovery.snapshot.is_some() {
+        digest_check(dir, opts, &recovery, &mut report);
+    }
 
     // Dropped txns and failure, as findings.
     match &recovery.outcome {
@@ -1183,6 +1315,84 @@ pub fn verify_dir(dir: &DataDir, opts: &Options, progress: &mut dyn FnMut(u64)) 
     }
     report.recovery = Some(recovery);
     report
+}
+
+/// Replays the snapshot ZooKeeper would load plus its logs with the tree
+/// engine and compares the tree digest with every recorded one, by
+/// ZooKeeper's rules (FORMAT.md §5.4): per-txn checks wait until a fuzzy
+/// snapshot's digest zxid is reached.
+fn digest_check(dir: &DataDir, opts: &Options, recovery: &Recovery, report: &mut Report) {
+    let ropts = crate::replay::Options {
+        start: recovery
+            .snapshot
+            .clone()
+            .map_or(crate::replay::Start::Auto, crate::replay::Start::Snapshot),
+        target: crate::replay::Target::End,
+        strictness: crate::replay::Strictness::TolerateTail,
+        no_mmap: opts.no_mmap,
+        limits: opts.limits,
+    };
+    let Ok(r) = crate::replay::replay(dir, &ropts, &mut |_, _| {}) else {
+        return; // The file-level findings already say why.
+    };
+    let d = &r.digests;
+    let file_of = |z: Zxid| {
+        r.logs
+            .iter()
+            .find(|l| l.zxids.is_some_and(|(a, b)| a <= z && z <= b))
+            .map(|l| l.path.clone())
+            .unwrap_or_else(|| dir.log_dir.clone())
+    };
+    if let Some((z, stored, computed)) = d.snapshot
+        && stored != computed
+    {
+        let snap = recovery.snapshot.clone().unwrap_or_default();
+        // A known race stamps some fuzzy snapshots with a digest zxid whose
+        // tree already holds later txns; the later per-txn checks decide.
+        let fuzzy_race = d.failed == 0 && d.passed > 0;
+        report.findings.push(finding(
+            if fuzzy_race { Severity::Warning } else { Severity::Error },
+            "digest_mismatch",
+            &snap,
+            None,
+            Some(z),
+            format!("snapshot digest at zxid {z} is {stored}, the tree loaded from it gives {computed}"),
+            Some(if fuzzy_race {
+                "every later txn digest matches, so this is ZooKeeper's fuzzy-snapshot race, not corruption (ZooKeeper logs \"Digests are not matching\" once and runs on)"
+            } else {
+                "the snapshot's tree is not the one ZooKeeper recorded"
+            }),
+        ));
+    }
+    if let Some(z) = d.first_mismatch {
+        report.findings.push(finding(
+            Severity::Error,
+            "digest_mismatch",
+            &file_of(z),
+            None,
+            Some(z),
+            format!(
+                "tree digest after txn {z} differs from the recorded TxnDigest ({} of {} compared txns differ)",
+                d.failed,
+                d.failed + d.passed
+            ),
+            Some("the replayed tree diverges from what the server had: a lost, extra or altered txn before this point (ZooKeeper only logs \"Digests are not matching\" and runs on)"),
+        ));
+    }
+    if let Some(z) = d.snapshot_pending {
+        report.findings.push(finding(
+            Severity::Warning,
+            "digest_unverified",
+            &recovery.snapshot.clone().unwrap_or_default(),
+            None,
+            Some(z),
+            format!(
+                "the logs end before the snapshot's digest zxid {z}, so no digest could be compared"
+            ),
+            Some("ZooKeeper warns \"Highest txn zxid is not covering the snapshot digest zxid\""),
+        ));
+    }
+    report.digests = Some(d.passed);
 }
 
 /// True when ZooKeeper's replay needs the zxid (its snapshot is older).
@@ -1400,7 +1610,8 @@ fn predict(
     let Some(snap_zxid) = r.snapshot_zxid else {
         // §6.2: no snapshot. Any log file at all is fatal; none means an empty db.
         if !candidates.is_empty() {
-            r.outcome = Outcome::Fail("no valid snapshot (\"Not able to find valid snapshots\")".into());
+            r.outcome =
+                Outcome::Fail("no valid snapshot (\"Not able to find valid snapshots\")".into());
         } else if !zk_logs.is_empty() {
             r.outcome = Outcome::Fail(
                 "no snapshot, but there are log files (\"No snapshot found, but there are log entries\")".into(),
@@ -1462,11 +1673,7 @@ fn predict(
             if s.gap_missing > 0 {
                 r.dropped_txns += s.gap_missing;
                 r.first_drop.get_or_insert_with(|| {
-                    format!(
-                        "{} txns missing inside {}",
-                        s.gap_missing,
-                        name_of(&f.path)
-                    )
+                    format!("{} txns missing inside {}", s.gap_missing, name_of(&f.path))
                 });
                 frozen = true;
             }

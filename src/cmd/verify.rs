@@ -23,18 +23,7 @@ use crate::verify::{self, Finding, Options, Outcome, Report, Severity};
 /// (a crash, or a live server mid-write) is only a warning.
 #[derive(clap::Args, Debug, Default)]
 #[command(
-    after_help = "Examples:
-  zkdd verify /var/lib/zookeeper                  a data dir (dataDir, or its version-2/)
-  zkdd verify --config /etc/zookeeper/conf/zoo.cfg
-  zkdd verify --log-dir /disk2/zk-logs /var/lib/zookeeper
-  zkdd verify --json /var/lib/zookeeper | jq -c 'select(.type==\"summary\")'
-  zkdd verify log.1a2b snapshot.1a00.gz            single files (no recovery analysis)
-
-Exit status:
-  0  nothing worse than warnings or notes
-  1  errors: corruption, lost or skipped txns, a dir ZooKeeper cannot start
-     from, a digest mismatch (with --strict, warnings too)
-  2  could not run: usage, I/O error, not a ZooKeeper data dir",
+    after_help = AFTER_HELP,
     after_long_help = long_help()
 )]
 pub struct Args {
@@ -53,6 +42,19 @@ pub struct Args {
     pub no_digest: bool,
 }
 
+const AFTER_HELP: &str = "Examples:
+  zkdd verify /var/lib/zookeeper                  a data dir (dataDir, or its version-2/)
+  zkdd verify --config /etc/zookeeper/conf/zoo.cfg
+  zkdd verify --log-dir /disk2/zk-logs /var/lib/zookeeper
+  zkdd verify --json /var/lib/zookeeper | jq -c 'select(.type==\"summary\")'
+  zkdd verify log.1a2b snapshot.1a00.gz            single files (no recovery analysis)
+
+Exit status:
+  0  nothing worse than warnings or notes
+  1  errors: corruption, lost or skipped txns, a dir ZooKeeper cannot start
+     from, a digest mismatch (with --strict, warnings too)
+  2  could not run: usage, I/O error, not a ZooKeeper data dir";
+
 const LONG_HELP: &str = "\
 Output:
   Text: a one-line verdict, one line saying what ZooKeeper 3.x would do at
@@ -65,7 +67,7 @@ Output:
      \"meaning\":\"...\"|null}
   then one summary line
     {\"type\":\"summary\",\"verdict\":\"ok|warnings|errors\",\"errors\":N,
-     \"warnings\":N,\"notes\":N,\"files\":N,\"bytes\":N,
+     \"warnings\":N,\"notes\":N,\"files\":N,\"bytes\":N,\"digests_matched\":N|null,
      \"recoverable_zxid\":\"0x..\"|null,\"snapshot\":\"...\"|null,
      \"snapshot_zxid\":\"0x..\"|null,\"logs\":[...],
      \"zookeeper\":\"start|fail\"|null,\"start_zxid\":\"0x..\"|null,
@@ -79,7 +81,7 @@ Finding codes (stable; new ones may be added):
 ";
 
 fn long_help() -> String {
-    let mut s = LONG_HELP.to_string();
+    let mut s = format!("{AFTER_HELP}\n\n{LONG_HELP}");
     for (code, what) in verify::CODES {
         s.push_str(&format!("  {code:<26} {what}\n"));
     }
@@ -91,6 +93,7 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
     let opts = Options {
         limits: global.limits(),
         no_mmap: global.no_mmap,
+        digests: !args.no_digest,
     };
     let mut dirs = Vec::new();
     let mut files = Vec::new();
@@ -125,9 +128,6 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
         let report = verify::verify_files(&files, &opts, &mut |n| pb.inc(n));
         pb.finish_and_clear();
         reports.push((PathBuf::from("."), report));
-    }
-    if args.no_digest {
-        out.note("digest comparison skipped (--no-digest)");
     }
     let mut worst = None;
     for (root, report) in &reports {
@@ -180,6 +180,7 @@ fn print_json(out: &mut Output<'_>, report: &Report) -> Result<(), Error> {
         "notes": report.count(Severity::Note),
         "files": report.files,
         "bytes": report.bytes,
+        "digests_matched": report.digests,
         "recoverable_zxid": r.and_then(|r| r.recoverable_zxid).map(|z| z.to_string()),
         "snapshot": r.and_then(|r| r.snapshot.as_ref()).map(|p| p.display().to_string()),
         "snapshot_zxid": r.and_then(|r| r.snapshot_zxid).map(|z| z.to_string()),

@@ -155,6 +155,8 @@ struct Case {
     oracle: bool,
     /// Txns ZooKeeper would silently lose, when known.
     dropped: Option<u64>,
+    /// The finding's zxid, when checked.
+    zxid: Option<String>,
 }
 
 fn copy_of(scenario: &str) -> (tempfile::TempDir, PathBuf) {
@@ -200,7 +202,7 @@ fn snapshot_layout(path: &Path) -> SnapLayout {
     let session = (!snap.sessions().is_empty()).then_some(20);
     let acl = snap.acl_cache()[0].offset;
     let mut nodes = snap.nodes();
-    let node = (&mut nodes).nth(3).unwrap();
+    let node = nodes.nth(3).unwrap();
     let node_stat =
         node.offset + 4 + node.path.len() as u64 + 4 + node.data.map_or(0, |d| d.len() as u64) + 8;
     for _ in &mut nodes {}
@@ -214,6 +216,44 @@ fn snapshot_layout(path: &Path) -> SnapLayout {
         seals: t.seals.iter().map(|s| s.offset).collect(),
         digest: t.digest.as_ref().map(|d| d.offset),
     }
+}
+
+/// The first setData with a digest in a log: its zxid, and an edit that
+/// changes the last byte of its value and rewrites the entry's Adler-32.
+fn altered_set_data(path: &Path) -> (String, impl FnOnce(&Path) + use<>) {
+    let bytes = fs::read(path).unwrap();
+    let log = TxnLog::parse(&bytes).unwrap();
+    let e = log
+        .entries(IterOptions::default())
+        .find(|e| e.txn.header.op == zkdd::format::txn::OpCode::SET_DATA && e.txn.digest.is_some())
+        .expect("a setData with a digest");
+    let (off, len) = (e.offset as usize, e.bytes.len());
+    let zxid = e.txn.header.zxid.to_string();
+    (zxid, move |p: &Path| {
+        let mut b = fs::read(p).unwrap();
+        // Body ends with: data, int version; then the 12-byte digest.
+        b[off + 12 + len - 12 - 4 - 1] ^= 0x01;
+        let sum = zkdd::format::checksum::adler32(&b[off + 12..off + 12 + len]);
+        b[off..off + 8].copy_from_slice(&u64::from(sum).to_be_bytes());
+        fs::write(p, b).unwrap();
+    })
+}
+
+#[test]
+fn no_digest_skips_the_replay() {
+    let crash = fixtures().join("crash/data/version-2");
+    let (_, edit) = altered_set_data(&crash.join("log.25d"));
+    let (_tmp, dir) = copy_of("crash/data");
+    edit(&dir.join("version-2/log.25d"));
+    let o = run(&["verify", "--json", "--no-digest", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let lines = json_lines(&stdout(&o));
+    assert!(
+        findings(&lines)
+            .iter()
+            .all(|f| f["code"] != "digest_mismatch")
+    );
+    assert_eq!(summary(&lines)["digests_matched"], Value::Null);
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -241,6 +281,7 @@ fn case(
         exit,
         oracle: true,
         dropped: None,
+        zxid: None,
     });
 }
 
@@ -263,7 +304,13 @@ fn build_matrix() -> Vec<Case> {
         ("txn header", e_off + 12 + 19, 0x01, ck, e_off),
         ("body", e_off + 12 + 33, 0x01, ck, e_off),
         ("digest", e_off + 12 + e_len - 1, 0x01, ck, e_off),
-        ("end-of-record", e_off + 12 + e_len, 0xff, &["log_missing_eor"], e_off + 12 + e_len),
+        (
+            "end-of-record",
+            e_off + 12 + e_len,
+            0xff,
+            &["log_missing_eor"],
+            e_off + 12 + e_len,
+        ),
     ];
     for (what, at, mask, code, off) in regions {
         case(
@@ -347,8 +394,18 @@ fn build_matrix() -> Vec<Case> {
     let seal1 = lay.seals[0];
     let mut snap_regions: Vec<(&str, u64, &'static [&'static str], u64)> = vec![
         ("header", 1, &["snapshot_bad_header"], 0),
-        ("acl cache", lay.acl + 15, &["snapshot_seal_mismatch"], seal1),
-        ("node", lay.node_stat + 3, &["snapshot_seal_mismatch"], seal1),
+        (
+            "acl cache",
+            lay.acl + 15,
+            &["snapshot_seal_mismatch"],
+            seal1,
+        ),
+        (
+            "node",
+            lay.node_stat + 3,
+            &["snapshot_seal_mismatch"],
+            seal1,
+        ),
         ("seal", seal1 + 7, &["snapshot_seal_mismatch"], seal1),
     ];
     if let Some(s) = lay.session {
@@ -377,7 +434,11 @@ fn build_matrix() -> Vec<Case> {
             format!("snapshot.238 cut at {cut}"),
             "standalone/data",
             |v| truncate(&v.join("snapshot.238"), cut),
-            &["snapshot_truncated", "snapshot_not_candidate", "snapshot_corrupt"],
+            &[
+                "snapshot_truncated",
+                "snapshot_not_candidate",
+                "snapshot_corrupt",
+            ],
             "snapshot.238",
             None,
             E,
@@ -394,7 +455,10 @@ fn build_matrix() -> Vec<Case> {
         "snapshot_parent_missing",
         "snapshot_bad_marker",
     ];
-    for (scenario, file) in [("gz/data", "snapshot.fe.gz"), ("snappy/data", "snapshot.fe.snappy")] {
+    for (scenario, file) in [
+        ("gz/data", "snapshot.fe.gz"),
+        ("snappy/data", "snapshot.fe.snappy"),
+    ] {
         let len = fs::metadata(fixtures().join(scenario).join("version-2").join(file))
             .unwrap()
             .len();
@@ -530,7 +594,11 @@ fn build_matrix() -> Vec<Case> {
         |v| {
             for e in fs::read_dir(v).unwrap() {
                 let p = e.unwrap().path();
-                if p.file_name().unwrap().to_string_lossy().starts_with("snapshot.") {
+                if p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("snapshot.")
+                {
                     fs::remove_file(p).unwrap();
                 }
             }
@@ -541,10 +609,37 @@ fn build_matrix() -> Vec<Case> {
         E,
         1,
     );
+    // A setData whose value was altered and re-checksummed: only the digest
+    // can tell. ZooKeeper starts (it only logs the mismatch).
+    let (z, edit) = altered_set_data(&crash.join("log.25d"));
+    case(
+        &mut cases,
+        "log.25d altered setData with a valid checksum",
+        "crash/data",
+        |v| edit(&v.join("log.25d")),
+        &["digest_mismatch"],
+        "log.25d",
+        None,
+        E,
+        1,
+    );
+    let c = cases.last_mut().unwrap();
+    c.zxid = Some(z);
+    c.dropped = Some(0);
     // Epoch files (only a quorum peer checks them, so no restore oracle).
     for (name, accepted, current, file) in [
-        ("acceptedEpoch below currentEpoch", "2", "3", "acceptedEpoch"),
-        ("currentEpoch below the last zxid's epoch", "1", "1", "currentEpoch"),
+        (
+            "acceptedEpoch below currentEpoch",
+            "2",
+            "3",
+            "acceptedEpoch",
+        ),
+        (
+            "currentEpoch below the last zxid's epoch",
+            "1",
+            "1",
+            "currentEpoch",
+        ),
     ] {
         case(
             &mut cases,
@@ -579,7 +674,10 @@ fn corruption_matrix_is_caught_and_matches_zookeepers_restore() {
                 && f["severity"] == c.severity
         });
         let Some(hit) = hit else {
-            panic!("{}: no {:?} {} on {}; got {all:#?}", c.name, c.code, c.severity, c.file)
+            panic!(
+                "{}: no {:?} {} on {}; got {all:#?}",
+                c.name, c.code, c.severity, c.file
+            )
         };
         if let Some(off) = c.offset {
             assert_eq!(hit["offset"], off, "{}: {hit}", c.name);
@@ -588,6 +686,9 @@ fn corruption_matrix_is_caught_and_matches_zookeepers_restore() {
         // Never clean: at least the expected finding (checked above).
         let s = summary(&lines).clone();
         assert_ne!(s["verdict"], "ok", "{}", c.name);
+        if let Some(z) = &c.zxid {
+            assert_eq!(hit["zxid"], *z, "{}", c.name);
+        }
         if let Some(n) = c.dropped {
             assert_eq!(s["dropped_txns"], n, "{}", c.name);
         }
@@ -604,7 +705,11 @@ fn corruption_matrix_is_caught_and_matches_zookeepers_restore() {
         .arg(common::root().join("tests/java/RestoreMany.java"))
         .output()
         .expect("javac");
-    assert!(javac.status.success(), "{}", String::from_utf8_lossy(&javac.stderr));
+    assert!(
+        javac.status.success(),
+        "{}",
+        String::from_utf8_lossy(&javac.stderr)
+    );
     let oracle: Vec<&Case> = cases.iter().filter(|c| c.oracle).collect();
     let out = Command::new("java")
         .arg("-Dzookeeper.extendedTypesEnabled=true")
@@ -617,14 +722,18 @@ fn corruption_matrix_is_caught_and_matches_zookeepers_restore() {
         .output()
         .expect("java");
     let results = json_lines(&String::from_utf8_lossy(&out.stdout));
-    assert_eq!(results.len(), oracle.len(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        results.len(),
+        oracle.len(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut mismatches = Vec::new();
     for (c, zk) in oracle.iter().zip(&results) {
         let s = &predictions[cases.iter().position(|x| std::ptr::eq(x, *c)).unwrap()];
         let ok = zk["ok"].as_bool().unwrap();
         let agree = if ok {
-            s["zookeeper"] == "start"
-                && s["start_zxid"] == hex(zk["last_zxid"].as_i64().unwrap())
+            s["zookeeper"] == "start" && s["start_zxid"] == hex(zk["last_zxid"].as_i64().unwrap())
         } else {
             s["zookeeper"] == "fail"
         };
