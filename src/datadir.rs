@@ -367,7 +367,10 @@ mod tests {
         assert!(matches!(classify("log.1.bak"), FileKind::Leftover { .. }));
         assert_eq!(classify("log.bak"), FileKind::Unknown);
         assert!(matches!(classify("log.1A"), FileKind::Leftover { .. }));
-        assert!(matches!(classify("snapshot.4d.gzip"), FileKind::Leftover { .. }));
+        assert!(matches!(
+            classify("snapshot.4d.gzip"),
+            FileKind::Leftover { .. }
+        ));
         assert_eq!(classify("currentEpoch"), FileKind::CurrentEpoch);
     }
 

@@ -25,7 +25,11 @@ pub fn data_dirs() -> Vec<PathBuf> {
         }
     }
     out.sort();
-    assert!(!out.is_empty(), "no fixtures under {}", fixtures().display());
+    assert!(
+        !out.is_empty(),
+        "no fixtures under {}",
+        fixtures().display()
+    );
     out
 }
 
@@ -34,9 +38,13 @@ pub fn data_dirs() -> Vec<PathBuf> {
 pub fn expected_dir(data_dir: &Path) -> Option<PathBuf> {
     let scenario = data_dir.parent()?;
     let member = data_dir.file_name()?.to_string_lossy().into_owned();
-    [scenario.join("expected").join(&member), scenario.join("expected"), data_dir.join("expected")]
-        .into_iter()
-        .find(|p| p.is_dir())
+    [
+        scenario.join("expected").join(&member),
+        scenario.join("expected"),
+        data_dir.join("expected"),
+    ]
+    .into_iter()
+    .find(|p| p.is_dir())
 }
 
 /// Every file in a data dir's `version-2/` whose name starts with `prefix`.
@@ -100,7 +108,13 @@ pub fn zk_classpath() -> Option<String> {
     if !Path::new(jars[0]).exists() || Command::new("java").arg("-version").output().is_err() {
         return None;
     }
-    Some(jars.iter().filter(|j| Path::new(j).exists()).cloned().collect::<Vec<_>>().join(":"))
+    Some(
+        jars.iter()
+            .filter(|j| Path::new(j).exists())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(":"),
+    )
 }
 
 /// True when tests that need ZooKeeper must run (CI sets ZKDD_REQUIRE_ZK=1,
@@ -114,7 +128,9 @@ pub fn require_zk() -> bool {
 pub fn zk_or_skip(test: &str) -> Option<String> {
     match zk_classpath() {
         Some(cp) => Some(cp),
-        None if require_zk() => panic!("{test}: ZooKeeper 3.8 (Debian's zookeeper package) and java are required"),
+        None if require_zk() => {
+            panic!("{test}: ZooKeeper 3.8 (Debian's zookeeper package) and java are required")
+        }
         None => {
             eprintln!("{test}: skipped, ZooKeeper's jar or java not installed");
             None
