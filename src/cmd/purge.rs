@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::json;
 
 use crate::cli::{ConfigArgs, GlobalArgs};
-use crate::datadir::{DataDir, VERSION_DIR, ZooConfig};
+use crate::datadir::{DataDir, ZooConfig};
 use crate::error::{Error, ExitStatus};
 use crate::purge::{
     self, Action, Outcome, PlannedFile, PurgeLock, PurgeOptions, RECOMMENDED_RETAIN,
@@ -242,7 +242,9 @@ fn open(args: &Args) -> Result<(DataDir, Option<usize>, Option<PathBuf>), Error>
     let dir = DataDir::open(&cfg.data_dir, log_dir.as_deref())?;
     Ok((
         dir,
-        cfg.snap_retain_count.map(|n| n as usize),
+        // Mirrors DatadirCleanupManager: values below 3 are raised to 3.
+        cfg.snap_retain_count
+            .map(|n| (n as usize).max(RECOMMENDED_RETAIN)),
         Some(cfg.data_dir.clone()),
     ))
 }
@@ -250,7 +252,7 @@ fn open(args: &Args) -> Result<(DataDir, Option<usize>, Option<PathBuf>), Error>
 fn same_path(a: &Path, b: &Path) -> bool {
     match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
         (Ok(x), Ok(y)) => x == y,
-        _ => a == b || (a.file_name().is_some_and(|n| n == VERSION_DIR) && a == b),
+        _ => a == b,
     }
 }
 
@@ -301,7 +303,7 @@ fn group(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
