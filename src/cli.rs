@@ -12,7 +12,7 @@ use crate::render::Output;
 
 /// Inspect, verify, replay, diff and purge Apache ZooKeeper data directories.
 #[derive(Parser, Debug)]
-#[command(name = "zkdd", version, about, long_about = None, after_help = EXIT_STATUS)]
+#[command(name = "zkdd", version, about, long_about = None, after_help = EXIT_STATUS, after_long_help = LONG_HELP)]
 pub struct Cli {
     /// Flags every subcommand takes.
     #[command(flatten)]
@@ -28,6 +28,37 @@ Exit status (every subcommand):
   0  ok: nothing found, trees identical, plan carried out
   1  findings: corruption or a torn log, differences, a deletion that failed
   2  could not run: bad usage, I/O error, input that is not ZooKeeper data";
+
+/// `--help` epilogue and the man page's closing sections.
+pub const LONG_HELP: &str = "\
+Exit status (every subcommand):
+  0  ok: nothing found, trees identical, plan carried out
+  1  findings: corruption or a torn log, differences, a deletion that failed
+  2  could not run: bad usage, I/O error, input that is not ZooKeeper data
+
+Files:
+  <dataDir>/version-2/snapshot.<zxid>[.gz|.snappy]   fuzzy snapshots of the tree
+  <dataLogDir>/version-2/log.<zxid>                  transaction logs (zxid of the first txn)
+  <dataDir>/version-2/acceptedEpoch, currentEpoch    quorum epochs (ASCII decimal)
+  A data dir may be given as the dataDir, its version-2/, or through --config zoo.cfg.
+
+Live data dirs:
+  Files are memory-mapped by default. A follower told to TRUNC cuts its log in place, which
+  would make a mapped read fail with SIGBUS: on a running server use --no-mmap, or work on a copy.
+
+JSON Lines (--json): one object per line with a \"type\" field; fields are only ever added.
+  zxids, session ids, cxids, ephemeral owners: \"0x\" + lowercase hex, no padding
+  times: RFC 3339 UTC with milliseconds (\"2026-11-23T08:34:20.025Z\"), raw ms in *_ms twins
+  data: null, {\"text\": ...} when valid UTF-8, else {\"base64\": ...}
+  acl: [{\"perms\": \"cdrwa\", \"scheme\": \"world\", \"id\": \"anyone\"}]
+  txn:     type, file, offset, zxid, time, session, cxid, op, and the op's fields: path, data, acl,
+           ephemeral, parent_cversion, ttl_ms, version, timeout_ms, paths, err, err_name,
+           ops (multi sub-ops), digest {version, tree}, size
+  node:    type, path, data, acl, stat {czxid, mzxid, pzxid, ctime, mtime, version, cversion,
+           aversion, ephemeral_owner, data_length, num_children}
+  session: type, session, timeout_ms
+  file:    type, file, format, ok, problem {code, offset, message}, and how the file ended
+  Other subcommands add their own types (finding, summary, change, purge), documented in their pages.";
 
 /// Flags shared by all subcommands.
 #[derive(clap::Args, Debug, Clone)]
@@ -142,4 +173,28 @@ mod tests {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
     }
+}
+
+/// The man pages, generated from this definition: `zkdd.1` and one
+/// `zkdd-<subcommand>.1` per subcommand, as (file name, roff bytes).
+pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    // Propagates the global flags into every subcommand.
+    cmd.build();
+    let mut pages = Vec::new();
+    let mut top = Vec::new();
+    clap_mangen::Man::new(cmd.clone()).render(&mut top)?;
+    pages.push(("zkdd.1".to_string(), top));
+    for sub in cmd.get_subcommands() {
+        if sub.is_hide_set() || sub.get_name() == "help" {
+            continue;
+        }
+        let name = format!("zkdd-{}", sub.get_name());
+        let mut page = Vec::new();
+        clap_mangen::Man::new(sub.clone().name(name.clone()).bin_name(format!("zkdd {}", sub.get_name())))
+            .render(&mut page)?;
+        pages.push((format!("{name}.1"), page));
+    }
+    Ok(pages)
 }

@@ -12,6 +12,8 @@ pub mod datadir; // version-2/ discovery, file naming, zoo.cfg
 pub mod diff; // comparing two trees
 pub mod error; // CLI-level error (path + cause) and exit status
 pub mod format; // on-disk formats over &[u8]
+#[doc(hidden)]
+pub mod fuzz; // fuzz entry points, also run by the test suite on stable
 pub mod purge; // retention plan and execution
 pub mod render; // stdout/stderr: human text, JSON Lines, progress
 pub mod replay; // snapshot + logs -> tree, as ZooKeeper restores

@@ -6,6 +6,7 @@ use crate::render::Output;
 
 /// Not built yet.
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:\n  (none yet)\n\nExit status:\n  2  not built yet")]
 pub struct Args {}
 
 /// Not built yet.

@@ -1,6 +1,6 @@
 """Workload for `crash`. usage: wl_crash.py PORT PHASE
  setup: some sync history (several logs/snapshots)
- burst: endless async writes with 300-byte values (the driver kill -9s the server meanwhile)"""
+ burst: endless async writes with 500-byte values (the driver kill -9s the server meanwhile)"""
 import sys
 import time
 
@@ -26,7 +26,7 @@ else:
     print("bursting", flush=True)
     i = 0
     while True:
-        rs = [zk.set_async("/crash/b%02d" % (k % 20), b"%08d" % (i + k) + b"z" * 300) for k in range(200)]
+        rs = [zk.set_async("/crash/b%02d" % (k % 20), b"%08d" % (i + k) + b"z" * 500) for k in range(200)]
         for r in rs:
             r.get(timeout=30)
         i += 200

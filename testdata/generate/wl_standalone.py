@@ -22,7 +22,6 @@ if phase == "1":
     zk.create("/app/nulldata", None)                     # null data (len -1)
     zk.create("/app/binary", bytes([0xff, 0xfe, 0x00, 0x80, 0xc3, 0x28, 0x0a, 0x22, 0x5c, 0xe4]))
     zk.create("/app/ünï-中", "ünïcødé 中文".encode("utf-8"))
-    zk.create("/big", bytes((i * 7 + 3) % 251 for i in range(100000)))   # ~100 KB value
     zk.create("/app/cfg", b"v0")
     zk.set("/app/cfg", b"v1")                            # setData
     zk.set("/app/cfg", b"v2", version=1)                 # versioned setData
@@ -93,8 +92,10 @@ if phase == "1":
     zk2.create("/app/closeseq-", b"c", ephemeral=True, sequence=True)
     zk2.stop()
     zk2.close()
-    zkwl.load(zk, "/load", 25)
-    zk.delete("/big")                                    # large value only in the early snapshots
+    zk.create("/big", bytes((i * 7 + 3) % 251 for i in range(100000)))   # ~100 KB value
+    zkwl.load(zk, "/load", 10)
+    zk.delete("/big")                                    # large value only in a few snapshots
+    zkwl.load(zk, "/load", 15, start=10)
 elif phase == "2":
     # after a restart (snapshot written at startup, new log)
     zk.set("/app/cfg", b"v3")

@@ -1,1 +1,510 @@
-//! Tests for dump (being built).
+//! `zkdd dump`: the JSON Lines contract, filters, negative fixtures, exit codes.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::common;
+
+fn dump(args: &[&str]) -> (Vec<Value>, i32) {
+    let mut a = vec!["dump", "--json"];
+    a.extend_from_slice(args);
+    let o = common::run(&a);
+    (
+        common::json_lines(&common::stdout(&o)),
+        o.status.code().unwrap(),
+    )
+}
+
+fn is_hex_id(v: &Value) -> bool {
+    let Some(s) = v.as_str() else { return false };
+    let Some(h) = s.strip_prefix("0x") else {
+        return false;
+    };
+    !h.is_empty()
+        && h.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && (h == "0" || !h.starts_with('0'))
+}
+
+fn is_time(v: &Value) -> bool {
+    // 2026-11-23T08:34:20.025Z
+    let Some(s) = v.as_str() else { return false };
+    s.len() == 24 && s.ends_with('Z') && s.as_bytes()[10] == b'T' && s.as_bytes()[19] == b'.'
+}
+
+fn check_data(v: &Value) {
+    match v {
+        Value::Null => {}
+        Value::Object(m) => {
+            assert_eq!(m.len(), 1, "{v}");
+            assert!(
+                m.get("text").is_some_and(Value::is_string)
+                    || m.get("base64").is_some_and(Value::is_string),
+                "{v}"
+            );
+        }
+        _ => panic!("data must be null or an object: {v}"),
+    }
+}
+
+fn check_acl(v: &Value) {
+    for a in v.as_array().unwrap_or_else(|| panic!("acl list: {v}")) {
+        let perms = a["perms"].as_str().unwrap();
+        // Letters in zkCli order c, d, r, w, a, each at most once.
+        let order = "cdrwa";
+        let idx: Vec<usize> = perms.chars().map(|c| order.find(c).unwrap()).collect();
+        assert!(idx.windows(2).all(|w| w[0] < w[1]), "{perms}");
+        assert!(a["scheme"].is_string() && a["id"].is_string(), "{a}");
+    }
+}
+
+fn check_op_fields(t: &Value) {
+    let op = t["op"].as_str().unwrap();
+    match op {
+        "create" | "create2" | "createContainer" | "createTtl" => {
+            assert!(t["path"].is_string(), "{t}");
+            check_data(&t["data"]);
+            check_acl(&t["acl"]);
+            assert!(t["parent_cversion"].is_i64(), "{t}");
+            assert_eq!(t.get("ttl_ms").is_some(), op == "createTtl", "{t}");
+            assert_eq!(
+                t.get("ephemeral").is_some(),
+                op == "create" || op == "create2",
+                "{t}"
+            );
+        }
+        "delete" | "deleteContainer" => assert!(t["path"].is_string(), "{t}"),
+        "setData" | "reconfig" => {
+            assert!(t["path"].is_string() && t["version"].is_i64(), "{t}");
+            check_data(&t["data"]);
+        }
+        "setACL" => {
+            check_acl(&t["acl"]);
+            assert!(t["version"].is_i64(), "{t}");
+        }
+        "check" => assert!(t["path"].is_string() && t["version"].is_i64(), "{t}"),
+        "createSession" => assert!(t["timeout_ms"].is_i64(), "{t}"),
+        "closeSession" => {
+            if let Some(p) = t.get("paths") {
+                assert!(p.as_array().unwrap().iter().all(Value::is_string), "{t}");
+            }
+        }
+        "error" => {
+            assert!(t["err"].is_i64(), "{t}");
+            assert!(t["err_name"].is_string(), "{t}");
+        }
+        "multi" => {
+            for sub in t["ops"].as_array().unwrap() {
+                check_op_fields(sub);
+            }
+        }
+        other => panic!("unexpected op {other}"),
+    }
+}
+
+#[test]
+fn json_contract_holds_on_every_fixture() {
+    let mut ops = BTreeSet::new();
+    for dir in common::data_dirs() {
+        let (lines, _) = dump(&["--all", dir.to_str().unwrap()]);
+        assert!(!lines.is_empty());
+        for l in &lines {
+            match l["type"].as_str().unwrap() {
+                "txn" => {
+                    for k in ["zxid", "session", "cxid"] {
+                        assert!(is_hex_id(&l[k]), "{k} in {l}");
+                    }
+                    assert!(is_time(&l["time"]), "{l}");
+                    assert!(l["file"].is_string() && l["offset"].is_u64(), "{l}");
+                    if let Some(d) = l.get("digest") {
+                        assert!(d["version"].is_i64() && d["tree"].is_i64(), "{l}");
+                    }
+                    ops.insert(l["op"].as_str().unwrap().to_string());
+                    if let Some(sub) = l.get("ops") {
+                        for s in sub.as_array().unwrap() {
+                            ops.insert(s["op"].as_str().unwrap().to_string());
+                        }
+                    }
+                    check_op_fields(l);
+                }
+                "node" => {
+                    assert!(l["path"].as_str().unwrap().starts_with('/'), "{l}");
+                    check_data(&l["data"]);
+                    check_acl(&l["acl"]);
+                    let s = &l["stat"];
+                    for k in ["czxid", "mzxid", "pzxid", "ephemeral_owner"] {
+                        assert!(is_hex_id(&s[k]), "{k} in {l}");
+                    }
+                    for k in ["ctime", "mtime"] {
+                        assert!(is_time(&s[k]), "{k} in {l}");
+                    }
+                    for k in [
+                        "version",
+                        "cversion",
+                        "aversion",
+                        "data_length",
+                        "num_children",
+                    ] {
+                        assert!(s[k].is_i64(), "{k} in {l}");
+                    }
+                }
+                "session" => {
+                    assert!(is_hex_id(&l["session"]) && l["timeout_ms"].is_i64(), "{l}");
+                }
+                "file" => assert!(l["ok"].is_boolean() && l["file"].is_string(), "{l}"),
+                other => panic!("unexpected line type {other}"),
+            }
+        }
+    }
+    // The fixtures exercise every op a 3.8 server writes.
+    for op in [
+        "create",
+        "create2",
+        "createContainer",
+        "createTtl",
+        "delete",
+        "deleteContainer",
+        "setData",
+        "setACL",
+        "check",
+        "multi",
+        "createSession",
+        "closeSession",
+        "error",
+    ] {
+        assert!(ops.contains(op), "no {op} in any fixture (saw {ops:?})");
+    }
+}
+
+fn touches(t: &Value, pred: &dyn Fn(&str) -> bool) -> bool {
+    t.get("path").and_then(Value::as_str).is_some_and(pred)
+        || t.get("paths")
+            .and_then(Value::as_array)
+            .is_some_and(|p| p.iter().any(|x| pred(x.as_str().unwrap())))
+        || t.get("ops")
+            .and_then(Value::as_array)
+            .is_some_and(|ops| ops.iter().any(|o| touches(o, pred)))
+}
+
+fn zxid_of(t: &Value) -> u64 {
+    u64::from_str_radix(t["zxid"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+}
+
+#[test]
+fn filters_select_exactly_what_they_say() {
+    let dir = common::fixtures().join("standalone/data");
+    let d = dir.to_str().unwrap();
+    let (all, _) = dump(&[d]);
+    let txns: Vec<&Value> = all.iter().filter(|l| l["type"] == "txn").collect();
+    let select = |args: &[&str]| -> Vec<String> {
+        let mut a = args.to_vec();
+        a.push(d);
+        dump(&a)
+            .0
+            .iter()
+            .filter(|l| l["type"] == "txn")
+            .map(|l| l["zxid"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let expect = |f: &dyn Fn(&Value) -> bool| -> Vec<String> {
+        txns.iter()
+            .filter(|t| f(t))
+            .map(|t| t["zxid"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    let under_app = |p: &str| p == "/app" || p.starts_with("/app/");
+    let want = expect(&|t| touches(t, &under_app));
+    assert!(want.iter().any(|z| {
+        txns.iter()
+            .any(|t| t["zxid"] == z.as_str() && t["op"] == "multi")
+    }));
+    assert_eq!(select(&["--prefix", "/app"]), want);
+
+    let want = expect(&|t| touches(t, &|p| p == "/app/cfg"));
+    assert!(want.len() >= 3);
+    assert_eq!(select(&["--path", "/app/cfg"]), want);
+
+    let (lo, hi) = (zxid_of(txns[10]), zxid_of(txns[40]));
+    let want = expect(&|t| (lo..=hi).contains(&zxid_of(t)));
+    assert_eq!(want.len(), 31);
+    assert_eq!(select(&["--zxid", &format!("{lo:#x}..{hi:#x}")]), want);
+
+    let session = txns[60]["session"].as_str().unwrap();
+    let want = expect(&|t| t["session"] == session);
+    assert_eq!(select(&["--session", session]), want);
+
+    let want = expect(&|t| {
+        t["op"] == "delete"
+            || t.get("ops")
+                .is_some_and(|o| o.as_array().unwrap().iter().any(|s| s["op"] == "delete"))
+    });
+    assert!(!want.is_empty());
+    assert_eq!(select(&["--op", "delete"]), want);
+
+    let since = txns[20]["time"].as_str().unwrap();
+    let until = txns[30]["time"].as_str().unwrap();
+    let want =
+        expect(&|t| t["time"].as_str().unwrap() >= since && t["time"].as_str().unwrap() <= until);
+    assert_eq!(select(&["--since", since, "--until", until]), want);
+}
+
+#[test]
+fn snapshot_filters_and_counts() {
+    let dir = common::fixtures().join("standalone/data");
+    let snap = common::files(&dir, "snapshot.").into_iter().last().unwrap();
+    let s = snap.to_str().unwrap();
+    let (all, code) = dump(&[s]);
+    assert_eq!(code, 0);
+    let nodes: Vec<&Value> = all.iter().filter(|l| l["type"] == "node").collect();
+    // num_children is derived: it must equal the children actually listed.
+    for n in &nodes {
+        let p = n["path"].as_str().unwrap();
+        let prefix = if p == "/" {
+            "/".to_string()
+        } else {
+            format!("{p}/")
+        };
+        let kids = nodes
+            .iter()
+            .filter(|c| {
+                let cp = c["path"].as_str().unwrap();
+                cp != "/" && cp.starts_with(&prefix) && !cp[prefix.len()..].contains('/')
+            })
+            .count();
+        assert_eq!(n["stat"]["num_children"], kids, "{p}");
+    }
+    let (sub, _) = dump(&["--prefix", "/app", s]);
+    let sub_nodes: Vec<&Value> = sub.iter().filter(|l| l["type"] == "node").collect();
+    assert!(!sub_nodes.is_empty());
+    assert!(
+        sub_nodes
+            .iter()
+            .all(|n| n["path"] == "/app" || n["path"].as_str().unwrap().starts_with("/app/"))
+    );
+    assert_eq!(
+        sub_nodes.len(),
+        nodes
+            .iter()
+            .filter(|n| n["path"] == "/app" || n["path"].as_str().unwrap().starts_with("/app/"))
+            .count()
+    );
+    let (only_sessions, _) = dump(&["--sessions-only", s]);
+    assert!(
+        only_sessions
+            .iter()
+            .all(|l| l["type"] == "session" || l["type"] == "file")
+    );
+    let (only_nodes, _) = dump(&["--nodes-only", s]);
+    assert!(
+        only_nodes
+            .iter()
+            .all(|l| l["type"] == "node" || l["type"] == "file")
+    );
+}
+
+#[test]
+fn negative_fixtures_report_kind_and_offset() {
+    let root = common::root().join("testdata/corrupt");
+    let mut cases = 0;
+    for case in std::fs::read_dir(&root).unwrap() {
+        let case = case.unwrap().path();
+        let expect: Value =
+            serde_json::from_str(&std::fs::read_to_string(case.join("expect.json")).unwrap())
+                .unwrap();
+        let file = case.join(expect["file"].as_str().unwrap());
+        let o = common::run(&["dump", "--json", file.to_str().unwrap()]);
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(o.status.code(), Some(1), "{name}: exit status");
+        let lines = common::json_lines(&common::stdout(&o));
+        let f = lines
+            .iter()
+            .find(|l| l["type"] == "file")
+            .unwrap_or_else(|| panic!("{name}: no file line"));
+        assert_eq!(f["ok"], false, "{name}");
+        let kind = expect["kind"].as_str().unwrap();
+        let offset = expect["offset"].as_u64().unwrap();
+        let (got_kind, got_offset) = match (&f["problem"], kind) {
+            (p, _) if !p.is_null() => (
+                p["code"].as_str().unwrap().to_string(),
+                p["offset"].as_u64(),
+            ),
+            (_, "padding_with_garbage") => (
+                f["end"].as_str().unwrap().to_string(),
+                f["nonzero_at"].as_u64(),
+            ),
+            _ => (
+                f["end"].as_str().unwrap().to_string(),
+                f["end_offset"].as_u64(),
+            ),
+        };
+        let got_kind = if kind == "bad_length" {
+            f["end"].as_str().unwrap().to_string()
+        } else {
+            got_kind
+        };
+        assert_eq!(got_kind, kind, "{name}: {f}");
+        assert_eq!(got_offset, Some(offset), "{name}: {f}");
+        // stderr names the file and the offset in hex.
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(&file.display().to_string()), "{name}: {err}");
+        assert!(
+            err.contains(&format!("{offset:#x}")) || err.contains(&format!("{:#x}", offset)),
+            "{name}: {err}"
+        );
+        cases += 1;
+    }
+    assert!(cases >= 15);
+}
+
+#[test]
+fn real_crash_ends_in_a_partial_record_and_exits_1() {
+    let dir = common::fixtures().join("crash/data");
+    let o = common::run(&["dump", "--json", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let lines = common::json_lines(&common::stdout(&o));
+    let bad: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["type"] == "file" && l["ok"] == false)
+        .collect();
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    // The generator recorded where the server died (testdata/README.md).
+    let note =
+        std::fs::read_to_string(common::fixtures().join("crash/expected/torn-tail.txt")).unwrap();
+    let offset = bad[0]["end_offset"].as_u64().unwrap();
+    assert!(
+        note.contains(&offset.to_string()),
+        "offset {offset} not in {note}"
+    );
+    assert_eq!(bad[0]["end"], "partial_record");
+    // Everything before it was printed, up to the last complete zxid.
+    let last = lines.iter().rfind(|l| l["type"] == "txn").unwrap();
+    assert!(note.contains(last["zxid"].as_str().unwrap()), "{note}");
+}
+
+#[test]
+fn exit_codes_and_errors() {
+    let clean = common::fixtures().join("standalone/data");
+    assert_eq!(
+        common::run(&["dump", clean.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let o = common::run(&["dump", "/nonexistent/zkdd-test"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/zkdd-test"));
+    let o = common::run(&["dump", common::root().join("Cargo.toml").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a ZooKeeper"));
+    assert_eq!(
+        common::run(&["dump", "--zxid", "zz", clean.to_str().unwrap()])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        common::run(&["dump", "--op", "frobnicate", clean.to_str().unwrap()])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        common::run(&["dump", "--no-such-flag"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn stats_count_every_txn() {
+    let dir = common::fixtures().join("standalone/data");
+    let (all, _) = dump(&[dir.to_str().unwrap()]);
+    let txns: Vec<&Value> = all.iter().filter(|l| l["type"] == "txn").collect();
+    let (stats, code) = dump(&["--stats", dir.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let s = stats.iter().find(|l| l["type"] == "stats").unwrap();
+    assert_eq!(s["txns"], txns.len());
+    let bytes: u64 = txns.iter().map(|t| t["size"].as_u64().unwrap()).sum();
+    assert_eq!(s["bytes"], bytes);
+    let multis = txns.iter().filter(|t| t["op"] == "multi").count();
+    assert_eq!(s["by_op"]["multi"]["count"], multis);
+    let per_session: u64 = s["by_session"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|c| c["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(per_session, txns.len() as u64);
+    let text = common::stdout(&common::run(&["dump", "--stats", dir.to_str().unwrap()]));
+    assert!(
+        text.contains(&format!("Total: {} txns", txns.len())),
+        "{text}"
+    );
+}
+
+#[test]
+fn human_output_spells_out_multis_errors_and_acls() {
+    let dir = common::fixtures().join("standalone/data");
+    let text = common::stdout(&common::run(&["dump", dir.to_str().unwrap()]));
+    assert!(
+        text.lines().any(|l| l.contains(" multi ")
+            && l.contains("FAILED")
+            && l.contains("BadVersion(-103)"))
+    );
+    assert!(text.lines().any(|l| l.contains(" error NodeExists(-110)")));
+    assert!(text.lines().any(|l| l.contains("acl=[cdrwa world:anyone]")));
+    // Every txn line starts with its zxid and an RFC 3339 UTC time.
+    for l in text.lines().filter(|l| !l.starts_with('#')) {
+        let mut t = l.split(' ');
+        assert!(t.next().unwrap().starts_with("0x"), "{l}");
+        assert!(t.next().unwrap().ends_with('Z'), "{l}");
+    }
+    // --data modes.
+    let hex = common::stdout(&common::run(&[
+        "dump",
+        "--data",
+        "hex",
+        "--path",
+        "/app/cfg",
+        dir.to_str().unwrap(),
+    ]));
+    assert!(hex.contains("data=0x7631"), "{hex}"); // "v1"
+    let none = common::stdout(&common::run(&[
+        "dump",
+        "--data",
+        "none",
+        "--path",
+        "/app/cfg",
+        dir.to_str().unwrap(),
+    ]));
+    assert!(none.contains("data=<2 bytes>"), "{none}");
+}
+
+#[test]
+fn directories_and_version_dirs_and_configs_are_equivalent() {
+    let dir = common::fixtures().join("standalone/data");
+    let a = common::stdout(&common::run(&["dump", "--json", dir.to_str().unwrap()]));
+    let b = common::stdout(&common::run(&[
+        "dump",
+        "--json",
+        dir.join("version-2").to_str().unwrap(),
+    ]));
+    assert_eq!(a, b);
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("zoo.cfg");
+    std::fs::write(
+        &cfg,
+        format!("tickTime=2000\ndataDir = {}  \n", dir.display()),
+    )
+    .unwrap();
+    let c = common::stdout(&common::run(&[
+        "dump",
+        "--json",
+        "--config",
+        cfg.to_str().unwrap(),
+    ]));
+    assert_eq!(a, c);
+    assert!(Path::new(&dir).exists());
+}

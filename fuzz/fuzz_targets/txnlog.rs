@@ -1,0 +1,6 @@
+//! cargo fuzz target: arbitrary bytes through zkdd's txnlog reader.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = zkdd::fuzz::txnlog(data);
+});
