@@ -166,15 +166,6 @@ pub enum Command {
     Completions(cmd::completions::Args),
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn cli_definition_is_consistent() {
-        use clap::CommandFactory;
-        super::Cli::command().debug_assert();
-    }
-}
-
 /// The man pages, generated from this definition: `zkdd.1` and one
 /// `zkdd-<subcommand>.1` per subcommand, as (file name, roff bytes).
 pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
@@ -192,9 +183,22 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
         }
         let name = format!("zkdd-{}", sub.get_name());
         let mut page = Vec::new();
-        clap_mangen::Man::new(sub.clone().name(name.clone()).bin_name(format!("zkdd {}", sub.get_name())))
-            .render(&mut page)?;
+        clap_mangen::Man::new(
+            sub.clone()
+                .name(name.clone())
+                .bin_name(format!("zkdd {}", sub.get_name())),
+        )
+        .render(&mut page)?;
         pages.push((format!("{name}.1"), page));
     }
     Ok(pages)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }
