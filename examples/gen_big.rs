@@ -83,7 +83,12 @@ fn main() -> std::io::Result<()> {
         i += 1;
         let target = &paths[(parents + (i * 7919) % nodes) as usize];
         let (op, body) = match i % 10 {
-            0 => (OpCode::DELETE, TxnBody::Delete { path: target.as_bytes() }),
+            0 => (
+                OpCode::DELETE,
+                TxnBody::Delete {
+                    path: target.as_bytes(),
+                },
+            ),
             1 => (
                 OpCode::CREATE,
                 TxnBody::Create(CreateTxn {
@@ -129,6 +134,9 @@ fn main() -> std::io::Result<()> {
     }
     out.write_all(&[0u8; 16])?;
     out.flush()?;
-    eprintln!("log.{:x}: {i} txns, {written} bytes, last zxid {zxid:x}", zxid - i as i64 + 1);
+    eprintln!(
+        "log.{:x}: {i} txns, {written} bytes, last zxid {zxid:x}",
+        zxid - i as i64 + 1
+    );
     Ok(())
 }
