@@ -157,22 +157,13 @@ pub enum Command {
     /// Check files and data dirs: checksums, torn tails, gaps, recoverability, digests.
     Verify(cmd::verify::Args),
     /// Rebuild the tree at a zxid or time and write it as a snapshot or JSON.
-    Replay(cmd::replay::Args),
+    Replay(Box<cmd::replay::Args>),
     /// Compare two trees (snapshots, data dirs at points, JSON dumps).
     Diff(cmd::diff::Args),
     /// Delete old snapshots and logs, keeping everything recovery needs.
     Purge(cmd::purge::Args),
     /// Print shell completions.
     Completions(cmd::completions::Args),
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn cli_definition_is_consistent() {
-        use clap::CommandFactory;
-        super::Cli::command().debug_assert();
-    }
 }
 
 /// The man pages, generated from this definition: `zkdd.1` and one
@@ -192,9 +183,22 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
         }
         let name = format!("zkdd-{}", sub.get_name());
         let mut page = Vec::new();
-        clap_mangen::Man::new(sub.clone().name(name.clone()).bin_name(format!("zkdd {}", sub.get_name())))
-            .render(&mut page)?;
+        clap_mangen::Man::new(
+            sub.clone()
+                .name(name.clone())
+                .bin_name(format!("zkdd {}", sub.get_name())),
+        )
+        .render(&mut page)?;
         pages.push((format!("{name}.1"), page));
     }
     Ok(pages)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

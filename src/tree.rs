@@ -1,1 +1,1394 @@
-//! The in-memory DataTree and ZooKeeper's per-txn apply rules (being built).
+//! The in-memory DataTree: ZooKeeper's znode tree as `DataTree` holds it,
+//! with the per-txn apply rules of `DataTree.processTxn` (3.8), the quota
+//! side effects, sessions, and the incremental tree digest (FORMAT.md §5, §6.4).
+//!
+//! Nodes are keyed by their path bytes; **the root's key is `""`**, exactly
+//! as ZooKeeper stores it on disk and hashes it for the digest (users see it
+//! as "/", see [`display_path`]). Every node keeps the names of its children,
+//! so `numChildren`, deletes and parent-before-child snapshot writing need no
+//! scan. ACL lists live once in a tree-owned table ([`AclTable`]), the way
+//! `ReferenceCountedACLCache` keeps them, and nodes refer to them by index.
+//!
+//! Memory is proportional to the tree: per node its path, data, a 60-byte
+//! stat, its children's names and a cached 32-bit digest.
+//!
+//! See: `DataTree.java`, `NodeHashMapImpl.java`, `DigestCalculator.java`,
+//! `ReferenceCountedACLCache.java`, `StatsTrack.java` (3.8.0).
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::format::jute::Acl;
+use crate::format::snapshot::{NodeKind, Snapshot, SnapshotEnd, StatPersisted, Trailer};
+use crate::format::txn::{CreateTxn, OpCode, Txn, TxnBody};
+use crate::zxid::{SessionId, Zxid};
+
+/// A small, fast, non-cryptographic hasher (the FxHash multiply-rotate,
+/// with a final mix so hashbrown's high control bits are well spread).
+/// Paths come from local files, so flooding resistance buys nothing here.
+#[derive(Clone, Copy, Default)]
+pub struct FastHasher {
+    hash: u64,
+}
+
+const FX_K: u64 = 0xf135_7aea_2e62_a9c5;
+
+impl FastHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ w).wrapping_mul(FX_K);
+    }
+}
+
+impl Hasher for FastHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(c);
+            self.add(u64::from_le_bytes(b));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            if let Some(dst) = b.get_mut(..rest.len()) {
+                dst.copy_from_slice(rest);
+            }
+            self.add(u64::from_le_bytes(b) ^ ((rest.len() as u64) << 59));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        // Fold the well-mixed high bits into the low ones (bucket index).
+        let h = self.hash;
+        h ^ (h >> 29) ^ (h >> 47)
+    }
+}
+
+/// `HashMap` with [`FastHasher`].
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+/// `HashSet` with [`FastHasher`].
+pub type FastSet<K> = HashSet<K, BuildHasherDefault<FastHasher>>;
+
+/// `KeeperException.Code` values the apply rules produce.
+pub mod code {
+    /// Success.
+    pub const OK: i32 = 0;
+    /// `RuntimeInconsistency` (later ops of a failed multi).
+    pub const RUNTIME_INCONSISTENCY: i32 = -2;
+    /// `BadArguments` (a TTL out of range: ZooKeeper throws an unchecked exception).
+    pub const BAD_ARGUMENTS: i32 = -8;
+    /// `NoNode`.
+    pub const NO_NODE: i32 = -101;
+    /// `NodeExists`.
+    pub const NODE_EXISTS: i32 = -110;
+}
+
+/// The quota root under which limits and stats live.
+pub const QUOTA_ROOT: &[u8] = b"/zookeeper/quota";
+/// Name of a quota's limit node.
+pub const QUOTA_LIMIT_NODE: &[u8] = b"zookeeper_limits";
+/// Name of a quota's stats node.
+pub const QUOTA_STAT_NODE: &[u8] = b"zookeeper_stats";
+
+/// The path users see: "/" for the root key "".
+pub fn display_path(key: &[u8]) -> &[u8] {
+    if key.is_empty() { b"/" } else { key }
+}
+
+/// The key a user path maps to: "" for "/".
+pub fn key_of(path: &[u8]) -> &[u8] {
+    if path == b"/" { b"" } else { path }
+}
+
+/// Splits a key into (parent key, child name) at the last '/'.
+fn split_parent(path: &[u8]) -> Option<(&[u8], &[u8])> {
+    let i = path.iter().rposition(|&b| b == b'/')?;
+    Some((path.get(..i)?, path.get(i + 1..)?))
+}
+
+/// Per-node digest (FORMAT.md §5.1, DIGEST_VERSION 2): CRC-32 of path,
+/// data and the stat in digest order; 0 for paths under "/zookeeper/".
+pub fn node_digest(key: &[u8], data: Option<&[u8]>, st: &StatPersisted) -> u32 {
+    if key.starts_with(b"/zookeeper/") {
+        return 0;
+    }
+    let mut h = crc32fast::Hasher::new();
+    h.update(key);
+    if let Some(d) = data {
+        h.update(d);
+    }
+    let mut s = [0u8; 60];
+    let fields: [&[u8]; 9] = [
+        &st.czxid.0.to_be_bytes(),
+        &st.mzxid.0.to_be_bytes(),
+        &st.pzxid.0.to_be_bytes(),
+        &st.ctime.to_be_bytes(),
+        &st.mtime.to_be_bytes(),
+        &st.version.to_be_bytes(),
+        &st.cversion.to_be_bytes(),
+        &st.aversion.to_be_bytes(),
+        &st.ephemeral_owner.to_be_bytes(),
+    ];
+    let mut at = 0;
+    for f in fields {
+        if let Some(dst) = s.get_mut(at..at + f.len()) {
+            dst.copy_from_slice(f);
+        }
+        at += f.len();
+    }
+    h.update(&s);
+    h.finalize()
+}
+
+/// One ACL entry with owned bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OwnedAcl {
+    /// Permission bits.
+    pub perms: i32,
+    /// Scheme bytes.
+    pub scheme: Box<[u8]>,
+    /// Id bytes.
+    pub id: Box<[u8]>,
+}
+
+impl OwnedAcl {
+    /// Copies a borrowed ACL.
+    pub fn from_acl(a: &Acl<'_>) -> OwnedAcl {
+        OwnedAcl {
+            perms: a.perms,
+            scheme: a.scheme.into(),
+            id: a.id.into(),
+        }
+    }
+    /// Borrows it as the reader's type.
+    pub fn as_acl(&self) -> Acl<'_> {
+        Acl {
+            perms: self.perms,
+            scheme: &self.scheme,
+            id: &self.id,
+        }
+    }
+}
+
+/// `OPEN_ACL_UNSAFE`: world:anyone with all permissions (ACL id -1).
+pub fn open_acl_unsafe() -> Vec<OwnedAcl> {
+    vec![OwnedAcl {
+        perms: 31,
+        scheme: (*b"world").into(),
+        id: (*b"anyone").into(),
+    }]
+}
+
+/// A node's ACL: an index into the tree's [`AclTable`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AclRef(u32);
+
+impl AclRef {
+    /// ZooKeeper's id -1: a null list, read as `OPEN_ACL_UNSAFE`.
+    pub const OPEN_UNSAFE: AclRef = AclRef(0);
+}
+
+#[derive(Clone, Debug)]
+enum AclSlot {
+    /// The -1 id.
+    OpenUnsafe,
+    /// A list, with its reference count.
+    List(Box<[OwnedAcl]>),
+    /// A snapshot node referred to an id missing from the snapshot's cache.
+    Missing(i64),
+}
+
+/// Interned ACL lists, like `ReferenceCountedACLCache`: each distinct list
+/// is stored once and counted, so a written snapshot has a compact cache.
+#[derive(Clone, Debug)]
+pub struct AclTable {
+    slots: Vec<AclSlot>,
+    refs: Vec<u64>,
+    index: FastMap<Box<[OwnedAcl]>, u32>,
+    missing: FastMap<i64, u32>,
+}
+
+impl Default for AclTable {
+    fn default() -> Self {
+        AclTable {
+            slots: vec![AclSlot::OpenUnsafe],
+            refs: vec![0],
+            index: FastMap::default(),
+            missing: FastMap::default(),
+        }
+    }
+}
+
+impl AclTable {
+    /// Interns a list (`None` = null = id -1) and counts one use.
+    pub fn intern(&mut self, acl: Option<&[Acl<'_>]>) -> AclRef {
+        let r = match acl {
+            None => AclRef::OPEN_UNSAFE,
+            Some(list) => {
+                let owned: Box<[OwnedAcl]> = list.iter().map(OwnedAcl::from_acl).collect();
+                self.intern_owned(owned)
+            }
+        };
+        self.add_use(r);
+        r
+    }
+
+    fn intern_owned(&mut self, owned: Box<[OwnedAcl]>) -> AclRef {
+        if let Some(&i) = self.index.get(&owned) {
+            return AclRef(i);
+        }
+        let i = self.slots.len() as u32;
+        self.slots.push(AclSlot::List(owned.clone()));
+        self.refs.push(0);
+        self.index.insert(owned, i);
+        AclRef(i)
+    }
+
+    fn missing_ref(&mut self, id: i64) -> AclRef {
+        if let Some(&i) = self.missing.get(&id) {
+            return AclRef(i);
+        }
+        let i = self.slots.len() as u32;
+        self.slots.push(AclSlot::Missing(id));
+        self.refs.push(0);
+        self.missing.insert(id, i);
+        AclRef(i)
+    }
+
+    fn add_use(&mut self, r: AclRef) {
+        if let Some(c) = self.refs.get_mut(r.0 as usize) {
+            *c += 1;
+        }
+    }
+
+    fn remove_use(&mut self, r: AclRef) {
+        if let Some(c) = self.refs.get_mut(r.0 as usize) {
+            *c = c.saturating_sub(1);
+        }
+    }
+
+    /// The list a node refers to; `None` when the snapshot's cache lacked its id.
+    pub fn resolve(&self, r: AclRef) -> Option<std::borrow::Cow<'_, [OwnedAcl]>> {
+        match self.slots.get(r.0 as usize)? {
+            AclSlot::OpenUnsafe => Some(std::borrow::Cow::Owned(open_acl_unsafe())),
+            AclSlot::List(l) => Some(std::borrow::Cow::Borrowed(l)),
+            AclSlot::Missing(_) => None,
+        }
+    }
+
+    /// The original snapshot id of a missing ACL, if `r` is one.
+    pub fn missing_id(&self, r: AclRef) -> Option<i64> {
+        match self.slots.get(r.0 as usize)? {
+            AclSlot::Missing(id) => Some(*id),
+            _ => None,
+        }
+    }
+
+    /// Snapshot ids for every slot in use, and the cache entries to write:
+    /// -1 for the null list, ids from 1 in first-seen order (as
+    /// `ReferenceCountedACLCache` numbers them) for lists still referenced,
+    /// and the original id for missing ones (no cache entry, as it was read).
+    pub fn snapshot_ids(&self) -> (Vec<i64>, Vec<(i64, &[OwnedAcl])>) {
+        let taken: FastSet<i64> = self.missing.keys().copied().collect();
+        let mut ids = vec![-1i64; self.slots.len()];
+        let mut cache = Vec::new();
+        let mut next = 1i64;
+        for (i, slot) in self.slots.iter().enumerate() {
+            let id = match slot {
+                AclSlot::OpenUnsafe => -1,
+                AclSlot::Missing(id) => *id,
+                AclSlot::List(list) => {
+                    if self.refs.get(i).copied().unwrap_or(0) == 0 {
+                        continue;
+                    }
+                    while taken.contains(&next) {
+                        next += 1;
+                    }
+                    let id = next;
+                    next += 1;
+                    cache.push((id, &list[..]));
+                    id
+                }
+            };
+            if let Some(slot_id) = ids.get_mut(i) {
+                *slot_id = id;
+            }
+        }
+        (ids, cache)
+    }
+}
+
+/// One znode.
+#[derive(Clone, Debug)]
+pub struct TreeNode {
+    data: Option<Box<[u8]>>,
+    acl: AclRef,
+    stat: StatPersisted,
+    children: FastSet<Box<[u8]>>,
+    digest: u32,
+}
+
+impl TreeNode {
+    /// Data; `None` for null (distinct from empty).
+    pub fn data(&self) -> Option<&[u8]> {
+        self.data.as_deref()
+    }
+    /// The ACL reference (resolve with [`DataTree::acl`]).
+    pub fn acl_ref(&self) -> AclRef {
+        self.acl
+    }
+    /// The persisted stat.
+    pub fn stat(&self) -> &StatPersisted {
+        &self.stat
+    }
+    /// Derived `numChildren`.
+    pub fn num_children(&self) -> usize {
+        self.children.len()
+    }
+    /// Derived `dataLength` (0 for null).
+    pub fn data_length(&self) -> usize {
+        self.data.as_ref().map_or(0, |d| d.len())
+    }
+    /// Child names, in no particular order.
+    pub fn children(&self) -> impl Iterator<Item = &[u8]> {
+        self.children.iter().map(|c| &c[..])
+    }
+    /// This node's contribution to the tree digest.
+    pub fn digest(&self) -> u32 {
+        self.digest
+    }
+}
+
+/// What applying one txn did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ApplyResult {
+    /// `ProcessTxnResult.err`: 0, or the first error (a multi's first failing sub-op).
+    pub err: i32,
+    /// True when the tree or the sessions changed.
+    pub changed: bool,
+    /// A multi held a sub-txn type DataTree refuses ("Invalid type of op");
+    /// the sub-txns after it were skipped, as ZooKeeper does.
+    pub invalid_sub_op: bool,
+}
+
+/// A problem found while loading a snapshot into a tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoadError {
+    /// The node stream is corrupt (includes the offset).
+    Decode(crate::format::DecodeError),
+    /// A node whose parent was not seen before it
+    /// ("Invalid Datatree, unable to find parent").
+    MissingParent {
+        /// Offset of the node record.
+        offset: u64,
+        /// The node's path.
+        path: Vec<u8>,
+    },
+    /// A node path without any '/' that is not the root.
+    BadPath {
+        /// Offset of the node record.
+        offset: u64,
+        /// The path.
+        path: Vec<u8>,
+    },
+    /// The ACL cache holds a null list (ZooKeeper's loader throws).
+    NullAclList {
+        /// Offset of the cache entry.
+        offset: u64,
+        /// Its id.
+        id: i64,
+    },
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Decode(e) => write!(f, "{e}"),
+            LoadError::MissingParent { offset, path } => write!(
+                f,
+                "node {} at offset {offset:#x} comes before its parent (Invalid Datatree)",
+                String::from_utf8_lossy(path)
+            ),
+            LoadError::BadPath { offset, path } => write!(
+                f,
+                "node path {:?} at offset {offset:#x} has no '/'",
+                String::from_utf8_lossy(path)
+            ),
+            LoadError::NullAclList { offset, id } => {
+                write!(
+                    f,
+                    "ACL cache entry {id} at offset {offset:#x} is a null list"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// What loading a snapshot found besides the tree.
+#[derive(Clone, Debug, Default)]
+pub struct LoadReport {
+    /// The trailer (seals, digest section), when the stream was complete.
+    pub trailer: Option<Trailer>,
+    /// ACL ids nodes referred to that the cache lacks ("Ignoring acl").
+    pub missing_acl_ids: Vec<i64>,
+    /// Node paths that appeared more than once (the later record wins).
+    pub duplicate_paths: usize,
+    /// Nodes read.
+    pub nodes: u64,
+}
+
+/// The znode tree, sessions and digest.
+#[derive(Clone, Debug)]
+pub struct DataTree {
+    nodes: FastMap<Box<[u8]>, TreeNode>,
+    acls: AclTable,
+    sessions: FastMap<SessionId, i32>,
+    ephemerals: FastMap<i64, FastSet<Box<[u8]>>>,
+    quota_roots: FastSet<Box<[u8]>>,
+    digest: i64,
+    last_processed_zxid: Zxid,
+}
+
+impl Default for DataTree {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DataTree {
+    /// ZooKeeper's initial tree (`new DataTree()`): the root, `/zookeeper`,
+    /// `/zookeeper/quota` (all ACL id -1) and `/zookeeper/config` (world:anyone
+    /// READ, aversion -1), every one with empty data and zero stat.
+    pub fn new() -> DataTree {
+        let mut t = DataTree::empty();
+        let zero = StatPersisted::default();
+        t.insert_node(b"", Some(b""), AclRef::OPEN_UNSAFE, zero);
+        t.acls.add_use(AclRef::OPEN_UNSAFE);
+        for (path, aversion, acl) in [
+            (&b"/zookeeper"[..], 0, None),
+            (b"/zookeeper/quota", 0, None),
+            (
+                b"/zookeeper/config",
+                -1,
+                Some(vec![Acl {
+                    perms: 1,
+                    scheme: b"world",
+                    id: b"anyone",
+                }]),
+            ),
+        ] {
+            let acl = t.acls.intern(acl.as_deref());
+            let stat = StatPersisted { aversion, ..zero };
+            t.insert_node(path, Some(b""), acl, stat);
+            if let Some((parent, name)) = split_parent(path)
+                && let Some(p) = t.nodes.get_mut(parent)
+            {
+                p.children.insert(name.into());
+            }
+        }
+        t
+    }
+
+    /// A tree with no nodes at all (what `deserialize` starts from).
+    fn empty() -> DataTree {
+        DataTree {
+            nodes: FastMap::default(),
+            acls: AclTable::default(),
+            sessions: FastMap::default(),
+            ephemerals: FastMap::default(),
+            quota_roots: FastSet::default(),
+            digest: 0,
+            last_processed_zxid: Zxid(0),
+        }
+    }
+
+    /// Loads a parsed snapshot the way `DataTree.deserialize` does: nodes in
+    /// file order (each parent must already be there), ACL ids resolved via
+    /// the snapshot's cache, ephemerals indexed, quotas set up from the
+    /// `zookeeper_limits` nodes with their stats recomputed. Sessions come
+    /// from the snapshot. `lastProcessedZxid` is left at 0: the caller sets
+    /// it to the file name's zxid.
+    pub fn from_snapshot(snap: &Snapshot<'_>) -> Result<(DataTree, LoadReport), LoadError> {
+        let mut t = DataTree::empty();
+        // A node record takes at least 76 bytes; typical ones ~120.
+        t.nodes.reserve(snap.len() / 128);
+        let mut report = LoadReport::default();
+        let mut by_id: FastMap<i64, AclRef> = FastMap::default();
+        for e in snap.acl_cache() {
+            let Some(list) = &e.acl else {
+                return Err(LoadError::NullAclList {
+                    offset: e.offset,
+                    id: e.id,
+                });
+            };
+            let owned: Box<[OwnedAcl]> = list.iter().map(OwnedAcl::from_acl).collect();
+            by_id.insert(e.id, t.acls.intern_owned(owned));
+        }
+        for s in snap.sessions() {
+            t.sessions.insert(s.session, s.timeout_ms);
+        }
+        let mut iter = snap.nodes();
+        for node in &mut iter {
+            report.nodes += 1;
+            let acl = if node.acl_id == -1 {
+                AclRef::OPEN_UNSAFE
+            } else if let Some(&r) = by_id.get(&node.acl_id) {
+                r
+            } else {
+                if !report.missing_acl_ids.contains(&node.acl_id) {
+                    report.missing_acl_ids.push(node.acl_id);
+                }
+                t.acls.missing_ref(node.acl_id)
+            };
+            t.acls.add_use(acl);
+            if !node.path.is_empty() {
+                let Some((parent, name)) = split_parent(node.path) else {
+                    return Err(LoadError::BadPath {
+                        offset: node.offset,
+                        path: node.path.to_vec(),
+                    });
+                };
+                match t.nodes.get_mut(parent) {
+                    Some(p) => {
+                        p.children.insert(name.into());
+                    }
+                    None => {
+                        return Err(LoadError::MissingParent {
+                            offset: node.offset,
+                            path: node.path.to_vec(),
+                        });
+                    }
+                }
+            }
+            if let Some(old) = t.insert_node(node.path, node.data, acl, node.stat) {
+                // A path stored twice: the later record replaces the earlier
+                // one (and its child names), as `nodes.put` does.
+                report.duplicate_paths += 1;
+                t.acls.remove_use(old.acl);
+            }
+            if let NodeKind::Ephemeral(s) = NodeKind::of(node.stat.ephemeral_owner) {
+                t.ephemerals
+                    .entry(s.0)
+                    .or_default()
+                    .insert(node.path.into());
+            }
+        }
+        match iter.into_end() {
+            Some(SnapshotEnd::Complete(tr)) => report.trailer = Some(tr),
+            Some(SnapshotEnd::Corrupt(e)) => return Err(LoadError::Decode(e)),
+            None => {}
+        }
+        t.setup_quota();
+        Ok((t, report))
+    }
+
+    /// Inserts a node (digest added); returns a node it replaced (digest removed).
+    fn insert_node(
+        &mut self,
+        key: &[u8],
+        data: Option<&[u8]>,
+        acl: AclRef,
+        stat: StatPersisted,
+    ) -> Option<TreeNode> {
+        let digest = node_digest(key, data, &stat);
+        self.digest = self.digest.wrapping_add(i64::from(digest));
+        let old = self.nodes.insert(
+            key.into(),
+            TreeNode {
+                data: data.map(Into::into),
+                acl,
+                stat,
+                children: FastSet::default(),
+                digest,
+            },
+        );
+        if let Some(o) = &old {
+            self.digest = self.digest.wrapping_sub(i64::from(o.digest));
+        }
+        old
+    }
+
+    fn remove_entry(&mut self, key: &[u8]) -> Option<TreeNode> {
+        let node = self.nodes.remove(key)?;
+        self.digest = self.digest.wrapping_sub(i64::from(node.digest));
+        Some(node)
+    }
+
+    /// Changes a node in place and keeps the digest in step (preChange/postChange).
+    fn modify(&mut self, key: &[u8], f: impl FnOnce(&mut TreeNode)) -> bool {
+        let Some(n) = self.nodes.get_mut(key) else {
+            return false;
+        };
+        f(n);
+        let d = node_digest(key, n.data.as_deref(), &n.stat);
+        self.digest = self
+            .digest
+            .wrapping_sub(i64::from(n.digest))
+            .wrapping_add(i64::from(d));
+        n.digest = d;
+        true
+    }
+
+    /// The node at `path` ("/" or "" for the root).
+    pub fn get(&self, path: &[u8]) -> Option<&TreeNode> {
+        self.nodes.get(key_of(path))
+    }
+
+    /// Resolves a node's ACL list (`None`: its id was missing from the snapshot's cache).
+    pub fn acl(&self, node: &TreeNode) -> Option<std::borrow::Cow<'_, [OwnedAcl]>> {
+        self.acls.resolve(node.acl)
+    }
+
+    /// The ACL table.
+    pub fn acl_table(&self) -> &AclTable {
+        &self.acls
+    }
+
+    /// Number of nodes held (orphans of a childful delete included, as in ZooKeeper's map).
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// The incremental tree digest (wrapping sum of node digests).
+    pub fn digest(&self) -> i64 {
+        self.digest
+    }
+
+    /// Recomputes the digest from scratch (for checks).
+    pub fn recompute_digest(&self) -> i64 {
+        self.nodes.iter().fold(0i64, |acc, (k, n)| {
+            acc.wrapping_add(i64::from(node_digest(k, n.data.as_deref(), &n.stat)))
+        })
+    }
+
+    /// The highest zxid applied (`lastProcessedZxid`).
+    pub fn last_processed_zxid(&self) -> Zxid {
+        self.last_processed_zxid
+    }
+
+    /// Sets `lastProcessedZxid` (restore sets it to the snapshot's name zxid).
+    pub fn set_last_processed_zxid(&mut self, z: Zxid) {
+        self.last_processed_zxid = z;
+    }
+
+    /// Sessions and their timeouts.
+    pub fn sessions(&self) -> &FastMap<SessionId, i32> {
+        &self.sessions
+    }
+
+    /// Sessions sorted by id.
+    pub fn sorted_sessions(&self) -> Vec<(SessionId, i32)> {
+        let mut v: Vec<_> = self.sessions.iter().map(|(k, v)| (*k, *v)).collect();
+        v.sort();
+        v
+    }
+
+    /// Every node reachable from the root, parents before children (pre-order,
+    /// children in byte order), with its key. Orphans are left out, as
+    /// ZooKeeper's own walk and snapshot writer leave them out.
+    pub fn walk(&self) -> Vec<(&[u8], &TreeNode)> {
+        let mut out = Vec::with_capacity(self.nodes.len());
+        let Some((root_key, root)) = self.nodes.get_key_value(&b""[..]) else {
+            return out;
+        };
+        let mut stack: Vec<(&[u8], &TreeNode)> = vec![(&root_key[..], root)];
+        let mut buf = Vec::new();
+        while let Some((k, n)) = stack.pop() {
+            out.push((k, n));
+            let mut kids: Vec<&[u8]> = n.children().collect();
+            kids.sort_unstable_by(|a, b| b.cmp(a));
+            for name in kids {
+                buf.clear();
+                buf.extend_from_slice(k);
+                buf.push(b'/');
+                buf.extend_from_slice(name);
+                if let Some((ck, cn)) = self.nodes.get_key_value(&buf[..]) {
+                    stack.push((&ck[..], cn));
+                }
+            }
+        }
+        out
+    }
+
+    /// Every reachable node sorted by the bytes of its display path ("/" first).
+    pub fn sorted_nodes(&self) -> Vec<(&[u8], &TreeNode)> {
+        let mut v = self.walk();
+        v.sort_unstable_by(|a, b| display_path(a.0).cmp(display_path(b.0)));
+        v
+    }
+
+    /// Removes every session (restores into a fresh ensemble).
+    pub fn drop_sessions(&mut self) -> usize {
+        let n = self.sessions.len();
+        self.sessions.clear();
+        n
+    }
+
+    /// Deletes every plain ephemeral node (containers and TTL nodes stay)
+    /// with the delete rules at `zxid`, as ZooKeeper's startup does for
+    /// sessions missing from the session list (`killSession` at the last
+    /// zxid: each parent's pzxid rises to `zxid` if lower). Returns how many
+    /// nodes were removed.
+    pub fn drop_ephemerals(&mut self, zxid: Zxid) -> usize {
+        let mut paths: Vec<Box<[u8]>> = self
+            .ephemerals
+            .drain()
+            .flat_map(|(_, set)| set.into_iter())
+            .collect();
+        paths.sort();
+        let mut r = ApplyResult::default();
+        paths
+            .iter()
+            .filter(|p| self.delete_node(p, zxid, &mut r) == code::OK)
+            .count()
+    }
+
+    /// Writes the tree as an uncompressed snapshot stream the way
+    /// `FileSnap.serialize` does: sessions (by id), the ACL cache (lists in
+    /// use), every node reachable from the root with parents first, the
+    /// terminator and seal, then a digest section at `zxid` with the digest
+    /// of the nodes written, and its seal. Returns the writer.
+    pub fn write_snapshot<W: std::io::Write>(&self, out: W, zxid: Zxid) -> std::io::Result<W> {
+        let sessions = self.sorted_sessions();
+        let (ids, cache) = self.acls.snapshot_ids();
+        let cache: Vec<(i64, Vec<Acl<'_>>)> = cache
+            .iter()
+            .map(|(id, list)| (*id, list.iter().map(OwnedAcl::as_acl).collect()))
+            .collect();
+        let mut w = crate::format::write::SnapshotWriter::new(out, &sessions, &cache)?;
+        let mut digest = 0i64;
+        for (key, n) in self.walk() {
+            let id = ids.get(n.acl.0 as usize).copied().unwrap_or(-1);
+            w.node(key, n.data(), id, &n.stat)?;
+            digest = digest.wrapping_add(i64::from(n.digest));
+        }
+        w.finish(Some((zxid, digest)))
+    }
+
+    // ---- apply rules -------------------------------------------------
+
+    /// Applies one logged txn the way `FileTxnSnapLog.processTransaction` +
+    /// `DataTree.processTxn` do, and updates `lastProcessedZxid` to the max.
+    pub fn apply(&mut self, txn: &Txn<'_>) -> ApplyResult {
+        let h = &txn.header;
+        let mut r = ApplyResult::default();
+        match (&txn.body, h.op) {
+            (TxnBody::CreateSession { timeout_ms }, _) => {
+                self.sessions.insert(h.session, *timeout_ms);
+                r.changed = true;
+            }
+            (TxnBody::CloseSession { paths }, _) => {
+                r.changed |= self.sessions.remove(&h.session).is_some();
+                r.changed |= self.kill_session(h.session.0, h.zxid, paths.as_deref());
+            }
+            (TxnBody::Multi { ops }, _) => self.apply_multi(txn, ops, &mut r),
+            (body, op) => self.apply_one(op, body, h.session.0, h.zxid, h.time, &mut r),
+        }
+        if h.zxid > self.last_processed_zxid {
+            self.last_processed_zxid = h.zxid;
+        }
+        r
+    }
+
+    fn apply_multi(
+        &mut self,
+        txn: &Txn<'_>,
+        ops: &[crate::format::txn::SubTxn<'_>],
+        r: &mut ApplyResult,
+    ) {
+        let h = &txn.header;
+        let failed = ops.iter().any(|o| o.op == OpCode::ERROR);
+        let mut post_failed = false;
+        for sub in ops {
+            if matches!(sub.body, TxnBody::Invalid { .. }) {
+                // IOException("Invalid type of op"): the rest is skipped.
+                r.invalid_sub_op = true;
+                return;
+            }
+            if sub.op == OpCode::ERROR {
+                post_failed = true;
+            }
+            let mut sr = ApplyResult::default();
+            if failed && sub.op != OpCode::ERROR {
+                // Replaced by ErrorTxn(0 or RuntimeInconsistency): no change.
+                sr.err = if post_failed {
+                    code::RUNTIME_INCONSISTENCY
+                } else {
+                    code::OK
+                };
+            } else {
+                self.apply_one(sub.op, &sub.body, h.session.0, h.zxid, h.time, &mut sr);
+            }
+            r.changed |= sr.changed;
+            if sr.err != 0 && r.err == 0 {
+                r.err = sr.err;
+            }
+        }
+    }
+
+    /// One non-session, non-multi txn (top level or multi sub-op).
+    fn apply_one(
+        &mut self,
+        op: OpCode,
+        body: &TxnBody<'_>,
+        session: i64,
+        zxid: Zxid,
+        time: i64,
+        r: &mut ApplyResult,
+    ) {
+        match body {
+            TxnBody::Create(c) => {
+                let owner = match op {
+                    OpCode::CREATE_CONTAINER => crate::format::snapshot::CONTAINER_OWNER,
+                    OpCode::CREATE_TTL => {
+                        let ttl = c.ttl_ms.unwrap_or(0);
+                        if ttl <= 0 || ttl > crate::format::snapshot::MAX_TTL {
+                            r.err = code::BAD_ARGUMENTS;
+                            return;
+                        }
+                        (0xff00_0000_0000_0000_u64 as i64) | ttl
+                    }
+                    _ => {
+                        if c.ephemeral.unwrap_or(false) {
+                            session
+                        } else {
+                            0
+                        }
+                    }
+                };
+                r.err = self.create_node(c, owner, zxid, time, r);
+                // Create fix-up for fuzzy snapshots: header type create (1)
+                // only, which includes create sub-ops of a multi, because the
+                // sub-op is processed with a header of its own type.
+                if op == OpCode::CREATE && r.err == code::NODE_EXISTS {
+                    let parent = split_parent(c.path).map_or(&b""[..], |(p, _)| p);
+                    if !self.set_cversion_pzxid(parent, c.parent_cversion, zxid, r) {
+                        r.err = code::NO_NODE;
+                    }
+                }
+            }
+            TxnBody::Delete { path } => {
+                r.err = self.delete_node(path, zxid, r);
+            }
+            TxnBody::SetData {
+                path,
+                data,
+                version,
+            } => {
+                r.err = self.set_data(path, *data, *version, zxid, time);
+                r.changed |= r.err == 0;
+            }
+            TxnBody::SetAcl { path, acl, version } => {
+                r.err = self.set_acl(path, acl.as_deref(), *version);
+                r.changed |= r.err == 0;
+            }
+            TxnBody::Error { err } => r.err = *err,
+            TxnBody::Check { .. } => {}
+            // Sessions and multis are handled by `apply`; anything else
+            // cannot reach here (the decoder only makes Invalid in multis).
+            _ => {}
+        }
+    }
+
+    fn create_node(
+        &mut self,
+        c: &CreateTxn<'_>,
+        owner: i64,
+        zxid: Zxid,
+        time: i64,
+        r: &mut ApplyResult,
+    ) -> i32 {
+        let path = c.path;
+        let Some((parent_key, name)) = split_parent(path) else {
+            return code::NO_NODE;
+        };
+        let Some(parent) = self.nodes.get(parent_key) else {
+            return code::NO_NODE;
+        };
+        // (ZooKeeper interns the ACL before this check; an unused cache
+        // entry changes nothing a node resolves to.)
+        let exists = parent.children.contains(name);
+        if exists {
+            return code::NODE_EXISTS;
+        }
+        let acl = self.acls.intern(c.acl.as_deref());
+        let mut pcv = c.parent_cversion;
+        self.modify(parent_key, |p| {
+            if pcv == -1 {
+                pcv = p.stat.cversion.wrapping_add(1);
+            }
+            // 3.6+ guard: a replayed old create never lowers cversion/pzxid.
+            if pcv > p.stat.cversion {
+                p.stat.cversion = pcv;
+                p.stat.pzxid = zxid;
+            }
+            p.children.insert(name.into());
+        });
+        let stat = StatPersisted {
+            czxid: zxid,
+            mzxid: zxid,
+            ctime: time,
+            mtime: time,
+            version: 0,
+            cversion: 0,
+            aversion: 0,
+            ephemeral_owner: owner,
+            pzxid: zxid,
+        };
+        if let Some(old) = self.insert_node(path, c.data, acl, stat) {
+            // An orphan left by a delete of a node with children: replaced.
+            self.acls.remove_use(old.acl);
+        }
+        r.changed = true;
+        if let NodeKind::Ephemeral(s) = NodeKind::of(owner) {
+            self.ephemerals.entry(s.0).or_default().insert(path.into());
+        }
+        if parent_key.starts_with(QUOTA_ROOT) {
+            let real = &parent_key[QUOTA_ROOT.len()..];
+            if name == QUOTA_LIMIT_NODE && !real.is_empty() {
+                self.quota_roots.insert(real.into());
+            }
+            if name == QUOTA_STAT_NODE {
+                self.update_quota_for_path(real);
+            }
+        }
+        if let Some(q) = self.max_quota_prefix(path) {
+            let bytes = c.data.map_or(0, |d| d.len() as i64);
+            self.update_quota_stat(&q, bytes, 1);
+        }
+        code::OK
+    }
+
+    fn delete_node(&mut self, path: &[u8], zxid: Zxid, r: &mut ApplyResult) -> i32 {
+        let Some((parent_key, name)) = split_parent(path) else {
+            return code::NO_NODE;
+        };
+        if !self.nodes.contains_key(parent_key) {
+            return code::NO_NODE;
+        }
+        // The parent loses the child name and gets pzxid first, even when the
+        // child is already gone (a fuzzy snapshot).
+        let mut touched = false;
+        self.modify(parent_key, |p| {
+            touched |= p.children.remove(name);
+            if zxid > p.stat.pzxid {
+                p.stat.pzxid = zxid;
+                touched = true;
+            }
+        });
+        r.changed |= touched;
+        let Some(node) = self.remove_entry(path) else {
+            return code::NO_NODE;
+        };
+        r.changed = true;
+        self.acls.remove_use(node.acl);
+        if let NodeKind::Ephemeral(s) = NodeKind::of(node.stat.ephemeral_owner)
+            && let Some(set) = self.ephemerals.get_mut(&s.0)
+        {
+            set.remove(path);
+            if set.is_empty() {
+                self.ephemerals.remove(&s.0);
+            }
+        }
+        if parent_key.starts_with(b"/zookeeper") && name == QUOTA_LIMIT_NODE {
+            let real = parent_key.get(QUOTA_ROOT.len()..).unwrap_or(&[]);
+            self.quota_roots.remove(real);
+        }
+        if let Some(q) = self.max_quota_prefix(path) {
+            let bytes = node.data.as_ref().map_or(0, |d| d.len() as i64);
+            self.update_quota_stat(&q, -bytes, -1);
+        }
+        code::OK
+    }
+
+    fn set_data(
+        &mut self,
+        path: &[u8],
+        data: Option<&[u8]>,
+        version: i32,
+        zxid: Zxid,
+        time: i64,
+    ) -> i32 {
+        // ZooKeeper keeps the root under "" and "/" (an alias).
+        let path = key_of(path);
+        let mut last_len = 0i64;
+        let found = self.modify(path, |n| {
+            last_len = n.data.as_ref().map_or(0, |d| d.len() as i64);
+            n.data = data.map(Into::into);
+            n.stat.mtime = time;
+            n.stat.mzxid = zxid;
+            n.stat.version = version;
+        });
+        if !found {
+            return code::NO_NODE;
+        }
+        if let Some(q) = self.max_quota_prefix(path) {
+            let new_len = data.map_or(0, |d| d.len() as i64);
+            self.update_quota_stat(&q, new_len - last_len, 0);
+        }
+        code::OK
+    }
+
+    fn set_acl(&mut self, path: &[u8], acl: Option<&[Acl<'_>]>, version: i32) -> i32 {
+        let path = key_of(path);
+        let Some(old) = self.nodes.get(path).map(|n| n.acl) else {
+            return code::NO_NODE;
+        };
+        let new = self.acls.intern(acl);
+        self.acls.remove_use(old);
+        self.modify(path, |n| {
+            n.stat.aversion = version;
+            n.acl = new;
+        });
+        code::OK
+    }
+
+    fn set_cversion_pzxid(
+        &mut self,
+        path: &[u8],
+        new_cversion: i32,
+        zxid: Zxid,
+        r: &mut ApplyResult,
+    ) -> bool {
+        let path = path.strip_suffix(b"/").unwrap_or(path);
+        let Some(n) = self.nodes.get(path) else {
+            return false;
+        };
+        let cv = if new_cversion == -1 {
+            n.stat.cversion.wrapping_add(1)
+        } else {
+            new_cversion
+        };
+        if cv > n.stat.cversion {
+            self.modify(path, |n| {
+                n.stat.cversion = cv;
+                n.stat.pzxid = zxid;
+            });
+            r.changed = true;
+        }
+        true
+    }
+
+    /// `killSession`: delete the listed paths, then any ephemeral of the
+    /// session still there; without a body, every ephemeral of the session.
+    fn kill_session(&mut self, session: i64, zxid: Zxid, paths: Option<&[&[u8]]>) -> bool {
+        let mut r = ApplyResult::default();
+        let owned = self.ephemerals.remove(&session);
+        if let Some(list) = paths {
+            for p in list {
+                self.delete_node(p, zxid, &mut r);
+            }
+        }
+        if let Some(mut set) = owned {
+            if let Some(list) = paths {
+                for p in list {
+                    set.remove(*p);
+                }
+            }
+            let mut rest: Vec<Box<[u8]>> = set.into_iter().collect();
+            rest.sort();
+            for p in rest {
+                self.delete_node(&p, zxid, &mut r);
+            }
+        }
+        r.changed
+    }
+
+    // ---- quotas --------------------------------------------------------
+
+    /// `getMaxPrefixWithQuota`: the deepest quota root that is `path` or
+    /// one of its ancestors (component-wise), never "/".
+    fn max_quota_prefix(&self, path: &[u8]) -> Option<Vec<u8>> {
+        if self.quota_roots.is_empty() {
+            return None;
+        }
+        let mut end = path.len();
+        loop {
+            let prefix = path.get(..end)?;
+            if !prefix.is_empty() && self.quota_roots.contains(prefix) {
+                return Some(prefix.to_vec());
+            }
+            end = prefix.iter().rposition(|&b| b == b'/')?;
+            if end == 0 {
+                return None;
+            }
+        }
+    }
+
+    fn stat_path(real: &[u8]) -> Vec<u8> {
+        let mut p = QUOTA_ROOT.to_vec();
+        p.extend_from_slice(real);
+        p.push(b'/');
+        p.extend_from_slice(QUOTA_STAT_NODE);
+        p
+    }
+
+    /// `updateQuotaStat`: adds to count and bytes in the stats node's text,
+    /// without touching its stat (and outside the digest: it lives under /zookeeper/).
+    fn update_quota_stat(&mut self, real: &[u8], bytes_diff: i64, count_diff: i64) {
+        let sp = Self::stat_path(real);
+        let Some(n) = self.nodes.get(&sp[..]) else {
+            return;
+        };
+        let mut st = StatsTrack::parse(n.data.as_deref().unwrap_or(&[]));
+        st.count = st.count.wrapping_add(count_diff);
+        st.bytes = st.bytes.wrapping_add(bytes_diff);
+        let text = st.to_bytes();
+        self.modify(&sp, |n| n.data = Some(text.into()));
+    }
+
+    /// `updateQuotaForPath`: recounts the subtree and rewrites the stats node.
+    fn update_quota_for_path(&mut self, real: &[u8]) {
+        let (mut count, mut bytes) = (0i64, 0i64);
+        let mut stack: Vec<Vec<u8>> = vec![real.to_vec()];
+        while let Some(p) = stack.pop() {
+            let Some(n) = self.nodes.get(&p[..]) else {
+                continue;
+            };
+            count += 1;
+            bytes += n.data.as_ref().map_or(0, |d| d.len() as i64);
+            for c in n.children() {
+                let mut cp = p.clone();
+                cp.push(b'/');
+                cp.extend_from_slice(c);
+                stack.push(cp);
+            }
+        }
+        let sp = Self::stat_path(real);
+        let text = StatsTrack {
+            count,
+            bytes,
+            extra: Vec::new(),
+        }
+        .to_bytes();
+        self.modify(&sp, |n| n.data = Some(text.into()));
+    }
+
+    /// `setupQuota`: after a snapshot load, every leaf named
+    /// `zookeeper_limits` under /zookeeper/quota registers its quota root and
+    /// that root's stats are recomputed from the tree.
+    fn setup_quota(&mut self) {
+        let mut found = Vec::new();
+        let mut stack = vec![QUOTA_ROOT.to_vec()];
+        while let Some(p) = stack.pop() {
+            let Some(n) = self.nodes.get(&p[..]) else {
+                continue;
+            };
+            if n.children.is_empty() {
+                let mut end = b"/".to_vec();
+                end.extend_from_slice(QUOTA_LIMIT_NODE);
+                if p.ends_with(&end)
+                    && let Some(i) = find(&p, &end)
+                    && i >= QUOTA_ROOT.len()
+                {
+                    found.push(p[QUOTA_ROOT.len()..i].to_vec());
+                }
+                continue;
+            }
+            for c in n.children() {
+                let mut cp = p.clone();
+                cp.push(b'/');
+                cp.extend_from_slice(c);
+                stack.push(cp);
+            }
+        }
+        for real in found {
+            self.update_quota_for_path(&real);
+            if !real.is_empty() {
+                self.quota_roots.insert(real.into());
+            }
+        }
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// `StatsTrack`: "count=N,bytes=M" plus any other keys after ';'.
+struct StatsTrack {
+    count: i64,
+    bytes: i64,
+    extra: Vec<(String, i64)>,
+}
+
+impl StatsTrack {
+    fn parse(data: &[u8]) -> StatsTrack {
+        let text = String::from_utf8_lossy(data);
+        let mut st = StatsTrack {
+            count: -1,
+            bytes: -1,
+            extra: Vec::new(),
+        };
+        for pair in text.split([',', ';']).filter(|s| !s.is_empty()) {
+            let mut kv = pair.splitn(2, '=');
+            let k = kv.next().unwrap_or("");
+            let v = kv.next().unwrap_or("");
+            let v = if v.is_empty() {
+                -1
+            } else {
+                v.parse().unwrap_or(-1)
+            };
+            match k {
+                "count" => st.count = v,
+                "bytes" => st.bytes = v,
+                other => {
+                    st.extra.retain(|(k, _)| k != other);
+                    st.extra.push((other.to_string(), v));
+                }
+            }
+        }
+        st
+    }
+
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut s = format!("count={},bytes={}", self.count, self.bytes);
+        let mut extra = self.extra.clone();
+        extra.sort();
+        for (k, v) in extra {
+            s.push_str(&format!(";{k}={v}"));
+        }
+        s.into_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::txn::TxnHeader;
+
+    fn hdr(op: OpCode, zxid: i64) -> TxnHeader {
+        TxnHeader {
+            session: SessionId(0x100),
+            cxid: 1,
+            zxid: Zxid(zxid),
+            time: 1000 + zxid,
+            op,
+        }
+    }
+
+    fn create<'a>(path: &'a [u8], data: &'a [u8], pcv: i32) -> TxnBody<'a> {
+        TxnBody::Create(CreateTxn {
+            path,
+            data: Some(data),
+            acl: Some(vec![Acl {
+                perms: 31,
+                scheme: b"world",
+                id: b"anyone",
+            }]),
+            ephemeral: Some(false),
+            parent_cversion: pcv,
+            ttl_ms: None,
+            v0: false,
+        })
+    }
+
+    fn txn<'a>(op: OpCode, zxid: i64, body: TxnBody<'a>) -> Txn<'a> {
+        Txn {
+            header: hdr(op, zxid),
+            body,
+            digest: None,
+            ignored_bytes: 0,
+        }
+    }
+
+    #[test]
+    fn initial_tree_digest_matches_zookeeper() {
+        // FORMAT.md §5.2 worked example: 3.8.0 logs 1371985504 at startup.
+        assert_eq!(DataTree::new().digest(), 1_371_985_504);
+    }
+
+    #[test]
+    fn node_digest_worked_example() {
+        let st = StatPersisted {
+            czxid: Zxid(2),
+            mzxid: Zxid(2),
+            pzxid: Zxid(9),
+            ctime: 0x1a2078e7c8a,
+            mtime: 0x1a2078e7c8a,
+            cversion: 5,
+            ..StatPersisted::default()
+        };
+        assert_eq!(node_digest(b"/app", Some(b"hello"), &st), 2_068_581_053);
+        assert_eq!(node_digest(b"/zookeeper/quota", None, &st), 0);
+    }
+
+    #[test]
+    fn create_delete_rules() {
+        let mut t = DataTree::new();
+        let r = t.apply(&txn(OpCode::CREATE, 2, create(b"/a", b"x", 1)));
+        assert_eq!(r.err, 0);
+        let root = t.get(b"/").unwrap();
+        assert_eq!((root.stat().cversion, root.stat().pzxid), (1, Zxid(2)));
+        // Replayed create of an existing node: NodeExists, fix-up does not lower.
+        let r = t.apply(&txn(OpCode::CREATE, 3, create(b"/a", b"y", 1)));
+        assert_eq!(r.err, code::NODE_EXISTS);
+        assert_eq!(t.get(b"/a").unwrap().data(), Some(&b"x"[..]));
+        assert_eq!(t.get(b"/").unwrap().stat().pzxid, Zxid(2));
+        // Fix-up raises when parentCVersion is higher.
+        t.apply(&txn(OpCode::CREATE, 4, create(b"/a", b"y", 5)));
+        assert_eq!(t.get(b"/").unwrap().stat().cversion, 5);
+        assert_eq!(t.get(b"/").unwrap().stat().pzxid, Zxid(4));
+        // Delete of a missing node still bumps the parent's pzxid.
+        let r = t.apply(&txn(OpCode::DELETE, 6, TxnBody::Delete { path: b"/zz" }));
+        assert_eq!(r.err, code::NO_NODE);
+        assert_eq!(t.get(b"/").unwrap().stat().pzxid, Zxid(6));
+        t.apply(&txn(OpCode::DELETE, 7, TxnBody::Delete { path: b"/a" }));
+        assert!(t.get(b"/a").is_none());
+        assert_eq!(t.get(b"/").unwrap().stat().cversion, 5);
+        assert_eq!(t.digest(), t.recompute_digest());
+    }
+
+    #[test]
+    fn failed_multi_changes_nothing() {
+        let mut t = DataTree::new();
+        let before = t.digest();
+        let body = TxnBody::Multi {
+            ops: vec![
+                crate::format::txn::SubTxn {
+                    op: OpCode::CREATE,
+                    body: create(b"/m", b"", 1),
+                },
+                crate::format::txn::SubTxn {
+                    op: OpCode::ERROR,
+                    body: TxnBody::Error { err: -103 },
+                },
+            ],
+        };
+        let r = t.apply(&txn(OpCode::MULTI, 2, body));
+        assert!(t.get(b"/m").is_none());
+        assert_eq!(t.digest(), before);
+        assert_eq!(r.err, -103);
+        assert_eq!(t.last_processed_zxid(), Zxid(2));
+    }
+
+    #[test]
+    fn stats_track_round_trip() {
+        let st = StatsTrack::parse(b"count=3,bytes=12");
+        assert_eq!((st.count, st.bytes), (3, 12));
+        assert_eq!(st.to_bytes(), b"count=3,bytes=12");
+        let st = StatsTrack::parse(b"count=4,bytes=-1;byteHardLimit=-1;countHardLimit=-1");
+        assert_eq!(st.extra.len(), 2);
+    }
+}

@@ -1,6 +1,7 @@
 //! `zkdd dump`: print txn logs and snapshots, for people or as JSON Lines.
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
@@ -17,6 +18,7 @@ use crate::format::txnlog::{IterOptions, LogEnd, TxnLog};
 use crate::render::Output;
 use crate::render::human::{self, DataMode};
 use crate::render::json::{NodeJson, TxnJson, session_json};
+use crate::render::jsonw::TimeCache;
 use crate::source;
 use crate::timefmt;
 use crate::zxid::{SessionId, Zxid, hex64};
@@ -423,12 +425,14 @@ impl Dumper<'_, '_> {
         });
         let (mut count, mut first, mut last) = (0u64, None, None);
         let mut released = 0usize;
+        let mut line = Vec::with_capacity(4096);
+        let mut times = TimeCache::default();
         for entry in &mut iter {
             count += 1;
             let zxid = entry.txn.header.zxid;
             first.get_or_insert(zxid);
             last = Some(zxid);
-            if entry.offset as usize - released > 64 << 20 {
+            if entry.offset as usize - released > 16 << 20 {
                 // Keep resident memory flat on huge mapped logs.
                 bytes.release_before(entry.offset as usize);
                 released = entry.offset as usize;
@@ -443,12 +447,16 @@ impl Dumper<'_, '_> {
             if let Some(stats) = &mut self.stats {
                 stats.add(&entry.txn, entry.framed_len());
             } else if self.out.json {
-                self.out.json_line(&TxnJson {
+                line.clear();
+                TxnJson {
                     file: &file,
                     offset: entry.offset,
                     txn: &entry.txn,
                     size: entry.framed_len(),
-                })?;
+                }
+                .write(&mut line, &mut times);
+                line.push(b'\n');
+                self.out.write_all(&line)?;
             } else {
                 let line = human::txn_line(
                     &entry.txn,

@@ -1,15 +1,327 @@
-//! `zkdd purge` (not built yet).
+//! `zkdd purge`: cron-safe retention that never deletes what recovery needs.
 
-use crate::cli::GlobalArgs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use serde_json::json;
+
+use crate::cli::{ConfigArgs, GlobalArgs};
+use crate::datadir::{DataDir, ZooConfig};
 use crate::error::{Error, ExitStatus};
+use crate::purge::{
+    self, Action, Outcome, PlannedFile, PurgeLock, PurgeOptions, RECOMMENDED_RETAIN,
+};
 use crate::render::Output;
 
-/// Not built yet.
+/// Delete old snapshots and txn logs, keeping the newest N valid snapshots
+/// and every log needed to replay from the oldest of them.
+///
+/// Only snapshots that pass full verification (every node parsed, every
+/// seal checked) count toward --retain. The oldest kept snapshot keeps the
+/// newest log at or before its zxid and all later logs: exactly the files
+/// ZooKeeper's restore reads. Decisions use the zxid in the file name, never
+/// the mtime. Never deleted: the newest log, the newest valid snapshot,
+/// files younger than --min-age, corrupt snapshots (unless --remove-corrupt),
+/// and anything whose name is not exactly log.<hex> or
+/// snapshot.<hex>[.gz|.snappy] (ZooKeeper tool leftovers only with
+/// --remove-leftovers). Files are read, never memory-mapped, so a live
+/// server is safe; a lock file (version-2/.zkdd-purge.lock, flock) keeps two
+/// purges apart.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:\n  (none yet)\n\nExit status:\n  2  not built yet")]
-pub struct Args {}
+#[command(after_help = "Examples:
+  zkdd purge -n /var/lib/zookeeper               show the plan, delete nothing
+  zkdd purge --retain 5 /var/lib/zookeeper       keep 5 snapshots and their logs
+  zkdd purge --config /etc/zookeeper/conf/zoo.cfg --quiet      from cron
+  zkdd purge /data/zk --log-dir /txnlogs/zk --json -n
+  zkdd purge /var/lib/zookeeper --server-logs /var/log/zookeeper --keep-server-logs 7
 
-/// Not built yet.
-pub fn run(_args: &Args, _g: &GlobalArgs, _out: &mut Output<'_>) -> Result<ExitStatus, Error> {
-    Err(Error::Usage("zkdd purge is not built yet".into()))
+Exit status:
+  0  plan carried out (or printed, with --dry-run); corrupt snapshots are
+     reported but do not change the status
+  1  a deletion failed (the file is named on stderr); nothing else is undone
+  2  refused, nothing deleted: not a ZooKeeper data dir, dataDir and
+     dataLogDir look swapped, fewer than N valid snapshots, another purge
+     holds the lock, bad usage or an I/O error")]
+pub struct Args {
+    /// The dataDir (or its version-2/). Alternatively use --config.
+    #[arg(value_name = "DATADIR", required_unless_present = "config")]
+    pub dir: Option<PathBuf>,
+    /// Where the data lives, from a zoo.cfg (dataDir, dataLogDir,
+    /// autopurge.snapRetainCount) or --log-dir.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// How many valid snapshots to keep (default 3, or autopurge.snapRetainCount from --config).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub retain: Option<u32>,
+    /// Print the plan and delete nothing.
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+    /// Never delete files modified less than this long ago (0, 90s, 10m, 2h, 1d).
+    #[arg(long, value_name = "AGE", default_value = "10m", value_parser = parse_min_age)]
+    pub min_age: Duration,
+    /// Also delete snapshots that fail verification (they never count toward --retain).
+    #[arg(long)]
+    pub remove_corrupt: bool,
+    /// Also delete leftovers of ZooKeeper's tools: log.*.fixed, log.*.chopped*, snapshot.*.tmp.
+    #[arg(long)]
+    pub remove_leftovers: bool,
+    /// Also purge rotated zookeeper*.log* server logs in this directory.
+    #[arg(long, value_name = "DIR")]
+    pub server_logs: Option<PathBuf>,
+    /// With --server-logs: how many rotated server logs to keep.
+    #[arg(long, value_name = "N", default_value_t = 10, requires = "server_logs")]
+    pub keep_server_logs: usize,
+}
+
+fn parse_min_age(s: &str) -> Result<Duration, String> {
+    purge::parse_duration(s)
+}
+
+/// Runs `zkdd purge`.
+pub fn run(args: &Args, g: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
+    let (dir, cfg_retain, given) = open(args)?;
+    let retain = args
+        .retain
+        .map(|r| r as usize)
+        .or(cfg_retain)
+        .unwrap_or(RECOMMENDED_RETAIN);
+    if retain < RECOMMENDED_RETAIN {
+        out.warn(&format!(
+            "--retain {retain} is below {RECOMMENDED_RETAIN}: a single damaged snapshot may leave no way back"
+        ));
+    }
+    let how = if given
+        .as_deref()
+        .is_some_and(|g| same_path(g, &dir.snap_dir))
+    {
+        "given directly"
+    } else {
+        "the version-2/ inside the directory given"
+    };
+    out.note(&format!("using {} ({how})", dir.snap_dir.display()));
+
+    // Lock before looking, so the plan cannot be raced by another purge.
+    // A dry run changes nothing and takes no lock (it may run on a read-only copy).
+    let _lock = if args.dry_run {
+        None
+    } else {
+        Some(PurgeLock::acquire(&dir.snap_dir).map_err(|e| Error::Usage(e.to_string()))?)
+    };
+
+    let total: u64 = dir.snapshots.iter().map(|s| s.len).sum();
+    let pb = out.progress(total, "verifying snapshots");
+    let inv = purge::scan(&dir, args.server_logs.as_deref(), g.limits(), |n| pb.inc(n))
+        .map_err(|e| Error::io(args.server_logs.clone().unwrap_or_default(), e))?;
+    pb.finish_and_clear();
+    let opts = PurgeOptions {
+        retain,
+        min_age: args.min_age,
+        remove_corrupt: args.remove_corrupt,
+        remove_leftovers: args.remove_leftovers,
+        keep_server_logs: args.keep_server_logs,
+    };
+    let plan = purge::plan(&inv, &opts, SystemTime::now());
+
+    for w in &plan.warnings {
+        // Corrupt snapshots matter to whoever reads cron mail.
+        if w.contains("corrupt snapshot") {
+            out.error(w);
+        } else {
+            out.warn(w);
+        }
+    }
+    let show = !g.quiet;
+    if show && !g.json {
+        let dirs = if dir.snap_dir == dir.log_dir {
+            format!("{} ({how})", dir.snap_dir.display())
+        } else {
+            format!(
+                "snapshots in {} ({how}), logs in {}",
+                dir.snap_dir.display(),
+                dir.log_dir.display()
+            )
+        };
+        out.line(&format!(
+            "{} {dirs}, keeping {retain} valid snapshot{}",
+            if args.dry_run { "plan for" } else { "purging" },
+            if retain == 1 { "" } else { "s" }
+        ))?;
+    }
+
+    let dry = args.dry_run || plan.refusal.is_some();
+    let mut lines: Vec<Result<(), std::io::Error>> = Vec::new();
+    let mut failures: Vec<String> = Vec::new();
+    let mut vanished: Vec<String> = Vec::new();
+    let report = purge::execute(&plan, dry, |f, outcome| {
+        match outcome {
+            Outcome::Failed(e) => failures.push(format!("{}: not deleted: {e}", f.path.display())),
+            Outcome::Vanished => vanished.push(format!(
+                "{}: already gone when it was to be deleted",
+                f.path.display()
+            )),
+            _ => {}
+        }
+        if show {
+            lines.push(print_file(out, g.json, f, outcome));
+        }
+    });
+    for r in lines {
+        r?;
+    }
+    for v in &vanished {
+        out.warn(v);
+    }
+    for e in failures.iter().chain(report.sync_errors.iter()) {
+        out.error(e);
+    }
+
+    if show {
+        let verb_done = if dry { "would free" } else { "freed" };
+        if g.json {
+            out.json_line(&json!({
+                "type": "purge_summary",
+                "dry_run": dry,
+                "snap_dir": dir.snap_dir.display().to_string(),
+                "log_dir": dir.log_dir.display().to_string(),
+                "dir_given": given.as_ref().map(|p| p.display().to_string()),
+                "retain": retain,
+                "min_age_s": args.min_age.as_secs(),
+                "oldest_kept": plan.oldest_kept,
+                "files_kept": report.kept,
+                "files_deleted": report.deleted,
+                "bytes_freed": report.bytes_freed,
+                "failed": report.failed,
+                "vanished": report.vanished,
+                "corrupt": plan.corrupt.iter().map(|(n, p)| json!({"file": n, "problem": p})).collect::<Vec<_>>(),
+                "refused": plan.refusal,
+            }))?;
+        } else {
+            let mut s = format!(
+                "{verb_done} {} in {} file{}; kept {} file{}",
+                human_bytes(report.bytes_freed),
+                report.deleted,
+                if report.deleted == 1 { "" } else { "s" },
+                report.kept,
+                if report.kept == 1 { "" } else { "s" },
+            );
+            if let Some(o) = &plan.oldest_kept {
+                s.push_str(&format!("; oldest kept snapshot {o}"));
+            }
+            if report.failed > 0 {
+                s.push_str(&format!("; {} deletion(s) FAILED", report.failed));
+            }
+            out.line(&s)?;
+        }
+    }
+
+    if let Some(r) = &plan.refusal {
+        out.error(&format!("refusing to purge: {r}"));
+        return Ok(ExitStatus::Trouble);
+    }
+    if report.failed > 0 || !report.sync_errors.is_empty() {
+        return Ok(ExitStatus::Findings);
+    }
+    Ok(ExitStatus::Ok)
+}
+
+/// Opens the data dir from DATADIR or --config; also returns
+/// autopurge.snapRetainCount and the directory the user named.
+fn open(args: &Args) -> Result<(DataDir, Option<usize>, Option<PathBuf>), Error> {
+    if let Some(d) = &args.dir {
+        if args.config.config.is_some() {
+            return Err(Error::Usage("give DATADIR or --config, not both".into()));
+        }
+        let dir = DataDir::open(d, args.config.log_dir.as_deref())?;
+        return Ok((dir, None, Some(d.clone())));
+    }
+    let Some(cfg_path) = &args.config.config else {
+        return Err(Error::Usage("give DATADIR or --config".into()));
+    };
+    let cfg = ZooConfig::read(cfg_path)?;
+    let log_dir = args.config.log_dir.clone().or(cfg.data_log_dir.clone());
+    let dir = DataDir::open(&cfg.data_dir, log_dir.as_deref())?;
+    Ok((
+        dir,
+        // Mirrors DatadirCleanupManager: values below 3 are raised to 3.
+        cfg.snap_retain_count
+            .map(|n| (n as usize).max(RECOMMENDED_RETAIN)),
+        Some(cfg.data_dir.clone()),
+    ))
+}
+
+fn same_path(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+fn print_file(
+    out: &mut Output<'_>,
+    json: bool,
+    f: &PlannedFile,
+    outcome: &Outcome,
+) -> std::io::Result<()> {
+    if json {
+        let mut v = json!({
+            "type": "purge",
+            "file": f.path.display().to_string(),
+            "name": f.name,
+            "kind": f.kind.as_str(),
+            "zxid": f.zxid.map(|z| format!("{:#x}", z.0)),
+            "action": f.action.as_str(),
+            "reason": f.reason_text(),
+            "bytes": f.bytes,
+            "result": outcome.as_str(),
+        });
+        if let Outcome::Failed(e) = outcome {
+            v["error"] = json!(e);
+        }
+        return out.json_line(&v);
+    }
+    let tag = match (f.action, outcome) {
+        (Action::Keep, _) => "KEEP",
+        (_, Outcome::WouldDelete) => "DELETE",
+        (_, Outcome::Deleted) => "DELETED",
+        (_, Outcome::Vanished) => "VANISHED",
+        (_, Outcome::Failed(_)) => "FAILED",
+        (_, Outcome::Kept) => "KEEP",
+    };
+    let mut line = format!(
+        "{tag:<8} {:>12}  {:<24} {}",
+        group(f.bytes),
+        crate::render::sanitize(&f.name),
+        f.reason_text()
+    );
+    if let Outcome::Failed(e) = outcome {
+        line.push_str(&format!(": {e}"));
+    }
+    out.line(&line)
+}
+
+fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} bytes")
+    } else {
+        format!("{v:.1} {} ({} bytes)", UNITS[u], group(n))
+    }
 }

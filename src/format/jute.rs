@@ -40,14 +40,15 @@ pub struct Acl<'a> {
     pub id: &'a [u8],
 }
 
-/// Permission letters in zkCli order, with their bits.
-const PERM_LETTERS: [(i32, char); 5] = [(4, 'c'), (8, 'd'), (1, 'r'), (2, 'w'), (16, 'a')];
+/// Permission bits with their letters, in zkCli order (c, d, r, w, a).
+pub const PERM_BITS_IN_ORDER: [(i32, char); 5] =
+    [(4, 'c'), (8, 'd'), (1, 'r'), (2, 'w'), (16, 'a')];
 
 /// `"cdrwa"`-style letters for a permission mask (zkCli order). Bits beyond
 /// the five known ones are appended as `+0x..` so nothing is hidden.
 pub fn perms_letters(perms: i32) -> String {
     let mut s = String::with_capacity(5);
-    for (bit, letter) in PERM_LETTERS {
+    for (bit, letter) in PERM_BITS_IN_ORDER {
         if perms & bit != 0 {
             s.push(letter);
         }
@@ -63,7 +64,7 @@ pub fn perms_letters(perms: i32) -> String {
 pub fn perms_from_letters(letters: &str) -> Option<i32> {
     let mut perms = 0;
     for ch in letters.chars() {
-        let (bit, _) = PERM_LETTERS.iter().find(|(_, l)| *l == ch)?;
+        let (bit, _) = PERM_BITS_IN_ORDER.iter().find(|(_, l)| *l == ch)?;
         perms |= bit;
     }
     Some(perms)

@@ -89,6 +89,21 @@ impl<'a> TxnLog<'a> {
     }
 }
 
+impl<'a> TxnLog<'a> {
+    /// Iterates the entries from an absolute `offset` (an entry start), e.g.
+    /// to see what follows a damaged entry that ZooKeeper would stop at.
+    pub fn entries_at(&self, offset: u64, options: IterOptions) -> TxnIter<'a> {
+        TxnIter {
+            data: self.data,
+            pos: usize::try_from(offset)
+                .unwrap_or(usize::MAX)
+                .max(FILE_HEADER_LEN),
+            options,
+            end: None,
+        }
+    }
+}
+
 /// One framed entry and its decoded txn.
 #[derive(Clone, Debug)]
 pub struct TxnEntry<'a> {

@@ -333,3 +333,57 @@ pub fn compress(stream: &[u8], compression: Compression) -> io::Result<Vec<u8>> 
         }
     }
 }
+
+/// Streams a snappy-java `SnappyOutputStream` container: the header, then
+/// one raw Snappy block per 32 KiB of input (its default block size).
+pub struct SnappyWriter<W: Write> {
+    inner: W,
+    buf: Vec<u8>,
+    enc: snap::raw::Encoder,
+}
+
+impl<W: Write> SnappyWriter<W> {
+    /// Writes the header.
+    pub fn new(mut inner: W) -> io::Result<Self> {
+        inner.write_all(&SNAPPY_MAGIC)?;
+        inner.write_all(&1_i32.to_be_bytes())?;
+        inner.write_all(&1_i32.to_be_bytes())?;
+        Ok(SnappyWriter {
+            inner,
+            buf: Vec::with_capacity(32 * 1024),
+            enc: snap::raw::Encoder::new(),
+        })
+    }
+
+    fn block(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let block = self.enc.compress_vec(&self.buf).map_err(io::Error::other)?;
+        self.inner.write_all(&(block.len() as i32).to_be_bytes())?;
+        self.inner.write_all(&block)?;
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// Writes the last block and returns the inner writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.block()?;
+        Ok(self.inner)
+    }
+}
+
+impl<W: Write> Write for SnappyWriter<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let room = 32 * 1024 - self.buf.len();
+        let n = room.min(data.len());
+        self.buf.extend_from_slice(data.get(..n).unwrap_or(&[]));
+        if self.buf.len() == 32 * 1024 {
+            self.block()?;
+        }
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}

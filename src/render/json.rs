@@ -22,9 +22,10 @@ use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use crate::format::jute::{Acl, perms_letters};
 use crate::format::snapshot::StatPersisted;
-use crate::format::txn::{SubTxn, Txn, TxnBody, TxnHeader, error_name};
+use crate::format::txn::{OpCode, SubTxn, Txn, TxnBody, error_name};
+use crate::render::jsonw::{self, Obj, TimeCache};
 use crate::timefmt::rfc3339_utc;
-use crate::zxid::{hex32, hex64};
+use crate::zxid::hex64;
 
 /// Lossy UTF-8 of raw bytes (paths, ACL ids), as Java decodes them.
 pub fn lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
@@ -101,102 +102,128 @@ pub struct TxnJson<'a, 'b> {
     pub size: u64,
 }
 
-fn header_entries<M: SerializeMap>(m: &mut M, h: &TxnHeader) -> Result<(), M::Error> {
-    m.serialize_entry("zxid", &hex64(h.zxid.0))?;
-    m.serialize_entry("time", &time_json(h.time))?;
-    m.serialize_entry("time_ms", &h.time)?;
-    m.serialize_entry("session", &hex64(h.session.0))?;
-    m.serialize_entry("cxid", &hex32(h.cxid))?;
-    m.serialize_entry("op", &h.op.display_name())
+impl TxnJson<'_, '_> {
+    /// Appends the line (without newline) to `out`: the fast path `dump` uses.
+    pub fn write(&self, out: &mut Vec<u8>, times: &mut TimeCache) {
+        let h = &self.txn.header;
+        let mut o = Obj::begin(out);
+        o.key("type").extend_from_slice(b"\"txn\"");
+        jsonw::string(o.key("file"), self.file);
+        jsonw::int(o.key("offset"), self.offset as i64);
+        jsonw::hex64(o.key("zxid"), h.zxid.0);
+        times.write(o.key("time"), h.time);
+        jsonw::int(o.key("time_ms"), h.time);
+        jsonw::hex64(o.key("session"), h.session.0);
+        jsonw::hex32(o.key("cxid"), h.cxid);
+        op_name(o.key("op"), h.op);
+        body_fields(&mut o, &self.txn.body);
+        if let Some(d) = self.txn.digest {
+            let buf = o.key("digest");
+            buf.extend_from_slice(b"{\"version\":");
+            jsonw::int(buf, i64::from(d.version));
+            buf.extend_from_slice(b",\"tree\":");
+            jsonw::int(buf, d.tree);
+            buf.push(b'}');
+        }
+        jsonw::int(o.key("size"), self.size as i64);
+        o.end();
+    }
 }
 
-/// Writes the fields of a body into an open map.
-fn body_entries<M: SerializeMap>(m: &mut M, body: &TxnBody<'_>) -> Result<(), M::Error> {
+fn op_name(out: &mut Vec<u8>, op: OpCode) {
+    match op.name() {
+        Some(n) => jsonw::string(out, n),
+        None => jsonw::string(out, &op.display_name()),
+    }
+}
+
+/// Writes the fields of a body into an open object.
+fn body_fields(o: &mut Obj<'_>, body: &TxnBody<'_>) {
     match body {
-        TxnBody::CreateSession { timeout_ms } => m.serialize_entry("timeout_ms", timeout_ms)?,
+        TxnBody::CreateSession { timeout_ms } => {
+            jsonw::int(o.key("timeout_ms"), i64::from(*timeout_ms))
+        }
         TxnBody::CloseSession { paths } => {
             if let Some(p) = paths {
-                let list: Vec<_> = p.iter().map(|x| lossy(x)).collect();
-                m.serialize_entry("paths", &list)?;
+                let buf = o.key("paths");
+                buf.push(b'[');
+                for (i, x) in p.iter().enumerate() {
+                    if i > 0 {
+                        buf.push(b',');
+                    }
+                    jsonw::lossy_string(buf, x);
+                }
+                buf.push(b']');
             }
         }
         TxnBody::Create(c) => {
-            m.serialize_entry("path", &lossy(c.path))?;
-            m.serialize_entry("data", &DataJson(c.data))?;
-            m.serialize_entry("acl", &AclListJson(c.acl.as_deref()))?;
+            jsonw::lossy_string(o.key("path"), c.path);
+            jsonw::data(o.key("data"), c.data);
+            jsonw::acl(o.key("acl"), c.acl.as_deref());
             if let Some(e) = c.ephemeral {
-                m.serialize_entry("ephemeral", &e)?;
+                o.key("ephemeral")
+                    .extend_from_slice(if e { b"true" } else { b"false" });
             }
-            m.serialize_entry("parent_cversion", &c.parent_cversion)?;
+            jsonw::int(o.key("parent_cversion"), i64::from(c.parent_cversion));
             if let Some(ttl) = c.ttl_ms {
-                m.serialize_entry("ttl_ms", &ttl)?;
+                jsonw::int(o.key("ttl_ms"), ttl);
             }
             if c.v0 {
-                m.serialize_entry("v0", &true)?;
+                o.key("v0").extend_from_slice(b"true");
             }
         }
-        TxnBody::Delete { path } => m.serialize_entry("path", &lossy(path))?,
+        TxnBody::Delete { path } => jsonw::lossy_string(o.key("path"), path),
         TxnBody::SetData {
             path,
             data,
             version,
         } => {
-            m.serialize_entry("path", &lossy(path))?;
-            m.serialize_entry("data", &DataJson(*data))?;
-            m.serialize_entry("version", version)?;
+            jsonw::lossy_string(o.key("path"), path);
+            jsonw::data(o.key("data"), *data);
+            jsonw::int(o.key("version"), i64::from(*version));
         }
         TxnBody::SetAcl { path, acl, version } => {
-            m.serialize_entry("path", &lossy(path))?;
-            m.serialize_entry("acl", &AclListJson(acl.as_deref()))?;
-            m.serialize_entry("version", version)?;
+            jsonw::lossy_string(o.key("path"), path);
+            jsonw::acl(o.key("acl"), acl.as_deref());
+            jsonw::int(o.key("version"), i64::from(*version));
         }
         TxnBody::Check { path, version } => {
-            m.serialize_entry("path", &lossy(path))?;
-            m.serialize_entry("version", version)?;
+            jsonw::lossy_string(o.key("path"), path);
+            jsonw::int(o.key("version"), i64::from(*version));
         }
         TxnBody::Error { err } => {
-            m.serialize_entry("err", err)?;
-            m.serialize_entry("err_name", &error_name(*err))?;
+            jsonw::int(o.key("err"), i64::from(*err));
+            match error_name(*err) {
+                Some(n) => jsonw::string(o.key("err_name"), n),
+                None => o.key("err_name").extend_from_slice(b"null"),
+            }
         }
         TxnBody::Multi { ops } => {
-            let list: Vec<SubJson<'_, '_>> = ops.iter().map(SubJson).collect();
-            m.serialize_entry("ops", &list)?;
+            let buf = o.key("ops");
+            buf.push(b'[');
+            for (i, SubTxn { op, body }) in ops.iter().enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                let mut sub = Obj::begin(buf);
+                op_name(sub.key("op"), *op);
+                body_fields(&mut sub, body);
+                sub.end();
+            }
+            buf.push(b']');
         }
-        TxnBody::Invalid { data } => {
-            m.serialize_entry("raw", &DataJson(Some(data)))?;
-        }
-    }
-    Ok(())
-}
-
-/// A multi sub-op object.
-pub struct SubJson<'a, 'b>(pub &'b SubTxn<'a>);
-
-impl Serialize for SubJson<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("op", &self.0.op.display_name())?;
-        body_entries(&mut m, &self.0.body)?;
-        m.end()
+        TxnBody::Invalid { data } => jsonw::data(o.key("raw"), Some(data)),
     }
 }
 
 impl Serialize for TxnJson<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("type", "txn")?;
-        m.serialize_entry("file", self.file)?;
-        m.serialize_entry("offset", &self.offset)?;
-        header_entries(&mut m, &self.txn.header)?;
-        body_entries(&mut m, &self.txn.body)?;
-        if let Some(d) = self.txn.digest {
-            m.serialize_entry(
-                "digest",
-                &serde_json::json!({"version": d.version, "tree": d.tree}),
-            )?;
-        }
-        m.serialize_entry("size", &self.size)?;
-        m.end()
+        let mut buf = Vec::new();
+        self.write(&mut buf, &mut TimeCache::default());
+        let text = String::from_utf8(buf).map_err(serde::ser::Error::custom)?;
+        let raw =
+            serde_json::value::RawValue::from_string(text).map_err(serde::ser::Error::custom)?;
+        raw.serialize(s)
     }
 }
 

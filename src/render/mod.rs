@@ -6,6 +6,7 @@
 
 pub mod human;
 pub mod json;
+pub mod jsonw;
 
 use std::io::{self, BufWriter, IsTerminal, Write};
 

@@ -27,7 +27,10 @@ fn man_pages_are_current() {
             stale.push(format!("{n} (orphan)"));
         }
     }
-    assert!(stale.is_empty(), "man pages out of date: {stale:?}; run ZKDD_BLESS=1 cargo test man_pages");
+    assert!(
+        stale.is_empty(),
+        "man pages out of date: {stale:?}; run ZKDD_BLESS=1 cargo test man_pages"
+    );
     assert!(pages.len() >= 6);
 }
 
@@ -42,7 +45,10 @@ fn every_subcommand_documents_examples_and_exit_status() {
         let help = common::stdout(&o);
         assert!(help.contains("Examples:"), "{name} --help has no examples");
         if name != "completions" {
-            assert!(help.contains("Exit status"), "{name} --help has no exit status");
+            assert!(
+                help.contains("Exit status"),
+                "{name} --help has no exit status"
+            );
         }
     }
 }
@@ -74,7 +80,12 @@ fn broken_pipe_is_a_quiet_success() {
     drop(out);
     let status = child.wait().unwrap();
     let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(err.is_empty(), "{err}");
 }
