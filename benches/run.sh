@@ -28,7 +28,7 @@ ZKDD=${CARGO_TARGET_DIR:-$REPO/target}/release/zkdd
 CLASSES=$DIR/work/classes
 compile_java "$CLASSES" "$BENCH_SRC/gen/RestoreBench.java"
 
-TMP=$(mktemp -d /tmp/zkdd-run.XXXXXX)
+TMP=$(mktemp -d "$( [[ -d /dev/shm ]] && echo /dev/shm || echo /tmp)/zkdd-run.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
 JTOOL=(java "${JAVA_PROPS[@]}" -cp "$TOOL_CP:$J/commons-cli.jar")
@@ -49,16 +49,16 @@ PY
 }
 mib() { echo $(($1 >> 20)); }
 
-# measure NAME CMD... : runs CMD $RUNS times (stdout to /dev/null); sets WALL (median s),
-# RSS (max KiB over the runs) and RC (exit code of the last run). stderr of the last run is
-# kept in $TMP/NAME.err.
+# measure NAME CMD... : runs CMD $RUNS times; sets WALL (median s), RSS (max KiB over the
+# runs) and RC (exit code of the last run). stdout and stderr of the last run are kept in
+# $TMP/NAME.out and $TMP/NAME.err ($TMP is in /dev/shm when it exists: no disk writes).
 measure() {
     local name=$1 i; shift
     local walls=()
     RSS=0
     for ((i = 0; i < RUNS; i++)); do
         RC=0
-        /usr/bin/time -f '%e %M' -o "$TMP/$name.time" "$@" >/dev/null 2>"$TMP/$name.err" || RC=$?
+        /usr/bin/time -f '%e %M' -o "$TMP/$name.time" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" || RC=$?
         read -r w r <"$TMP/$name.time"
         walls+=("$w")
         ((r > RSS)) && RSS=$r
@@ -137,13 +137,17 @@ if section replay; then
     if built replay; then
         log "replay (snapshot + 1 GB log -> snapshot) vs FileTxnSnapLog.restore"
         warm "$REPLAY_DIR"/version-2/*
-        OUT=$TMP/replay-out
-        mkdir -p "$OUT"
-        measure zkdd-replay bash -c 'rm -rf "$2"/*; exec "$1" replay "$3" --output "$2/snapshot.out"' _ "$ZKDD" "$OUT" "$REPLAY_DIR"
+        # outputs go next to the inputs (same disk), not to /dev/shm
+        OUT=$DIR/work/replay-out
+        rm -rf "$OUT"; mkdir -p "$OUT/zkdd" "$OUT/zk"
+        measure zkdd-replay bash -c 'rm -rf "$2"/*; exec "$1" replay "$3" --output "$2/"' _ "$ZKDD" "$OUT/zkdd" "$REPLAY_DIR"
         Z=$WALL; ZR=$RSS; ZRC=$RC
-        measure restore "${JRESTORE[@]}" RestoreBench "$REPLAY_DIR"; B=$WALL; BR=$RSS
-        row "replay snapshot + log → snapshot" "${Z} s, $((ZR / 1024)) MiB (exit $ZRC)" \
-            "FileTxnSnapLog.restore ${B} s, $((BR / 1024)) MiB" "$(ratio "$B" "$Z")" "≥ 5×, less RSS" \
+        measure restore bash -c 'rm -rf "$1"/*; shift; exec "$@"' _ "$OUT/zk" "${JRESTORE[@]}" RestoreBench "$REPLAY_DIR" "$OUT/zk"
+        B=$WALL; BR=$RSS
+        SPLIT=$(grep -o 'restore_ms=[0-9]* save_ms=[0-9]*' "$TMP/restore.out" || true)
+        rm -rf "$OUT"
+        row "replay snapshot + 1 GB log → snapshot" "${Z} s, $((ZR / 1024)) MiB (exit $ZRC)" \
+            "restore + save ${B} s, $((BR / 1024)) MiB ($SPLIT)" "$(ratio "$B" "$Z")" "≥ 5×, less RSS" \
             "$(verdict "$(awk -v a="$B" -v b="$Z" -v zr="$ZR" -v br="$BR" 'BEGIN{print (zr < br) ? a/b : 0}')" 5)"
     else
         log "replay: skipped, zkdd replay is not built yet"

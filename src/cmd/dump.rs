@@ -300,26 +300,43 @@ struct Stats {
     by_session: BTreeMap<SessionId, Counter>,
     by_subtree: BTreeMap<String, Counter>,
     total: Counter,
+    /// Reused buffer for subtree keys.
+    key: String,
 }
 
 impl Stats {
+    // Called for every txn of a possibly huge log: the common cases (a known op, one
+    // path) look up existing keys by borrowed strings instead of allocating new ones.
     fn add(&mut self, txn: &Txn<'_>, bytes: u64) {
         self.total.add(bytes);
-        self.by_op
-            .entry(txn.header.op.display_name())
-            .or_default()
-            .add(bytes);
+        let op = txn.header.op;
+        match op.name().and_then(|n| self.by_op.get_mut(n)) {
+            Some(c) => c.add(bytes),
+            None => self.by_op.entry(op.display_name()).or_default().add(bytes),
+        }
         self.by_session
             .entry(txn.header.session)
             .or_default()
             .add(bytes);
-        let mut tops: Vec<String> = txn
-            .paths()
+        let paths = txn.paths();
+        if let [path] = paths.as_slice() {
+            subtree_key(path, &mut self.key);
+            match self.by_subtree.get_mut(self.key.as_str()) {
+                Some(c) => c.add(bytes),
+                None => self
+                    .by_subtree
+                    .entry(self.key.clone())
+                    .or_default()
+                    .add(bytes),
+            }
+            return;
+        }
+        let mut tops: Vec<String> = paths
             .iter()
             .map(|p| {
-                let s = String::from_utf8_lossy(p);
-                let top = s.trim_start_matches('/').split('/').next().unwrap_or("");
-                format!("/{top}")
+                let mut k = String::new();
+                subtree_key(p, &mut k);
+                k
             })
             .collect();
         tops.sort();
@@ -331,6 +348,18 @@ impl Stats {
             self.by_subtree.entry(t).or_default().add(bytes);
         }
     }
+}
+
+/// Writes `/` and the first component of `path` (the --stats subtree key) into `key`.
+fn subtree_key(path: &[u8], key: &mut String) {
+    // Splitting the bytes at '/' equals splitting the lossy string: '/' is ASCII
+    // and never part of a replaced sequence.
+    let start = path.iter().position(|&b| b != b'/').unwrap_or(path.len());
+    let rest = path.get(start..).unwrap_or(&[]);
+    let top = rest.split(|&b| b == b'/').next().unwrap_or(&[]);
+    key.clear();
+    key.push('/');
+    key.push_str(&String::from_utf8_lossy(top));
 }
 
 /// Runs `zkdd dump`.
