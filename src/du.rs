@@ -134,9 +134,7 @@ pub fn ncdu(nodes: &[Usage], progver: &str, timestamp: i64) -> Vec<u8> {
         jsonw::int(&mut out, 1001 + i as i64);
         out.push(b'}');
     }
-    for _ in open {
-        out.push(b']');
-    }
+    out.extend(std::iter::repeat_n(b']', open.len()));
     out.push(b']');
     out
 }

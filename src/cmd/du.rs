@@ -149,7 +149,10 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
         }
         if !sess.is_empty() {
             out.line("")?;
-            out.line(&format!("{:>14} {:>10}  session", "data bytes", "ephemerals"))?;
+            out.line(&format!(
+                "{:>14} {:>10}  session",
+                "data bytes", "ephemerals"
+            ))?;
             for (s, u) in &sess {
                 out.line(&format!("{:>14} {:>10}  {}", u.bytes, u.nodes, hex64(**s)))?;
             }

@@ -99,7 +99,13 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
         write_tree_json(&r.tree, Some(&args.prefix), out)?;
         return Ok(status(findings));
     }
-    let s = script(&r.tree, prefix, args.ephemerals_as_persistent, r.final_zxid(), z);
+    let s = script(
+        &r.tree,
+        prefix,
+        args.ephemerals_as_persistent,
+        r.final_zxid(),
+        z,
+    );
     for w in &s.warnings {
         out.warn(w);
     }
@@ -183,7 +189,10 @@ fn script(tree: &DataTree, prefix: &[u8], persist_eph: bool, at: Zxid, before: Z
     // Ancestors of the prefix first, so the script also works on an empty server.
     let mut wanted: Vec<&[u8]> = Vec::new();
     let mut end = 1;
-    while let Some(i) = prefix.get(end..).and_then(|r| r.iter().position(|&b| b == b'/')) {
+    while let Some(i) = prefix
+        .get(end..)
+        .and_then(|r| r.iter().position(|&b| b == b'/'))
+    {
         wanted.push(&prefix[..end + i]);
         end += i + 1;
     }
@@ -207,8 +216,9 @@ fn script(tree: &DataTree, prefix: &[u8], persist_eph: bool, at: Zxid, before: Z
         let ptok = match token(path) {
             Ok(t) => t,
             Err(why) => {
-                s.warnings
-                    .push(format!("{shown}: skipped: zkCli cannot type a path with {why}"));
+                s.warnings.push(format!(
+                    "{shown}: skipped: zkCli cannot type a path with {why}"
+                ));
                 continue;
             }
         };
@@ -248,7 +258,7 @@ fn script(tree: &DataTree, prefix: &[u8], persist_eph: bool, at: Zxid, before: Z
         };
         if ancestor {
             s.lines
-                .push(format!("# ancestor of the prefix (fails harmlessly if it exists)"));
+                .push("# ancestor of the prefix (fails harmlessly if it exists)".to_string());
         }
         s.lines.push(format!("create {flags}{ptok}{data}"));
         match tree.acl(n) {

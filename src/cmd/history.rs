@@ -107,7 +107,10 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
 }
 
 fn node_json(s: &NodeState) -> Value {
-    let acl: Option<Vec<Acl<'_>>> = s.acl.as_ref().map(|l| l.iter().map(|a| a.as_acl()).collect());
+    let acl: Option<Vec<Acl<'_>>> = s
+        .acl
+        .as_ref()
+        .map(|l| l.iter().map(|a| a.as_acl()).collect());
     json!({
         "data": DataJson(s.data.as_deref()),
         "acl": AclListJson(acl.as_deref()),
@@ -248,7 +251,10 @@ fn human(h: &History, local: bool, out: &mut Output<'_>) -> Result<(), Error> {
                     )
                 },
             );
-            out.line(&format!("    owner:  session {} {created}, {closed}", hex64(s)))?;
+            out.line(&format!(
+                "    owner:  session {} {created}, {closed}",
+                hex64(s)
+            ))?;
         }
     }
     Ok(())

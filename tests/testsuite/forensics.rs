@@ -40,14 +40,25 @@ fn dumped_zxids(dir: &Path, path: &str) -> BTreeSet<String> {
 
 fn history(dir: &Path, path: &str) -> Vec<Value> {
     let o = run(&["history", "--json", path, dir.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     json_lines(&stdout(&o))
 }
 
 #[test]
 fn history_lists_exactly_the_logged_txns_of_a_path() {
     let dir = standalone();
-    for path in ["/app/cfg", "/app/exp1", "/app/eph", "/app/m1", "/app/close1"] {
+    for path in [
+        "/app/cfg",
+        "/app/exp1",
+        "/app/eph",
+        "/app/m1",
+        "/app/close1",
+    ] {
         let lines = history(&dir, path);
         let got: BTreeSet<String> = lines
             .iter()
@@ -70,7 +81,10 @@ fn history_states_chain_and_explain_ephemeral_deletes() {
     let ch: Vec<&Value> = lines.iter().filter(|v| v["type"] == "history").collect();
     assert!(ch[0]["before"].is_null(), "first change creates the node");
     for w in ch.windows(2) {
-        assert_eq!(w[0]["after"], w[1]["before"], "after of one is before of the next");
+        assert_eq!(
+            w[0]["after"], w[1]["before"],
+            "after of one is before of the next"
+        );
     }
     // Versions follow the setData count.
     let last = &ch.last().unwrap()["after"]["stat"];
@@ -99,14 +113,22 @@ fn history_states_chain_and_explain_ephemeral_deletes() {
 
     // A client close has cxid != 0.
     let lines = history(&dir, "/app/close1");
-    let del = lines.iter().find(|v| v["after"].is_null() && v["type"] == "history");
+    let del = lines
+        .iter()
+        .find(|v| v["after"].is_null() && v["type"] == "history");
     assert_eq!(del.unwrap()["via"], "closeSession");
 }
 
 #[test]
 fn history_prefix_covers_the_subtree() {
     let dir = standalone();
-    let o = run(&["history", "--json", "--prefix", "/app/q", dir.to_str().unwrap()]);
+    let o = run(&[
+        "history",
+        "--json",
+        "--prefix",
+        "/app/q",
+        dir.to_str().unwrap(),
+    ]);
     let lines = json_lines(&stdout(&o));
     let got: BTreeSet<String> = lines
         .iter()
@@ -140,9 +162,15 @@ fn du_totals_equal_the_snapshot() {
     let lines = json_lines(&stdout(&o));
     let summary = lines.last().unwrap();
     assert_eq!(summary["nodes"].as_u64(), Some(nodes.len() as u64));
-    assert_eq!(summary["data_bytes"].as_u64(), Some(nodes.iter().map(bytes).sum()));
+    assert_eq!(
+        summary["data_bytes"].as_u64(),
+        Some(nodes.iter().map(bytes).sum())
+    );
     // Every top-level row equals the sum over its subtree.
-    for row in lines.iter().filter(|v| v["type"] == "du" && v["depth"] == 1) {
+    for row in lines
+        .iter()
+        .filter(|v| v["type"] == "du" && v["depth"] == 1)
+    {
         let p = row["path"].as_str().unwrap();
         let sub: Vec<&Value> = nodes
             .iter()
@@ -152,7 +180,11 @@ fn du_totals_equal_the_snapshot() {
             })
             .collect();
         assert_eq!(row["nodes"].as_u64(), Some(sub.len() as u64), "{p}");
-        assert_eq!(row["data_bytes"].as_u64(), Some(sub.iter().map(|n| bytes(n)).sum()), "{p}");
+        assert_eq!(
+            row["data_bytes"].as_u64(),
+            Some(sub.iter().map(|n| bytes(n)).sum()),
+            "{p}"
+        );
     }
     // Sorted largest first.
     let sizes: Vec<u64> = lines
@@ -224,7 +256,10 @@ fn du_ncdu_export_matches_the_snapshot_and_snapshotformatter() {
     let mut t = Vec::new();
     ncdu_entries(&theirs[3], "", &mut t);
     let theirs_map: BTreeMap<String, u64> = t.into_iter().collect();
-    assert_eq!(ours_map, theirs_map, "same names, nesting and sizes as SnapshotFormatter -json");
+    assert_eq!(
+        ours_map, theirs_map,
+        "same names, nesting and sizes as SnapshotFormatter -json"
+    );
 }
 
 struct Server {
@@ -282,7 +317,10 @@ fn start_server(cp: &str) -> Server {
     };
     let t0 = Instant::now();
     while !srvr(port).is_some_and(|s| s.contains("Mode:")) {
-        assert!(t0.elapsed() < Duration::from_secs(30), "ZooKeeper did not start");
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "ZooKeeper did not start"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     server
@@ -316,16 +354,35 @@ fn extract_script_restores_the_subtree_on_a_real_server() {
     assert_eq!(o.status.code(), Some(1));
     let script = stdout(&o);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("/app/binary") && err.contains("/app/eph"), "{err}");
+    assert!(
+        err.contains("/app/binary") && err.contains("/app/eph"),
+        "{err}"
+    );
     assert!(!script.contains("create /app/eph"));
 
-    let o = run(&["replay", "--json", d, "--before-zxid", z, "--prefix", prefix]);
+    let o = run(&[
+        "replay",
+        "--json",
+        d,
+        "--before-zxid",
+        z,
+        "--prefix",
+        prefix,
+    ]);
     let want: Vec<Value> = json_lines(&stdout(&o))
         .into_iter()
         .filter(|v| v["type"] == "node" && v["stat"]["ephemeral_owner"] == "0x0")
         .collect();
     // extract --json is the same node contract.
-    let o = run(&["extract", "--json", d, "--before-zxid", z, "--prefix", prefix]);
+    let o = run(&[
+        "extract",
+        "--json",
+        d,
+        "--before-zxid",
+        z,
+        "--prefix",
+        prefix,
+    ]);
     let ej: Vec<Value> = json_lines(&stdout(&o))
         .into_iter()
         .filter(|v| v["stat"]["ephemeral_owner"] == "0x0")
