@@ -277,3 +277,20 @@ fn script(tree: &DataTree, prefix: &[u8], persist_eph: bool, at: Zxid, before: Z
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::token;
+
+    #[test]
+    fn tokens_zkcli_can_type() {
+        assert_eq!(token(b"v1").unwrap(), "v1");
+        assert_eq!(token(b"a b").unwrap(), "\"a b\"");
+        assert_eq!(token(b"say \"hi\"").unwrap(), "'say \"hi\"'");
+        assert_eq!(token(b"'q").unwrap(), "\"'q\"");
+        assert!(token(b"it's \"x\"").is_err());
+        assert!(token(b"a\nb").is_err());
+        assert!(token(b"-x").is_err());
+        assert!(token(&[0xff, 0x00]).is_err());
+    }
+}

@@ -268,10 +268,16 @@ struct Server {
     _dir: tempfile::TempDir,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
+impl Server {
+    fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
@@ -326,6 +332,13 @@ fn start_server(cp: &str) -> Server {
     server
 }
 
+/// Owned by a session (not persistent, container or TTL): not restorable.
+fn is_session_owned(v: &Value) -> bool {
+    let o = v["stat"]["ephemeral_owner"].as_str().unwrap_or("0x0");
+    let o = u64::from_str_radix(o.trim_start_matches("0x"), 16).unwrap_or(0);
+    o != 0 && o != 1 << 63 && o >> 56 != 0xff
+}
+
 const READ_BACK: &str = r#"
 import sys, json, base64
 from kazoo.client import KazooClient
@@ -335,9 +348,10 @@ def walk(p):
     data, st = zk.get(p)
     acl, _ = zk.get_acls(p)
     out[p] = {"data": base64.b64encode(data or b"").decode(),
-              "acl": sorted([[a.perms, a.id.scheme, a.id.id] for a in acl]),
-              "owner": st.ephemeralOwner}
+              "acl": sorted([[a.perms, a.id.scheme, a.id.id] for a in acl])}
     for c in zk.get_children(p):
+        if p == "/" and c == "zookeeper":
+            continue
         walk(p.rstrip("/") + "/" + c)
 walk(sys.argv[2])
 zk.stop()
@@ -371,7 +385,7 @@ fn extract_script_restores_the_subtree_on_a_real_server() {
     ]);
     let want: Vec<Value> = json_lines(&stdout(&o))
         .into_iter()
-        .filter(|v| v["type"] == "node" && v["stat"]["ephemeral_owner"] == "0x0")
+        .filter(|v| v["type"] == "node" && !is_session_owned(v))
         .collect();
     // extract --json is the same node contract.
     let o = run(&[
@@ -385,7 +399,7 @@ fn extract_script_restores_the_subtree_on_a_real_server() {
     ]);
     let ej: Vec<Value> = json_lines(&stdout(&o))
         .into_iter()
-        .filter(|v| v["stat"]["ephemeral_owner"] == "0x0")
+        .filter(|v| !is_session_owned(v))
         .collect();
     assert_eq!(ej, want);
 
@@ -395,21 +409,58 @@ fn extract_script_restores_the_subtree_on_a_real_server() {
     };
     let server = start_server(&cp);
     let hostport = format!("127.0.0.1:{}", server.port);
-    let mut cli = Command::new("/usr/share/zookeeper/bin/zkCli.sh")
-        .args(["-server", &hostport])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("zkCli.sh");
-    cli.stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{script}\nquit\n").as_bytes())
-        .unwrap();
-    let cli_out = cli.wait_with_output().unwrap();
+    let zkcli = |script: &str| {
+        let mut cli = Command::new("/usr/share/zookeeper/bin/zkCli.sh")
+            .args(["-server", &hostport])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("zkCli.sh");
+        cli.stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{script}\nquit\n").as_bytes())
+            .unwrap();
+        cli.wait_with_output().unwrap()
+    };
+    // A deeper prefix first: its script creates the missing ancestor /app;
+    // then the /app script, whose creates of existing nodes fail and zkCli goes on.
+    let o = run(&["extract", d, "--before-zxid", z, "--prefix", "/app/q"]);
+    assert_eq!(o.status.code(), Some(0));
+    let sub = stdout(&o);
+    assert!(
+        sub.contains("create /app hello\n") && sub.contains("create /app/q/a 1\n"),
+        "{sub}"
+    );
+    zkcli(&sub);
+    zkcli(&script);
+    // Then the whole tree at the same point: containers (create -c) and TTL
+    // nodes (create -t) come back with the same ephemeralOwner.
+    let o = run(&["extract", d, "--before-zxid", z]);
+    let cli_out = zkcli(&stdout(&o));
+    let o = run(&["replay", "--json", d, "--before-zxid", z]);
+    let want: Vec<Value> = json_lines(&stdout(&o))
+        .into_iter()
+        .filter(|v| {
+            let p = v["path"].as_str().unwrap_or("");
+            v["type"] == "node"
+                && !is_session_owned(v)
+                && p != "/zookeeper"
+                && !p.starts_with("/zookeeper/")
+        })
+        .collect();
+    assert!(
+        want.iter()
+            .any(|v| v["stat"]["ephemeral_owner"] == "0x8000000000000000")
+    );
+    assert!(want.iter().any(|v| {
+        v["stat"]["ephemeral_owner"]
+            .as_str()
+            .is_some_and(|o| o.starts_with("0xff"))
+    }));
     let o = Command::new("/usr/bin/python3")
-        .args(["-c", READ_BACK, &hostport, prefix])
+        .args(["-c", READ_BACK, &hostport, "/"])
         .output()
         .expect("python3");
     assert!(
@@ -419,7 +470,25 @@ fn extract_script_restores_the_subtree_on_a_real_server() {
         String::from_utf8_lossy(&cli_out.stdout)
     );
     let got: BTreeMap<String, Value> = serde_json::from_slice(&o.stdout).unwrap();
-    drop(server);
+    // Clients see ephemeralOwner 0 for containers and TTL nodes: read the
+    // kinds from the server's own log instead, once it is stopped.
+    let mut server = server;
+    server.stop();
+    let o = run(&[
+        "replay",
+        "--json",
+        server._dir.path().join("data").to_str().unwrap(),
+    ]);
+    let owners: BTreeMap<String, Value> = json_lines(&stdout(&o))
+        .into_iter()
+        .filter(|v| v["type"] == "node")
+        .map(|v| {
+            (
+                v["path"].as_str().unwrap().to_string(),
+                v["stat"]["ephemeral_owner"].clone(),
+            )
+        })
+        .collect();
     let b64 = |v: &Value| -> String {
         use base64::Engine;
         let bytes = match (&v["text"], &v["base64"]) {
@@ -433,6 +502,11 @@ fn extract_script_restores_the_subtree_on_a_real_server() {
     for n in &want {
         let p = n["path"].as_str().unwrap();
         let g = got.get(p).unwrap_or_else(|| panic!("{p} not restored"));
+        assert_eq!(
+            owners.get(p),
+            Some(&n["stat"]["ephemeral_owner"]),
+            "{p} kind"
+        );
         if p != "/app/binary" {
             assert_eq!(g["data"].as_str().unwrap(), b64(&n["data"]), "{p} data");
         }
