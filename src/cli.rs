@@ -157,11 +157,17 @@ pub enum Command {
     /// Check files and data dirs: checksums, torn tails, gaps, recoverability, digests.
     Verify(cmd::verify::Args),
     /// Rebuild the tree at a zxid or time and write it as a snapshot or JSON.
-    Replay(cmd::replay::Args),
+    Replay(Box<cmd::replay::Args>),
     /// Compare two trees (snapshots, data dirs at points, JSON dumps).
     Diff(cmd::diff::Args),
     /// Delete old snapshots and logs, keeping everything recovery needs.
     Purge(cmd::purge::Args),
+    /// Every change to a znode (or subtree) across snapshots and logs.
+    History(Box<cmd::history::Args>),
+    /// Write a subtree as it was before a zxid: a zkCli script (undelete) or JSON.
+    Extract(Box<cmd::extract::Args>),
+    /// Space by subtree from a snapshot or data dir; ncdu export.
+    Du(Box<cmd::du::Args>),
     /// Print shell completions.
     Completions(cmd::completions::Args),
 }
