@@ -931,26 +931,6 @@ fn choose_snapshot(
     None
 }
 
-/// Loads one snapshot file into a tree, checked as replay checks the
-/// snapshot it starts from (seals, node stream end). A file not named
-/// `snapshot.<hex>` gets zxid 0 and its compression from its suffix.
-pub fn load_snapshot_file(path: &Path, opts: &Options) -> Result<DataTree, Error> {
-    let (z, c) = snapshot_name_zxid(path).unwrap_or_else(|| {
-        let name = path.to_string_lossy();
-        let c = if name.ends_with(".gz") {
-            Compression::Gzip
-        } else if name.ends_with(".snappy") {
-            Compression::Snappy
-        } else {
-            Compression::None
-        };
-        (Zxid(0), c)
-    });
-    load_snapshot(path, z, c, opts)
-        .map(|l| l.tree)
-        .map_err(|m| Error::Usage(format!("{}: cannot load snapshot: {m}", path.display())))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
