@@ -162,6 +162,8 @@ pub enum Command {
     Diff(cmd::diff::Args),
     /// Delete old snapshots and logs, keeping everything recovery needs.
     Purge(cmd::purge::Args),
+    /// Write a cleaned copy of a damaged txn log (never edits in place).
+    Repair(Box<cmd::repair::Args>),
     /// Print shell completions.
     Completions(cmd::completions::Args),
 }

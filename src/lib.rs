@@ -16,6 +16,7 @@ pub mod format; // on-disk formats over &[u8]
 pub mod fuzz; // fuzz entry points, also run by the test suite on stable
 pub mod purge; // retention plan and execution
 pub mod render; // stdout/stderr: human text, JSON Lines, progress
+pub mod repair; // cleaned copies of damaged txn logs
 pub mod replay; // snapshot + logs -> tree, as ZooKeeper restores
 pub mod source; // the only unsafe: mmap, plus read/decompress fallbacks
 pub mod timefmt; // RFC 3339 display and parsing of ZooKeeper times

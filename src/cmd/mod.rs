@@ -4,6 +4,7 @@ pub mod completions;
 pub mod diff;
 pub mod dump;
 pub mod purge;
+pub mod repair;
 pub mod replay;
 pub mod verify;
 
@@ -20,6 +21,7 @@ pub fn run(cli: &Cli, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
         Command::Replay(a) => replay::run(a, g, out),
         Command::Diff(a) => diff::run(a, g, out),
         Command::Purge(a) => purge::run(a, g, out),
+        Command::Repair(a) => repair::run(a, g, out),
         Command::Completions(a) => completions::run(a, g, out),
     }?;
     out.flush()?;
