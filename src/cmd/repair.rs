@@ -32,7 +32,15 @@ Exit status:
   0  the log was clean, or was cut at --to-zxid as asked; the output was written
   1  entries or bytes were dropped because of damage (torn tail, partial record,
      bad checksum, garbage after the padding); the output was written
-  2  could not run: usage, I/O error, not a txn log, output exists or is the input")]
+  2  could not run: usage, I/O error, not a txn log, output exists or is the input
+
+JSON (--json): one line {\"type\": \"repair\", file, output, output_size, reason (the
+end kind: checksum_mismatch, torn_tail, partial_record, ..., or to_zxid), message,
+kept {entries, first_zxid, last_zxid, start_offset, end_offset}, dropped {entries,
+first_zxid, last_zxid, start_offset, end_offset, bytes}, salvage (null, or {offset,
+skipped_bytes, run {...}, end, end_offset, written}), last_zxid (of the output)}.
+dropped bytes run from the cut to the last non-zero byte; dropped entries are the
+ones still readable there (the damaged entry itself is not counted).")]
 pub struct Args {
     /// The txn log to repair (never modified).
     #[arg(value_name = "LOG")]
