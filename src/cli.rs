@@ -157,7 +157,7 @@ pub enum Command {
     /// Check files and data dirs: checksums, torn tails, gaps, recoverability, digests.
     Verify(cmd::verify::Args),
     /// Rebuild the tree at a zxid or time and write it as a snapshot or JSON.
-    Replay(cmd::replay::Args),
+    Replay(Box<cmd::replay::Args>),
     /// Compare two trees (snapshots, data dirs at points, JSON dumps).
     Diff(cmd::diff::Args),
     /// Delete old snapshots and logs, keeping everything recovery needs.

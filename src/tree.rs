@@ -531,6 +531,8 @@ impl DataTree {
     /// it to the file name's zxid.
     pub fn from_snapshot(snap: &Snapshot<'_>) -> Result<(DataTree, LoadReport), LoadError> {
         let mut t = DataTree::empty();
+        // A node record takes at least 76 bytes; typical ones ~120.
+        t.nodes.reserve(snap.len() / 128);
         let mut report = LoadReport::default();
         let mut by_id: FastMap<i64, AclRef> = FastMap::default();
         for e in snap.acl_cache() {
@@ -569,9 +571,7 @@ impl DataTree {
                 };
                 match t.nodes.get_mut(parent) {
                     Some(p) => {
-                        if !p.children.contains(name) {
-                            p.children.insert(name.into());
-                        }
+                        p.children.insert(name.into());
                     }
                     None => {
                         return Err(LoadError::MissingParent {
@@ -581,14 +581,12 @@ impl DataTree {
                     }
                 }
             }
-            if let Some(old) = t.remove_entry(node.path) {
+            if let Some(old) = t.insert_node(node.path, node.data, acl, node.stat) {
+                // A path stored twice: the later record replaces the earlier
+                // one (and its child names), as `nodes.put` does.
                 report.duplicate_paths += 1;
                 t.acls.remove_use(old.acl);
-                // The replaced record's children stay known to the new one,
-                // as ZooKeeper's set of child names lives in the node object
-                // it discards; keep what was added since (none can be).
             }
-            t.insert_node(node.path, node.data, acl, node.stat);
             if let NodeKind::Ephemeral(s) = NodeKind::of(node.stat.ephemeral_owner) {
                 t.ephemerals
                     .entry(s.0)
@@ -605,10 +603,17 @@ impl DataTree {
         Ok((t, report))
     }
 
-    fn insert_node(&mut self, key: &[u8], data: Option<&[u8]>, acl: AclRef, stat: StatPersisted) {
+    /// Inserts a node (digest added); returns a node it replaced (digest removed).
+    fn insert_node(
+        &mut self,
+        key: &[u8],
+        data: Option<&[u8]>,
+        acl: AclRef,
+        stat: StatPersisted,
+    ) -> Option<TreeNode> {
         let digest = node_digest(key, data, &stat);
         self.digest = self.digest.wrapping_add(i64::from(digest));
-        self.nodes.insert(
+        let old = self.nodes.insert(
             key.into(),
             TreeNode {
                 data: data.map(Into::into),
@@ -618,6 +623,10 @@ impl DataTree {
                 digest,
             },
         );
+        if let Some(o) = &old {
+            self.digest = self.digest.wrapping_sub(i64::from(o.digest));
+        }
+        old
     }
 
     fn remove_entry(&mut self, key: &[u8]) -> Option<TreeNode> {
@@ -947,11 +956,10 @@ impl DataTree {
             ephemeral_owner: owner,
             pzxid: zxid,
         };
-        if let Some(old) = self.remove_entry(path) {
+        if let Some(old) = self.insert_node(path, c.data, acl, stat) {
             // An orphan left by a delete of a node with children: replaced.
             self.acls.remove_use(old.acl);
         }
-        self.insert_node(path, c.data, acl, stat);
         r.changed = true;
         if let NodeKind::Ephemeral(s) = NodeKind::of(owner) {
             self.ephemerals.entry(s.0).or_default().insert(path.into());
@@ -1022,6 +1030,8 @@ impl DataTree {
         zxid: Zxid,
         time: i64,
     ) -> i32 {
+        // ZooKeeper keeps the root under "" and "/" (an alias).
+        let path = key_of(path);
         let mut last_len = 0i64;
         let found = self.modify(path, |n| {
             last_len = n.data.as_ref().map_or(0, |d| d.len() as i64);
@@ -1041,6 +1051,7 @@ impl DataTree {
     }
 
     fn set_acl(&mut self, path: &[u8], acl: Option<&[Acl<'_>]>, version: i32) -> i32 {
+        let path = key_of(path);
         let Some(old) = self.nodes.get(path).map(|n| n.acl) else {
             return code::NO_NODE;
         };
