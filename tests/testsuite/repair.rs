@@ -381,62 +381,69 @@ fn follow_prints_what_a_running_server_writes_across_rolls() {
     let tmp = tempfile::tempdir().unwrap();
     let server = start_server(&cp, tmp.path());
     let data = tmp.path().join("data");
-    let mut follow = common::zkdd()
+    let go = tmp.path().join("go");
+    let n = 60;
+    // The client creates /f (so log.1 exists), waits for the go file while
+    // --follow starts, then writes enough for several rolls.
+    let script = format!(
+        "import os, time\n\
+         from kazoo.client import KazooClient\n\
+         zk = KazooClient(hosts='127.0.0.1:{}'); zk.start(timeout=20)\n\
+         zk.create('/f', b'')\n\
+         t0 = time.time()\n\
+         while not os.path.exists({:?}) and time.time() - t0 < 60: time.sleep(0.05)\n\
+         for i in range({n}):\n    zk.create('/f/n%03d' % i, b'x' * 200)\n\
+         zk.stop(); zk.close()\n",
+        server.port,
+        go.display().to_string()
+    );
+    let mut py = Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(&script)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    // Follow from the first log (named after the first zxid); a data dir
+    // would start at whatever log is newest when --follow starts.
+    let first = data.join("version-2/log.1");
+    let t0 = Instant::now();
+    while !first.exists() {
+        assert!(t0.elapsed() < Duration::from_secs(30), "no log.1");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let follow = common::zkdd()
         .args(["dump", "--follow", "--json", "--follow-timeout", "5"])
-        .arg(&data)
+        .arg(&first)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Let it start (a fresh dir has no log until the first txn), so that it
-    // follows from the first log on.
-    std::thread::sleep(Duration::from_millis(1000));
-    let n = 60;
-    let script = format!(
-        "from kazoo.client import KazooClient\n\
-         zk = KazooClient(hosts='127.0.0.1:{}'); zk.start(timeout=20)\n\
-         zk.create('/f', b'')\n\
-         for i in range({n}):\n    zk.create('/f/n%03d' % i, b'x' * 200)\n\
-         zk.stop(); zk.close()\n",
-        server.port
-    );
-    let py = Command::new("/usr/bin/python3")
-        .arg("-c")
-        .arg(&script)
-        .output()
-        .expect("python3");
-    assert!(
-        py.status.success(),
-        "{}",
-        String::from_utf8_lossy(&py.stderr)
-    );
-    let t0 = Instant::now();
-    let status = loop {
-        if let Some(s) = follow.try_wait().unwrap() {
-            break s;
-        }
-        if t0.elapsed() > Duration::from_secs(60) {
-            let _ = follow.kill();
-            panic!("dump --follow did not stop");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let mut out = String::new();
-    follow
-        .stdout
+    // And the data dir form: starts at the newest log, then the same stream.
+    let follow_dir = common::zkdd()
+        .args(["dump", "--follow", "--json", "--follow-timeout", "5"])
+        .arg(&data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    fs::write(&go, b"").unwrap();
+    let py_status = py.wait().unwrap();
+    let mut py_err = String::new();
+    py.stderr
         .take()
         .unwrap()
-        .read_to_string(&mut out)
+        .read_to_string(&mut py_err)
         .unwrap();
-    let mut err = String::new();
-    follow
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    assert!(py_status.success(), "{py_err}");
+    // --follow-timeout ends both; wait_with_output drains the pipes meanwhile.
+    let file_out = follow.wait_with_output().unwrap();
+    let status = file_out.status;
+    let out = stdout(&file_out);
+    let err = String::from_utf8_lossy(&file_out.stderr).into_owned();
+    let dir_out = follow_dir.wait_with_output().unwrap();
     drop(server);
     assert_eq!(status.code(), Some(0), "{err}");
+    assert_eq!(dir_out.status.code(), Some(0));
     let lines = json_lines(&out);
     let zxids: Vec<i64> = lines
         .iter()
@@ -464,6 +471,9 @@ fn follow_prints_what_a_running_server_writes_across_rolls() {
         .filter(|l| l["type"] == "txn")
         .collect();
     assert_eq!(dumped, lines);
+    let dir_lines = json_lines(&stdout(&dir_out));
+    assert!(!dir_lines.is_empty());
+    assert!(lines.ends_with(&dir_lines), "dir follow is not a suffix");
 }
 
 #[test]
