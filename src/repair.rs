@@ -344,3 +344,83 @@ pub fn write(
     }
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::write::{JuteBuf, TxnLogWriter};
+
+    /// A log of `n` error txns with zxids 1..=n, padded to 4 KiB; returns it
+    /// with each entry's offset.
+    fn log(n: i64) -> (Vec<u8>, Vec<u64>) {
+        let mut w = TxnLogWriter::new();
+        let mut offsets = Vec::new();
+        for z in 1..=n {
+            offsets.push(w.len() as u64);
+            let mut b = JuteBuf::new();
+            // TxnHeader (clientId, cxid, zxid, time, type = error) + ErrorTxn.
+            b.i64(0x1234)
+                .i32(z as i32)
+                .i64(z)
+                .i64(1_700_000_000_000)
+                .i32(-1);
+            b.i32(-110);
+            w.append_bytes(&b.0);
+        }
+        (w.finish(Some(4096)), offsets)
+    }
+
+    #[test]
+    fn a_clean_log_keeps_everything() {
+        let (bytes, offsets) = log(5);
+        let l = TxnLog::parse(&bytes).unwrap();
+        let p = plan(&l, Limits::default(), None);
+        assert_eq!(p.kept.entries, 5);
+        assert_eq!(p.kept.last_zxid, Some(Zxid(5)));
+        assert!(!p.drops_anything());
+        assert!(p.salvage.is_none());
+        assert_eq!(p.kept.start, offsets[0]);
+    }
+
+    #[test]
+    fn a_flipped_byte_cuts_there_and_the_scan_finds_the_next_entry() {
+        let (mut bytes, offsets) = log(5);
+        bytes[offsets[2] as usize + 20] ^= 0x40;
+        let l = TxnLog::parse(&bytes).unwrap();
+        let p = plan(&l, Limits::default(), None);
+        assert_eq!(p.kept.entries, 2);
+        assert_eq!(p.kept.end, offsets[2]);
+        let s = p.salvage.unwrap();
+        assert_eq!(s.run.start, offsets[3]);
+        assert_eq!(s.run.entries, 2);
+        assert_eq!(s.run.first_zxid, Some(Zxid(4)));
+        assert_eq!(p.dropped_bytes, (offsets[2], s.run.end));
+    }
+
+    #[test]
+    fn to_zxid_counts_what_it_drops() {
+        let (bytes, offsets) = log(5);
+        let l = TxnLog::parse(&bytes).unwrap();
+        let p = plan(&l, Limits::default(), Some(Zxid(3)));
+        assert_eq!(p.kept.entries, 3);
+        assert_eq!(
+            p.cut,
+            Cut::ToZxid {
+                target: Zxid(3),
+                offset: offsets[3]
+            }
+        );
+        assert_eq!(p.dropped_entries.entries, 2);
+        assert_eq!(p.dropped_entries.last_zxid, Some(Zxid(5)));
+    }
+
+    #[test]
+    fn the_scan_rejects_a_zxid_from_another_epoch() {
+        let (bytes, offsets) = log(3);
+        let l = TxnLog::parse(&bytes).unwrap();
+        let after = Some(Zxid((7 << 32) | 1));
+        assert!(salvage_scan(&l, offsets[0], after, IterOptions::default()).is_none());
+        let found = salvage_scan(&l, offsets[0] + 1, Some(Zxid(1)), IterOptions::default());
+        assert_eq!(found.map(|s| s.run.start), Some(offsets[1]));
+    }
+}
