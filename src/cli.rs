@@ -162,6 +162,12 @@ pub enum Command {
     Diff(cmd::diff::Args),
     /// Delete old snapshots and logs, keeping everything recovery needs.
     Purge(cmd::purge::Args),
+    /// Every change to a znode (or subtree) across snapshots and logs.
+    History(Box<cmd::history::Args>),
+    /// Write a subtree as it was before a zxid: a zkCli script (undelete) or JSON.
+    Extract(Box<cmd::extract::Args>),
+    /// Space by subtree from a snapshot or data dir; ncdu export.
+    Du(Box<cmd::du::Args>),
     /// Write a cleaned copy of a damaged txn log (never edits in place).
     Repair(Box<cmd::repair::Args>),
     /// Print shell completions.

@@ -396,7 +396,11 @@ fn write_snapshot<W: Write>(tree: &DataTree, w: W, c: Compression, zxid: Zxid) -
 }
 
 /// Node lines in path order (optionally one subtree), then session lines.
-fn write_tree_json(tree: &DataTree, prefix: Option<&str>, out: &mut Output<'_>) -> io::Result<()> {
+pub fn write_tree_json(
+    tree: &DataTree,
+    prefix: Option<&str>,
+    out: &mut Output<'_>,
+) -> io::Result<()> {
     let prefix = prefix.map(str::as_bytes);
     for (key, n) in tree.sorted_nodes() {
         let path = display_path(key);
