@@ -168,6 +168,8 @@ pub enum Command {
     Extract(Box<cmd::extract::Args>),
     /// Space by subtree from a snapshot or data dir; ncdu export.
     Du(Box<cmd::du::Args>),
+    /// Write a cleaned copy of a damaged txn log (never edits in place).
+    Repair(Box<cmd::repair::Args>),
     /// Print shell completions.
     Completions(cmd::completions::Args),
 }

@@ -18,6 +18,7 @@ pub mod fuzz; // fuzz entry points, also run by the test suite on stable
 pub mod history; // every change to a znode across a data dir
 pub mod purge; // retention plan and execution
 pub mod render; // stdout/stderr: human text, JSON Lines, progress
+pub mod repair; // cleaned copies of damaged txn logs
 pub mod replay; // snapshot + logs -> tree, as ZooKeeper restores
 pub mod source; // the only unsafe: mmap, plus read/decompress fallbacks
 pub mod timefmt; // RFC 3339 display and parsing of ZooKeeper times

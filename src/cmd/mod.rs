@@ -7,6 +7,7 @@ pub mod dump;
 pub mod extract;
 pub mod history;
 pub mod purge;
+pub mod repair;
 pub mod replay;
 pub mod verify;
 
@@ -26,6 +27,7 @@ pub fn run(cli: &Cli, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
         Command::History(a) => history::run(a, g, out),
         Command::Extract(a) => extract::run(a, g, out),
         Command::Du(a) => du::run(a, g, out),
+        Command::Repair(a) => repair::run(a, g, out),
         Command::Completions(a) => completions::run(a, g, out),
     }?;
     out.flush()?;

@@ -9,6 +9,7 @@ mod forensics; // zkdd history, extract, du
 mod formats; // readers vs ZooKeeper's TxnLogToolkit / SnapshotFormatter / restore
 mod fuzz_corpus; // seeded mutations of real fixtures never panic or over-allocate
 mod purge; // zkdd purge
+mod repair; // zkdd repair, dump --follow
 mod replay; // zkdd replay and the tree engine vs ZooKeeper's restore
 mod roundtrip; // writer -> reader round trips
 mod verify; // zkdd verify
