@@ -58,7 +58,8 @@ JSON Lines (--json): one object per line with a \"type\" field; fields are only 
            aversion, ephemeral_owner, data_length, num_children}
   session: type, session, timeout_ms
   file:    type, file, format, ok, problem {code, offset, message}, and how the file ended
-  Other subcommands add their own types (finding, summary, change, purge), documented in their pages.";
+  Other subcommands add their own types (finding, summary, change, purge, history, repair),
+  documented in their pages.";
 
 /// Flags shared by all subcommands.
 #[derive(clap::Args, Debug, Clone)]
