@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 
-use crate::cmd::dump::in_subtree;
 use crate::datadir::DataDir;
 use crate::error::Error;
 use crate::format::jute::{Limits, perms_from_letters};
@@ -21,6 +20,7 @@ use crate::format::snapshot::{NodeKind, StatPersisted};
 use crate::format::txnlog::{IterOptions, TxnLog};
 use crate::replay::{self, Options, Target};
 use crate::source::{self, Bytes};
+use crate::tree::in_subtree;
 use crate::tree::{DataTree, OwnedAcl, QUOTA_ROOT, QUOTA_STAT_NODE, display_path};
 use crate::zxid::Zxid;
 

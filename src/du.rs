@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::cmd::dump::in_subtree;
 use crate::format::snapshot::NodeKind;
 use crate::render::jsonw;
+use crate::tree::in_subtree;
 use crate::tree::{DataTree, FastMap, display_path};
 
 /// Totals for one znode and everything below it.

@@ -1281,6 +1281,15 @@ impl StatsTrack {
     }
 }
 
+/// True when `path` is `prefix` or below it.
+pub fn in_subtree(path: &[u8], prefix: &[u8]) -> bool {
+    let prefix = prefix.strip_suffix(b"/").unwrap_or(prefix);
+    if prefix.is_empty() {
+        return true;
+    }
+    path == prefix || (path.starts_with(prefix) && path.get(prefix.len()) == Some(&b'/'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,7 @@ use crate::render::json::{NodeJson, TxnJson, session_json};
 use crate::render::jsonw::TimeCache;
 use crate::source;
 use crate::timefmt;
+pub use crate::tree::in_subtree;
 use crate::zxid::{SessionId, Zxid, hex64};
 
 /// Print txn logs and snapshots: one line per txn or node, or JSON Lines.
@@ -119,15 +120,6 @@ pub struct Filter {
     prefix: Option<Vec<u8>>,
     session: Option<SessionId>,
     ops: Vec<OpCode>,
-}
-
-/// True when `path` is `prefix` or below it.
-pub fn in_subtree(path: &[u8], prefix: &[u8]) -> bool {
-    let prefix = prefix.strip_suffix(b"/").unwrap_or(prefix);
-    if prefix.is_empty() {
-        return true;
-    }
-    path == prefix || (path.starts_with(prefix) && path.get(prefix.len()) == Some(&b'/'))
 }
 
 /// Parses `A..B`, `A..`, `..B` or `A` (hex zxids).
