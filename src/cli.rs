@@ -58,7 +58,8 @@ JSON Lines (--json): one object per line with a \"type\" field; fields are only 
            aversion, ephemeral_owner, data_length, num_children}
   session: type, session, timeout_ms
   file:    type, file, format, ok, problem {code, offset, message}, and how the file ended
-  Other subcommands add their own types (finding, summary, change, purge), documented in their pages.";
+  Other subcommands add their own types (finding, summary, change, purge, history, repair),
+  documented in their pages.";
 
 /// Flags shared by all subcommands.
 #[derive(clap::Args, Debug, Clone)]
@@ -162,6 +163,14 @@ pub enum Command {
     Diff(cmd::diff::Args),
     /// Delete old snapshots and logs, keeping everything recovery needs.
     Purge(cmd::purge::Args),
+    /// Every change to a znode (or subtree) across snapshots and logs.
+    History(Box<cmd::history::Args>),
+    /// Write a subtree as it was before a zxid: a zkCli script (undelete) or JSON.
+    Extract(Box<cmd::extract::Args>),
+    /// Space by subtree from a snapshot or data dir; ncdu export.
+    Du(Box<cmd::du::Args>),
+    /// Write a cleaned copy of a damaged txn log (never edits in place).
+    Repair(Box<cmd::repair::Args>),
     /// Print shell completions.
     Completions(cmd::completions::Args),
 }

@@ -1,1 +1,758 @@
-//! Comparing two trees (being built).
+//! Comparing two trees: what was added, removed or modified (data, ACL,
+//! stat), and where two members' transaction histories part.
+//!
+//! A side is a snapshot file, a data dir (its newest state or a point in
+//! time, through the replay engine) or a JSON Lines tree (`zkdd replay
+//! --json`, `zkdd dump --json`). Both are brought into sorted [`NodeView`]
+//! lists and merged in one pass.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+
+use crate::datadir::DataDir;
+use crate::error::Error;
+use crate::format::jute::{Limits, perms_from_letters};
+use crate::format::snapshot::{NodeKind, StatPersisted};
+use crate::format::txnlog::{IterOptions, TxnLog};
+use crate::replay::{self, Options, Target};
+use crate::source::{self, Bytes};
+use crate::tree::in_subtree;
+use crate::tree::{DataTree, OwnedAcl, QUOTA_ROOT, QUOTA_STAT_NODE, display_path};
+use crate::zxid::Zxid;
+
+/// What one side of a diff names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SideSpec {
+    /// A snapshot file.
+    Snapshot(PathBuf),
+    /// A data dir replayed to a target.
+    Dir(PathBuf, Target),
+    /// A JSON Lines tree.
+    Json(PathBuf),
+}
+
+/// Parses `FILE`, `DIR`, `DIR@0x1a2b` or `DIR@2026-11-23T03:14:00Z`. The
+/// split is at the last '@', and only when the suffix is a `0x` zxid or a
+/// time and the rest is a directory: paths may contain '@'.
+pub fn parse_side(s: &str, local_time: bool) -> Result<SideSpec, Error> {
+    if let Some((dir, point)) = s.rsplit_once('@') {
+        let target = if point.starts_with("0x") || point.starts_with("0X") {
+            Zxid::parse(point).map(Target::ToZxid)
+        } else {
+            crate::timefmt::parse(point, local_time)
+                .ok()
+                .map(Target::ToTime)
+        };
+        if let Some(t) = target
+            && Path::new(dir).is_dir()
+        {
+            return Ok(SideSpec::Dir(PathBuf::from(dir), t));
+        }
+    }
+    let p = PathBuf::from(s);
+    if p.is_dir() {
+        return Ok(SideSpec::Dir(p, Target::End));
+    }
+    let meta = std::fs::metadata(&p).map_err(|e| Error::io(&p, e))?;
+    if !meta.is_file() {
+        return Err(Error::Usage(format!("{s}: not a file or directory")));
+    }
+    // JSON Lines start with '{'; snapshots with "ZKSN" or a compression magic.
+    let mut head = [0u8; 1];
+    let n = std::io::Read::read(
+        &mut std::fs::File::open(&p).map_err(|e| Error::io(&p, e))?,
+        &mut head,
+    )
+    .map_err(|e| Error::io(&p, e))?;
+    let name = p.to_string_lossy();
+    if (n == 1 && head[0] == b'{') || name.ends_with(".jsonl") || name.ends_with(".json") {
+        Ok(SideSpec::Json(p))
+    } else {
+        Ok(SideSpec::Snapshot(p))
+    }
+}
+
+/// One node read from a JSON Lines tree.
+#[derive(Clone, Debug)]
+pub struct FlatNode {
+    key: Vec<u8>,
+    data: Option<Vec<u8>>,
+    acl: Option<Vec<OwnedAcl>>,
+    stat: StatPersisted,
+    num_children: u64,
+}
+
+/// The tree of one side.
+pub enum SideTree {
+    /// From a snapshot or a replay.
+    Tree(Box<DataTree>),
+    /// From JSON Lines, sorted by key.
+    Flat(Vec<FlatNode>),
+}
+
+/// A loaded side.
+pub struct Side {
+    /// What the user named.
+    pub label: String,
+    /// The tree.
+    pub tree: SideTree,
+    /// The zxid the tree is at, when known.
+    pub zxid: Option<Zxid>,
+    /// Problems the replay tolerated (shown as warnings).
+    pub notes: Vec<String>,
+}
+
+/// Loads one side.
+pub fn load_side(
+    spec: &SideSpec,
+    label: &str,
+    no_mmap: bool,
+    limits: Limits,
+) -> Result<Side, Error> {
+    let opts = |target| Options {
+        target,
+        no_mmap,
+        limits,
+        ..Options::default()
+    };
+    match spec {
+        SideSpec::Snapshot(p) => {
+            let tree = replay::load_snapshot_file(p, &opts(Target::End))?;
+            Ok(Side {
+                label: label.into(),
+                zxid: Some(tree.last_processed_zxid()),
+                tree: SideTree::Tree(Box::new(tree)),
+                notes: Vec::new(),
+            })
+        }
+        SideSpec::Dir(d, target) => {
+            let dir = DataDir::open(d, None)?;
+            let r = replay::replay(&dir, &opts(*target), &mut |_, _| {})?;
+            let zxid = r.final_zxid();
+            let notes = r
+                .notes
+                .iter()
+                .filter(|n| n.finding)
+                .map(|n| format!("{label}: {}", n.message))
+                .collect();
+            Ok(Side {
+                label: label.into(),
+                zxid: Some(zxid),
+                tree: SideTree::Tree(Box::new(r.tree)),
+                notes,
+            })
+        }
+        SideSpec::Json(p) => Ok(Side {
+            label: label.into(),
+            zxid: None,
+            tree: SideTree::Flat(read_json_tree(p)?),
+            notes: Vec::new(),
+        }),
+    }
+}
+
+/// Reads the node lines of a JSON Lines tree (other line types are skipped).
+/// Accepts zkdd's contract (hex zxid strings, perms letters, `*_ms` times)
+/// and the plain-integer form of the fixtures' `restore.jsonl`.
+pub fn read_json_tree(path: &Path) -> Result<Vec<FlatNode>, Error> {
+    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut out = Vec::new();
+    let mut offset = 0u64;
+    for line in BufReader::new(f).split(b'\n') {
+        let line = line.map_err(|e| Error::io(path, e))?;
+        let here = offset;
+        offset += line.len() as u64 + 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let bad = |m: &str| Error::Usage(format!("{}: line at offset {here}: {m}", path.display()));
+        let v: serde_json::Value =
+            serde_json::from_slice(&line).map_err(|e| bad(&format!("not JSON: {e}")))?;
+        if v.get("type").and_then(|t| t.as_str()) != Some("node") {
+            continue;
+        }
+        out.push(json_node(&v).map_err(|m| bad(&m))?);
+    }
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(out)
+}
+
+fn json_i64(v: Option<&serde_json::Value>) -> Option<i64> {
+    match v? {
+        serde_json::Value::Number(n) => n.as_i64(),
+        serde_json::Value::String(s) => {
+            let h = s.strip_prefix("0x")?;
+            u64::from_str_radix(h, 16).ok().map(|u| u as i64)
+        }
+        _ => None,
+    }
+}
+
+fn json_data(v: &serde_json::Value) -> Result<Option<Vec<u8>>, String> {
+    match v {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::Object(m) => {
+            if let Some(t) = m.get("text").and_then(|t| t.as_str()) {
+                Ok(Some(t.as_bytes().to_vec()))
+            } else if let Some(b) = m.get("base64").and_then(|t| t.as_str()) {
+                base64::engine::general_purpose::STANDARD
+                    .decode(b)
+                    .map(Some)
+                    .map_err(|e| format!("bad base64 data: {e}"))
+            } else {
+                Err("data needs \"text\" or \"base64\"".into())
+            }
+        }
+        _ => Err("data must be null or an object".into()),
+    }
+}
+
+fn json_node(v: &serde_json::Value) -> Result<FlatNode, String> {
+    let path = v
+        .get("path")
+        .and_then(|p| p.as_str())
+        .ok_or("node without a path")?;
+    let key = crate::tree::key_of(path.as_bytes()).to_vec();
+    let data = json_data(v.get("data").unwrap_or(&serde_json::Value::Null))?;
+    let acl = match v.get("acl") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::Array(list)) => {
+            let mut acl = Vec::with_capacity(list.len());
+            for a in list {
+                let perms = match a.get("perms") {
+                    Some(serde_json::Value::String(s)) => perms_from_letters(s),
+                    Some(serde_json::Value::Number(n)) => n.as_i64().map(|p| p as i32),
+                    _ => None,
+                }
+                .ok_or("acl entry with bad perms")?;
+                let text = |k: &str| {
+                    a.get(k)
+                        .and_then(|x| x.as_str())
+                        .map(|s| s.as_bytes().to_vec().into_boxed_slice())
+                        .ok_or(format!("acl entry without {k}"))
+                };
+                acl.push(OwnedAcl {
+                    perms,
+                    scheme: text("scheme")?,
+                    id: text("id")?,
+                });
+            }
+            Some(acl)
+        }
+        Some(_) => return Err("acl must be a list or null".into()),
+    };
+    let st = v.get("stat").ok_or("node without a stat")?;
+    let num = |k: &str| json_i64(st.get(k)).ok_or(format!("stat without {k}"));
+    let time = |k: &str| {
+        json_i64(st.get(format!("{k}_ms").as_str()))
+            .or_else(|| json_i64(st.get(k)))
+            .ok_or(format!("stat without {k}"))
+    };
+    let stat = StatPersisted {
+        czxid: Zxid(num("czxid")?),
+        mzxid: Zxid(num("mzxid")?),
+        ctime: time("ctime")?,
+        mtime: time("mtime")?,
+        version: num("version")? as i32,
+        cversion: num("cversion")? as i32,
+        aversion: num("aversion")? as i32,
+        ephemeral_owner: num("ephemeral_owner")?,
+        pzxid: Zxid(num("pzxid")?),
+    };
+    let num_children = json_i64(st.get("num_children")).unwrap_or(0) as u64;
+    Ok(FlatNode {
+        key,
+        data,
+        acl,
+        stat,
+        num_children,
+    })
+}
+
+/// One node of either kind of side.
+#[derive(Clone, Debug)]
+pub struct NodeView<'a> {
+    /// The key ("" for the root).
+    pub key: &'a [u8],
+    /// Data.
+    pub data: Option<&'a [u8]>,
+    /// Resolved ACL list (`None`: missing in the ACL cache).
+    pub acl: Option<Cow<'a, [OwnedAcl]>>,
+    /// Persisted stat.
+    pub stat: &'a StatPersisted,
+    /// Child count.
+    pub num_children: u64,
+}
+
+impl NodeView<'_> {
+    /// The path users see.
+    pub fn path(&self) -> &[u8] {
+        display_path(self.key)
+    }
+}
+
+impl Side {
+    /// Every node, sorted by path.
+    pub fn nodes(&self) -> Vec<NodeView<'_>> {
+        match &self.tree {
+            SideTree::Tree(t) => t
+                .sorted_nodes()
+                .into_iter()
+                .map(|(key, n)| NodeView {
+                    key,
+                    data: n.data(),
+                    acl: t.acl(n),
+                    stat: n.stat(),
+                    num_children: n.num_children() as u64,
+                })
+                .collect(),
+            SideTree::Flat(v) => v
+                .iter()
+                .map(|n| NodeView {
+                    key: &n.key,
+                    data: n.data.as_deref(),
+                    acl: n.acl.as_deref().map(Cow::Borrowed),
+                    stat: &n.stat,
+                    num_children: n.num_children,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A compared field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    /// Data (null vs empty included).
+    Data,
+    /// The resolved ACL list.
+    Acl,
+    /// Stat czxid.
+    Czxid,
+    /// Stat mzxid.
+    Mzxid,
+    /// Stat pzxid.
+    Pzxid,
+    /// Stat ctime.
+    Ctime,
+    /// Stat mtime.
+    Mtime,
+    /// Stat version.
+    Version,
+    /// Stat cversion.
+    Cversion,
+    /// Stat aversion.
+    Aversion,
+    /// Stat ephemeralOwner.
+    EphemeralOwner,
+}
+
+impl Field {
+    /// Every field, in report order.
+    pub const ALL: [Field; 11] = [
+        Field::Data,
+        Field::Acl,
+        Field::Czxid,
+        Field::Mzxid,
+        Field::Pzxid,
+        Field::Ctime,
+        Field::Mtime,
+        Field::Version,
+        Field::Cversion,
+        Field::Aversion,
+        Field::EphemeralOwner,
+    ];
+
+    /// The name used in output and in `--ignore`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Data => "data",
+            Field::Acl => "acl",
+            Field::Czxid => "czxid",
+            Field::Mzxid => "mzxid",
+            Field::Pzxid => "pzxid",
+            Field::Ctime => "ctime",
+            Field::Mtime => "mtime",
+            Field::Version => "version",
+            Field::Cversion => "cversion",
+            Field::Aversion => "aversion",
+            Field::EphemeralOwner => "ephemeral_owner",
+        }
+    }
+
+    fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+
+    fn differs(self, a: &NodeView<'_>, b: &NodeView<'_>) -> bool {
+        let (x, y) = (a.stat, b.stat);
+        match self {
+            Field::Data => a.data != b.data,
+            Field::Acl => a.acl != b.acl,
+            Field::Czxid => x.czxid != y.czxid,
+            Field::Mzxid => x.mzxid != y.mzxid,
+            Field::Pzxid => x.pzxid != y.pzxid,
+            Field::Ctime => x.ctime != y.ctime,
+            Field::Mtime => x.mtime != y.mtime,
+            Field::Version => x.version != y.version,
+            Field::Cversion => x.cversion != y.cversion,
+            Field::Aversion => x.aversion != y.aversion,
+            Field::EphemeralOwner => x.ephemeral_owner != y.ephemeral_owner,
+        }
+    }
+}
+
+/// Parses an `--ignore` word: `stat` (every stat field) or a field name.
+pub fn parse_ignore(word: &str) -> Result<Vec<Field>, Error> {
+    if word == "stat" {
+        return Ok(Field::ALL[2..].to_vec());
+    }
+    Field::ALL
+        .into_iter()
+        .find(|f| f.name() == word)
+        .map(|f| vec![f])
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "--ignore {word:?}: use stat or one of {}",
+                Field::ALL.map(Field::name).join(", ")
+            ))
+        })
+}
+
+/// What to compare.
+#[derive(Clone, Debug, Default)]
+pub struct DiffOptions {
+    /// Only this subtree.
+    pub prefix: Option<Vec<u8>>,
+    /// Fields not compared.
+    pub ignore: Vec<Field>,
+    /// Leave out ephemeral nodes (owned by a session) on both sides.
+    pub ignore_ephemeral: bool,
+    /// Compare the quota stat nodes (`/zookeeper/quota/**/zookeeper_stats`),
+    /// which ZooKeeper rewrites on every change under a quota.
+    pub include_quota_stats: bool,
+    /// Compare `/zookeeper/config`, which each member writes itself.
+    pub include_config: bool,
+}
+
+impl DiffOptions {
+    fn keep(&self, n: &NodeView<'_>) -> bool {
+        let path = n.path();
+        if let Some(p) = &self.prefix
+            && !in_subtree(path, p)
+        {
+            return false;
+        }
+        if self.ignore_ephemeral
+            && matches!(NodeKind::of(n.stat.ephemeral_owner), NodeKind::Ephemeral(_))
+        {
+            return false;
+        }
+        if !self.include_quota_stats && is_quota_stat(path) {
+            return false;
+        }
+        if !self.include_config && path == b"/zookeeper/config" {
+            return false;
+        }
+        true
+    }
+}
+
+/// True for a quota stats node (FORMAT.md §6.4).
+pub fn is_quota_stat(path: &[u8]) -> bool {
+    path.len() > QUOTA_ROOT.len()
+        && path.starts_with(QUOTA_ROOT)
+        && path[QUOTA_ROOT.len()] == b'/'
+        && path.rsplit(|&b| b == b'/').next() == Some(QUOTA_STAT_NODE)
+}
+
+/// How a path changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// Only on the right.
+    Added,
+    /// Only on the left.
+    Removed,
+    /// On both, with different fields.
+    Modified,
+}
+
+impl ChangeKind {
+    /// `added`, `removed`, `modified`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ChangeKind::Added => "added",
+            ChangeKind::Removed => "removed",
+            ChangeKind::Modified => "modified",
+        }
+    }
+}
+
+/// One difference.
+#[derive(Clone, Debug)]
+pub struct Change<'n, 'a> {
+    /// How.
+    pub kind: ChangeKind,
+    /// Differing fields (modified only).
+    pub fields: Vec<Field>,
+    /// Data is null on one side and empty on the other.
+    pub null_vs_empty: bool,
+    /// The left node.
+    pub left: Option<&'n NodeView<'a>>,
+    /// The right node.
+    pub right: Option<&'n NodeView<'a>>,
+}
+
+impl Change<'_, '_> {
+    /// The path.
+    pub fn path(&self) -> &[u8] {
+        self.left.or(self.right).map_or(b"/", NodeView::path)
+    }
+}
+
+/// Keeps the nodes the options compare.
+pub fn filter<'a>(nodes: Vec<NodeView<'a>>, opts: &DiffOptions) -> Vec<NodeView<'a>> {
+    nodes.into_iter().filter(|n| opts.keep(n)).collect()
+}
+
+/// Merges two sorted, filtered node lists into changes, in path order.
+pub fn diff<'n, 'a>(
+    left: &'n [NodeView<'a>],
+    right: &'n [NodeView<'a>],
+    opts: &DiffOptions,
+) -> Vec<Change<'n, 'a>> {
+    let ignore: u16 = opts.ignore.iter().fold(0, |m, f| m | f.bit());
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < left.len() || j < right.len() {
+        let ord = match (left.get(i), right.get(j)) {
+            (Some(a), Some(b)) => a.key.cmp(b.key),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        match ord {
+            std::cmp::Ordering::Less => {
+                out.push(Change {
+                    kind: ChangeKind::Removed,
+                    fields: Vec::new(),
+                    null_vs_empty: false,
+                    left: Some(&left[i]),
+                    right: None,
+                });
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(Change {
+                    kind: ChangeKind::Added,
+                    fields: Vec::new(),
+                    null_vs_empty: false,
+                    left: None,
+                    right: Some(&right[j]),
+                });
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                let (a, b) = (&left[i], &right[j]);
+                let fields: Vec<Field> = Field::ALL
+                    .into_iter()
+                    .filter(|f| ignore & f.bit() == 0 && f.differs(a, b))
+                    .collect();
+                if !fields.is_empty() {
+                    let null_vs_empty = fields.contains(&Field::Data)
+                        && a.data.unwrap_or_default().is_empty()
+                        && b.data.unwrap_or_default().is_empty();
+                    out.push(Change {
+                        kind: ChangeKind::Modified,
+                        fields,
+                        null_vs_empty,
+                        left: Some(a),
+                        right: Some(b),
+                    });
+                }
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
+}
+
+// ---- ensemble divergence ----------------------------------------------------
+
+/// Where one txn is logged.
+#[derive(Clone, Debug)]
+pub struct TxnAt {
+    /// Index into [`History::files`].
+    pub file: usize,
+    /// Entry offset.
+    pub offset: u64,
+    /// The txn bytes (header, body, digest) as logged.
+    pub range: (usize, usize),
+}
+
+/// Every txn one member's logs hold, by zxid.
+pub struct History {
+    /// The log files, mapped.
+    pub files: Vec<(PathBuf, Bytes)>,
+    /// zxid → where (the first copy when a zxid is logged twice).
+    pub txns: BTreeMap<Zxid, TxnAt>,
+}
+
+impl History {
+    /// The logged bytes of a txn.
+    pub fn bytes(&self, t: &TxnAt) -> &[u8] {
+        &self.files[t.file].1[t.range.0..t.range.1]
+    }
+
+    /// First and last zxid.
+    pub fn range(&self) -> Option<(Zxid, Zxid)> {
+        Some((*self.txns.keys().next()?, *self.txns.keys().next_back()?))
+    }
+}
+
+/// Reads every intact entry of every log of a data dir.
+pub fn read_history(dir: &DataDir, no_mmap: bool, limits: Limits) -> Result<History, Error> {
+    let mut files = Vec::new();
+    let mut txns = BTreeMap::new();
+    for lf in &dir.logs {
+        let bytes = source::open(&lf.path, no_mmap).map_err(|e| Error::io(&lf.path, e))?;
+        let idx = files.len();
+        {
+            let Ok(log) = TxnLog::parse(&bytes) else {
+                continue;
+            };
+            let base = bytes.as_ptr() as usize;
+            for e in log.entries(IterOptions {
+                limits,
+                verify_checksums: true,
+            }) {
+                let start = e.bytes.as_ptr() as usize - base;
+                txns.entry(e.txn.header.zxid).or_insert(TxnAt {
+                    file: idx,
+                    offset: e.offset,
+                    range: (start, start + e.bytes.len()),
+                });
+            }
+        }
+        files.push((lf.path.clone(), bytes));
+    }
+    Ok(History { files, txns })
+}
+
+/// The first zxid where two histories differ.
+#[derive(Clone, Debug)]
+pub struct Divergence {
+    /// The zxid.
+    pub zxid: Zxid,
+    /// The left member's txn (absent: only the right one has it).
+    pub left: Option<TxnAt>,
+    /// The right member's txn.
+    pub right: Option<TxnAt>,
+}
+
+/// Result of comparing two histories.
+#[derive(Clone, Debug)]
+pub struct LogComparison {
+    /// The zxid range both cover, if any.
+    pub overlap: Option<(Zxid, Zxid)>,
+    /// Txns compared equal.
+    pub equal: u64,
+    /// The first difference inside the overlap.
+    pub divergence: Option<Divergence>,
+    /// The last zxid up to which both agree (the trees are compared there).
+    pub last_common: Option<Zxid>,
+}
+
+/// Compares two histories zxid by zxid inside the range both cover.
+pub fn compare_histories(a: &History, b: &History) -> LogComparison {
+    let (Some((a0, a1)), Some((b0, b1))) = (a.range(), b.range()) else {
+        return LogComparison {
+            overlap: None,
+            equal: 0,
+            divergence: None,
+            last_common: None,
+        };
+    };
+    let (lo, hi) = (a0.max(b0), a1.min(b1));
+    if lo > hi {
+        return LogComparison {
+            overlap: None,
+            equal: 0,
+            divergence: None,
+            last_common: None,
+        };
+    }
+    let mut ia = a.txns.range(lo..=hi).peekable();
+    let mut ib = b.txns.range(lo..=hi).peekable();
+    let mut equal = 0;
+    let mut last_common = None;
+    loop {
+        let (x, y) = (ia.peek().map(|e| *e.0), ib.peek().map(|e| *e.0));
+        let div = match (x, y) {
+            (None, None) => break,
+            (Some(za), Some(zb)) if za == zb => {
+                let (ta, tb) = (ia.next().map(|e| e.1), ib.next().map(|e| e.1));
+                if let (Some(ta), Some(tb)) = (ta, tb) {
+                    if a.bytes(ta) == b.bytes(tb) {
+                        equal += 1;
+                        last_common = Some(za);
+                        continue;
+                    }
+                    Divergence {
+                        zxid: za,
+                        left: Some(ta.clone()),
+                        right: Some(tb.clone()),
+                    }
+                } else {
+                    break;
+                }
+            }
+            (Some(za), zb) if zb.is_none_or(|zb| za < zb) => Divergence {
+                zxid: za,
+                left: ia.next().map(|e| e.1.clone()),
+                right: None,
+            },
+            _ => Divergence {
+                zxid: y.unwrap_or_default(),
+                left: None,
+                right: ib.next().map(|e| e.1.clone()),
+            },
+        };
+        return LogComparison {
+            overlap: Some((lo, hi)),
+            equal,
+            divergence: Some(div),
+            // Before the overlap both may hold anything their snapshots do.
+            last_common: last_common.or(Some(Zxid(lo.0 - 1))),
+        };
+    }
+    LogComparison {
+        overlap: Some((lo, hi)),
+        equal,
+        divergence: None,
+        last_common: Some(hi),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quota_stat_paths() {
+        assert!(is_quota_stat(b"/zookeeper/quota/app/zookeeper_stats"));
+        assert!(!is_quota_stat(b"/zookeeper/quota/app/zookeeper_limits"));
+        assert!(!is_quota_stat(b"/app/zookeeper_stats"));
+    }
+
+    #[test]
+    fn ignore_words() {
+        assert_eq!(parse_ignore("stat").unwrap().len(), 9);
+        assert_eq!(parse_ignore("data").unwrap(), vec![Field::Data]);
+        assert!(parse_ignore("bogus").is_err());
+    }
+}

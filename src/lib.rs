@@ -10,12 +10,15 @@ pub mod cli; // clap definitions: Cli, Command, GlobalArgs
 pub mod cmd; // one module per subcommand
 pub mod datadir; // version-2/ discovery, file naming, zoo.cfg
 pub mod diff; // comparing two trees
+pub mod du; // space by subtree, ncdu export
 pub mod error; // CLI-level error (path + cause) and exit status
 pub mod format; // on-disk formats over &[u8]
 #[doc(hidden)]
 pub mod fuzz; // fuzz entry points, also run by the test suite on stable
+pub mod history; // every change to a znode across a data dir
 pub mod purge; // retention plan and execution
 pub mod render; // stdout/stderr: human text, JSON Lines, progress
+pub mod repair; // cleaned copies of damaged txn logs
 pub mod replay; // snapshot + logs -> tree, as ZooKeeper restores
 pub mod source; // the only unsafe: mmap, plus read/decompress fallbacks
 pub mod timefmt; // RFC 3339 display and parsing of ZooKeeper times

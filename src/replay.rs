@@ -295,6 +295,15 @@ struct Loaded {
     digest_bound: Option<Zxid>,
 }
 
+/// Loads one snapshot file on its own (no logs), checked as replay checks
+/// it; the zxid and compression come from its name (raw and 0 otherwise).
+pub fn load_snapshot_file(path: &Path, opts: &Options) -> Result<DataTree, Error> {
+    let (z, c) = snapshot_name_zxid(path).unwrap_or((Zxid(0), Compression::None));
+    load_snapshot(path, z, c, opts)
+        .map(|l| l.tree)
+        .map_err(|m| Error::Usage(format!("{}: cannot load snapshot: {m}", path.display())))
+}
+
 /// Reads, checks and loads one snapshot file (every seal, the digest section).
 fn load_snapshot(
     path: &Path,
@@ -385,12 +394,34 @@ fn resolve_time(dir: &DataDir, t: i64, opts: &Options) -> Result<Option<Zxid>, E
     Ok(best)
 }
 
+/// Sees every txn the replay applies, with the tree just before and just
+/// after it (history, forensics). Both default to doing nothing.
+pub trait Observer {
+    /// Called with the tree before `txn` is applied.
+    fn before(&mut self, _tree: &DataTree, _txn: &crate::format::txn::Txn<'_>) {}
+    /// Called with the tree after `txn` was applied.
+    fn after(&mut self, _tree: &DataTree, _txn: &crate::format::txn::Txn<'_>, _r: &ApplyResult) {}
+}
+
+struct NoObserver;
+impl Observer for NoObserver {}
+
 /// Runs a replay over a data dir. `progress(done, total)` is called with
 /// bytes of log read so far.
 pub fn replay(
     dir: &DataDir,
     opts: &Options,
     progress: &mut dyn FnMut(u64, u64),
+) -> Result<Replay, Error> {
+    replay_observed(dir, opts, progress, &mut NoObserver)
+}
+
+/// [`replay`], calling `obs` around every txn applied.
+pub fn replay_observed(
+    dir: &DataDir,
+    opts: &Options,
+    progress: &mut dyn FnMut(u64, u64),
+    obs: &mut dyn Observer,
 ) -> Result<Replay, Error> {
     let strict = opts.strictness == Strictness::Strict;
     let mut notes = Vec::new();
@@ -630,7 +661,9 @@ pub fn replay(
                 break;
             }
             prev = Some(h.zxid);
+            obs.before(&tree, &entry.txn);
             let r: ApplyResult = tree.apply(&entry.txn);
+            obs.after(&tree, &entry.txn, &r);
             applied += 1;
             read.applied += 1;
             if r.err != 0 {

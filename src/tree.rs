@@ -731,6 +731,14 @@ impl DataTree {
         out
     }
 
+    /// The paths of the ephemerals `session` owns (keys, as [`DataTree::get`] takes).
+    pub fn ephemerals_of(&self, session: i64) -> Vec<&[u8]> {
+        self.ephemerals
+            .get(&session)
+            .map(|s| s.iter().map(|p| &p[..]).collect())
+            .unwrap_or_default()
+    }
+
     /// Every reachable node sorted by the bytes of its display path ("/" first).
     pub fn sorted_nodes(&self) -> Vec<(&[u8], &TreeNode)> {
         let mut v = self.walk();
@@ -1271,6 +1279,15 @@ impl StatsTrack {
         }
         s.into_bytes()
     }
+}
+
+/// True when `path` is `prefix` or below it.
+pub fn in_subtree(path: &[u8], prefix: &[u8]) -> bool {
+    let prefix = prefix.strip_suffix(b"/").unwrap_or(prefix);
+    if prefix.is_empty() {
+        return true;
+    }
+    path == prefix || (path.starts_with(prefix) && path.get(prefix.len()) == Some(&b'/'))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 
@@ -11,16 +12,18 @@ use crate::datadir::{FileKind, classify};
 use crate::error::{Error, ExitStatus};
 use crate::format::DecodeError;
 use crate::format::compress::{Compression, GZIP_MAGIC, SNAPPY_MAGIC};
+use crate::format::header::FILE_HEADER_LEN;
 use crate::format::header::{SNAP_MAGIC, TXNLOG_MAGIC};
 use crate::format::snapshot::{NodeKind, Snapshot, SnapshotEnd};
 use crate::format::txn::{OpCode, Txn, TxnBody};
-use crate::format::txnlog::{IterOptions, LogEnd, TxnLog};
+use crate::format::txnlog::{IterOptions, LogEnd, TxnEntry, TxnLog};
 use crate::render::Output;
 use crate::render::human::{self, DataMode};
 use crate::render::json::{NodeJson, TxnJson, session_json};
 use crate::render::jsonw::TimeCache;
 use crate::source;
 use crate::timefmt;
+pub use crate::tree::in_subtree;
 use crate::zxid::{SessionId, Zxid, hex64};
 
 /// Print txn logs and snapshots: one line per txn or node, or JSON Lines.
@@ -36,9 +39,10 @@ use crate::zxid::{SessionId, Zxid, hex64};
   zkdd dump --since 2026-11-23T03:00Z --prefix /services /var/lib/zookeeper
   zkdd dump --stats log.100000001                 counts and bytes per op, session, subtree
   zkdd dump --prefix /app snapshot.4d.gz          the nodes of one subtree
+  zkdd dump --follow --json /var/lib/zookeeper    new txns of a running server, as written
 
 Exit status:
-  0  every file read to a clean end
+  0  every file read to a clean end (--follow: stopped by --follow-timeout)
   1  a file is damaged or ends in a torn record (reported on stderr and in the
      JSON \"file\" line, with its offset); everything before it was printed
   2  could not run: usage, I/O error, not a ZooKeeper file")]
@@ -95,6 +99,14 @@ pub struct Args {
     /// Show each txn's digest in text output.
     #[arg(long)]
     pub digests: bool,
+    /// Follow the newest log of a live data dir (or the given log) like
+    /// `tail -f`: print new entries as they are written, move to the next log
+    /// when the server rolls. Stop with Ctrl-C.
+    #[arg(long, short = 'f', conflicts_with_all = ["snapshots", "all", "stats"])]
+    pub follow: bool,
+    /// With --follow: stop after this many seconds without new entries (for scripts).
+    #[arg(long, value_name = "SECS", requires = "follow")]
+    pub follow_timeout: Option<f64>,
 }
 
 /// Filters on txns and nodes.
@@ -108,15 +120,6 @@ pub struct Filter {
     prefix: Option<Vec<u8>>,
     session: Option<SessionId>,
     ops: Vec<OpCode>,
-}
-
-/// True when `path` is `prefix` or below it.
-pub fn in_subtree(path: &[u8], prefix: &[u8]) -> bool {
-    let prefix = prefix.strip_suffix(b"/").unwrap_or(prefix);
-    if prefix.is_empty() {
-        return true;
-    }
-    path == prefix || (path.starts_with(prefix) && path.get(prefix.len()) == Some(&b'/'))
 }
 
 /// Parses `A..B`, `A..`, `..B` or `A` (hex zxids).
@@ -365,6 +368,32 @@ fn subtree_key(path: &[u8], key: &mut String) {
 /// Runs `zkdd dump`.
 pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
     let filter = Filter::from_args(args, global.local)?;
+    if args.follow {
+        let target = match args.inputs.as_slice() {
+            [] => args.config.open(None, out)?.log_dir,
+            [p] if p.is_dir() => args.config.open(Some(p), out)?.log_dir,
+            [p] => p.clone(),
+            _ => {
+                return Err(Error::Usage(
+                    "--follow takes one data dir or one log file".into(),
+                ));
+            }
+        };
+        let mut d = Dumper {
+            out,
+            args,
+            global,
+            filter,
+            stats: None,
+            problems: 0,
+        };
+        d.follow(&target)?;
+        return Ok(if d.problems > 0 {
+            ExitStatus::Findings
+        } else {
+            ExitStatus::Ok
+        });
+    }
     let mut inputs = Vec::new();
     let mut dirs = Vec::new();
     if args.inputs.is_empty() {
@@ -473,29 +502,7 @@ impl Dumper<'_, '_> {
                 }
                 continue;
             }
-            if let Some(stats) = &mut self.stats {
-                stats.add(&entry.txn, entry.framed_len());
-            } else if self.out.json {
-                line.clear();
-                TxnJson {
-                    file: &file,
-                    offset: entry.offset,
-                    txn: &entry.txn,
-                    size: entry.framed_len(),
-                }
-                .write(&mut line, &mut times);
-                line.push(b'\n');
-                self.out.write_all(&line)?;
-            } else {
-                let line = human::txn_line(
-                    &entry.txn,
-                    self.args.data,
-                    self.args.max_data,
-                    self.global.local,
-                    self.args.digests,
-                );
-                self.out.line(&line)?;
-            }
+            self.entry(&file, entry.offset, &entry, &mut line, &mut times)?;
         }
         pb.finish_and_clear();
         // A break on --zxid leaves the end unknown; that is not a problem.
@@ -534,6 +541,178 @@ impl Dumper<'_, '_> {
             self.out.line(&format!("# {file}: {count} txns; {how}"))?;
         }
         Ok(())
+    }
+
+    /// Prints (or counts) one entry; `offset` is its offset in `file`.
+    fn entry(
+        &mut self,
+        file: &str,
+        offset: u64,
+        entry: &TxnEntry<'_>,
+        line: &mut Vec<u8>,
+        times: &mut TimeCache,
+    ) -> Result<(), Error> {
+        if let Some(stats) = &mut self.stats {
+            stats.add(&entry.txn, entry.framed_len());
+        } else if self.out.json {
+            line.clear();
+            TxnJson {
+                file,
+                offset,
+                txn: &entry.txn,
+                size: entry.framed_len(),
+            }
+            .write(line, times);
+            line.push(b'\n');
+            self.out.write_all(line)?;
+        } else {
+            let text = human::txn_line(
+                &entry.txn,
+                self.args.data,
+                self.args.max_data,
+                self.global.local,
+                self.args.digests,
+            );
+            self.out.line(&text)?;
+        }
+        Ok(())
+    }
+
+    /// `--follow`: polls `target` (a log, or a dir whose newest log is
+    /// followed) and prints entries as they appear.
+    fn follow(&mut self, target: &Path) -> Result<(), Error> {
+        const POLL: Duration = Duration::from_millis(200);
+        let (dir, mut current) = if target.is_dir() {
+            (target.to_path_buf(), None)
+        } else {
+            let name = target
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let zxid = match classify(&name) {
+                FileKind::Log(z) => z,
+                _ => Zxid(0),
+            };
+            let dir = target
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf();
+            (dir, Some(FollowPos::new(target.to_path_buf(), zxid)))
+        };
+        let timeout = self.args.follow_timeout.map(Duration::from_secs_f64);
+        let mut last_new = Instant::now();
+        let mut last_zxid: Option<Zxid> = None;
+        let mut line = Vec::with_capacity(4096);
+        let mut times = TimeCache::default();
+        loop {
+            if current.is_none() {
+                current = newest_log(&dir, None)?.map(|(p, z)| FollowPos::new(p, z));
+                if let Some(c) = &current
+                    && !self.out.json
+                {
+                    self.out
+                        .line(&format!("# following {}", c.path.display()))?;
+                }
+            }
+            let mut new = 0u64;
+            if let Some(pos) = &mut current {
+                let file = pos.path.display().to_string();
+                let chunk = read_window(&pos.path, pos.offset, pos.want)?;
+                if chunk.truncated {
+                    self.out.warn(&format!(
+                        "{file}: shrank below offset {:#x}; rereading",
+                        pos.offset
+                    ));
+                    pos.offset = FILE_HEADER_LEN as u64;
+                    pos.want = 0;
+                    continue;
+                }
+                if let Some(buf) = &chunk.buf {
+                    let log = match TxnLog::parse(buf) {
+                        Ok(l) => l,
+                        Err(e) => {
+                            // A log whose header is not written yet: wait.
+                            if chunk.file_len >= FILE_HEADER_LEN as u64 {
+                                self.problem(&file, &e.to_string());
+                                return Ok(());
+                            }
+                            std::thread::sleep(POLL);
+                            continue;
+                        }
+                    };
+                    let base = pos.offset - FILE_HEADER_LEN as u64;
+                    let mut iter = log.entries(IterOptions {
+                        limits: self.global.limits(),
+                        verify_checksums: true,
+                    });
+                    for entry in &mut iter {
+                        let z = entry.txn.header.zxid;
+                        if last_zxid.is_some_and(|l| z <= l) {
+                            continue;
+                        }
+                        last_zxid = Some(z);
+                        new += 1;
+                        if self.filter.matches(&entry.txn) {
+                            self.entry(&file, base + entry.offset, &entry, &mut line, &mut times)?;
+                        }
+                    }
+                    let end = iter.end().cloned();
+                    pos.offset = base + end.as_ref().map_or(iter.offset(), LogEnd::offset);
+                    // An entry longer than the window: read all of it next time.
+                    pos.want = match &end {
+                        Some(LogEnd::TornTail { needed, .. }) => *needed,
+                        _ => 0,
+                    };
+                    pos.end = end.map(|e| shift(e, base));
+                }
+                if new > 0 {
+                    last_new = Instant::now();
+                    self.out.flush()?;
+                    continue;
+                }
+                // Nothing new here: move on once the server has rolled.
+                if let Some((p, z)) = newest_log(&dir, Some(pos.zxid))? {
+                    if let Some(end) = &pos.end
+                        && matches!(
+                            end,
+                            LogEnd::Corrupt { .. }
+                                | LogEnd::Padding {
+                                    nonzero_at: Some(_),
+                                    ..
+                                }
+                        )
+                    {
+                        self.problem(&file, &end.describe());
+                    }
+                    *pos = FollowPos::new(p, z);
+                    if !self.out.json {
+                        self.out
+                            .line(&format!("# following {}", pos.path.display()))?;
+                        self.out.flush()?;
+                    }
+                    continue;
+                }
+            }
+            if timeout.is_some_and(|t| last_new.elapsed() >= t) {
+                if let Some(pos) = &current
+                    && let Some(end) = &pos.end
+                    && matches!(
+                        end,
+                        LogEnd::Corrupt { .. }
+                            | LogEnd::Padding {
+                                nonzero_at: Some(_),
+                                ..
+                            }
+                    )
+                {
+                    let file = pos.path.display().to_string();
+                    self.problem(&file, &end.describe());
+                }
+                return Ok(());
+            }
+            std::thread::sleep(POLL);
+        }
     }
 
     fn unreadable(
@@ -774,6 +953,120 @@ impl Dumper<'_, '_> {
             s.total.count, s.total.bytes
         ))?;
         Ok(())
+    }
+}
+
+/// Where `--follow` is in one log.
+struct FollowPos {
+    path: PathBuf,
+    zxid: Zxid,
+    /// Next entry offset.
+    offset: u64,
+    /// Bytes the entry at `offset` needs (0: unknown).
+    want: u64,
+    /// How the last read ended.
+    end: Option<LogEnd>,
+}
+
+impl FollowPos {
+    fn new(path: PathBuf, zxid: Zxid) -> Self {
+        FollowPos {
+            path,
+            zxid,
+            offset: FILE_HEADER_LEN as u64,
+            want: 0,
+            end: None,
+        }
+    }
+}
+
+/// With `after`, the next `log.*` in `dir` after it (never skip a log
+/// however fast the server rolls); without, the newest one.
+fn newest_log(dir: &Path, after: Option<Zxid>) -> Result<Option<(PathBuf, Zxid)>, Error> {
+    let mut best: Option<(PathBuf, Zxid)> = None;
+    for e in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let e = e.map_err(|e| Error::io(dir, e))?;
+        if let FileKind::Log(z) = classify(&e.file_name().to_string_lossy())
+            && after.is_none_or(|a| z > a)
+            && best
+                .as_ref()
+                .is_none_or(|(_, b)| if after.is_some() { z < *b } else { z > *b })
+        {
+            best = Some((e.path(), z));
+        }
+    }
+    Ok(best)
+}
+
+struct Window {
+    /// The file's header followed by the bytes from the offset (`None`: nothing new).
+    buf: Option<Vec<u8>>,
+    file_len: u64,
+    /// The file is now shorter than the offset.
+    truncated: bool,
+}
+
+/// Reads the header and up to max(64 KiB, `want`) bytes from `offset` of a
+/// growing file with plain reads (never a map: the file changes under us).
+fn read_window(path: &Path, offset: u64, want: u64) -> Result<Window, Error> {
+    use std::io::{Read, Seek, SeekFrom};
+    let io = |e| Error::io(path, e);
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let file_len = f.metadata().map_err(io)?.len();
+    if file_len < offset {
+        return Ok(Window {
+            buf: None,
+            file_len,
+            truncated: file_len >= FILE_HEADER_LEN as u64,
+        });
+    }
+    let n = (file_len - offset).min(want.max(64 << 10));
+    if n == 0 {
+        return Ok(Window {
+            buf: None,
+            file_len,
+            truncated: false,
+        });
+    }
+    let mut buf = vec![0u8; FILE_HEADER_LEN];
+    f.read_exact(&mut buf).map_err(io)?;
+    f.seek(SeekFrom::Start(offset)).map_err(io)?;
+    // `n` is bounded by the file's real size, not by a length field.
+    (&mut f).take(n).read_to_end(&mut buf).map_err(io)?;
+    Ok(Window {
+        buf: Some(buf),
+        file_len,
+        truncated: false,
+    })
+}
+
+/// Moves a window-relative end to file offsets.
+fn shift(end: LogEnd, base: u64) -> LogEnd {
+    match end {
+        LogEnd::Eof { offset } => LogEnd::Eof {
+            offset: offset + base,
+        },
+        LogEnd::Padding { offset, nonzero_at } => LogEnd::Padding {
+            offset: offset + base,
+            nonzero_at: nonzero_at.map(|n| n + base),
+        },
+        LogEnd::TornTail {
+            offset,
+            needed,
+            available,
+        } => LogEnd::TornTail {
+            offset: offset + base,
+            needed,
+            available,
+        },
+        LogEnd::PartialRecord { offset, len } => LogEnd::PartialRecord {
+            offset: offset + base,
+            len,
+        },
+        LogEnd::Corrupt { offset, error } => LogEnd::Corrupt {
+            offset: offset + base,
+            error: DecodeError::new(error.kind().clone(), error.offset() + base),
+        },
     }
 }
 

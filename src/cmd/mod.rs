@@ -2,8 +2,12 @@
 
 pub mod completions;
 pub mod diff;
+pub mod du;
 pub mod dump;
+pub mod extract;
+pub mod history;
 pub mod purge;
+pub mod repair;
 pub mod replay;
 pub mod verify;
 
@@ -20,6 +24,10 @@ pub fn run(cli: &Cli, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
         Command::Replay(a) => replay::run(a, g, out),
         Command::Diff(a) => diff::run(a, g, out),
         Command::Purge(a) => purge::run(a, g, out),
+        Command::History(a) => history::run(a, g, out),
+        Command::Extract(a) => extract::run(a, g, out),
+        Command::Du(a) => du::run(a, g, out),
+        Command::Repair(a) => repair::run(a, g, out),
         Command::Completions(a) => completions::run(a, g, out),
     }?;
     out.flush()?;

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use crate::cli::{ConfigArgs, GlobalArgs};
-use crate::cmd::dump::in_subtree;
 use crate::datadir::{DataDir, FileKind, classify};
 use crate::error::{Error, ExitStatus};
 use crate::format::compress::Compression;
@@ -19,6 +18,7 @@ use crate::render::Output;
 use crate::render::json::{NodeJson, session_json};
 use crate::replay::{self, LogStop, Options, Replay, Start, Stopped, Strictness, Target};
 use crate::timefmt;
+use crate::tree::in_subtree;
 use crate::tree::{DataTree, OwnedAcl, display_path};
 use crate::zxid::Zxid;
 
@@ -396,7 +396,11 @@ fn write_snapshot<W: Write>(tree: &DataTree, w: W, c: Compression, zxid: Zxid) -
 }
 
 /// Node lines in path order (optionally one subtree), then session lines.
-fn write_tree_json(tree: &DataTree, prefix: Option<&str>, out: &mut Output<'_>) -> io::Result<()> {
+pub fn write_tree_json(
+    tree: &DataTree,
+    prefix: Option<&str>,
+    out: &mut Output<'_>,
+) -> io::Result<()> {
     let prefix = prefix.map(str::as_bytes);
     for (key, n) in tree.sorted_nodes() {
         let path = display_path(key);

@@ -211,11 +211,18 @@ impl TxnLogWriter {
     /// The log, zero-padded to a multiple of `prealloc` bytes past the header
     /// the way `FilePadding` grows files (`None`: no padding).
     pub fn finish(mut self, prealloc: Option<u64>) -> Vec<u8> {
-        if let Some(p) = prealloc.filter(|p| *p > 0) {
-            let target = 16 + (self.out.len() as u64).div_ceil(p).max(1) * p;
-            self.out.resize(target as usize, 0);
-        }
+        let target = padded_log_len(self.out.len() as u64, prealloc);
+        self.out.resize(target as usize, 0);
         self.out
+    }
+}
+
+/// The length `FilePadding` gives a log holding `len` bytes (header
+/// included): 16 + a whole number of `prealloc` steps (`None` or 0: `len`).
+pub fn padded_log_len(len: u64, prealloc: Option<u64>) -> u64 {
+    match prealloc.filter(|p| *p > 0) {
+        Some(p) => (16 + len.div_ceil(p).max(1) * p).max(len),
+        None => len,
     }
 }
 

@@ -5,9 +5,11 @@ mod cli; // --help, man pages and completions
 mod common; // fixture paths, running zkdd, ZooKeeper's own tools
 mod diff; // zkdd diff
 mod dump; // zkdd dump: JSON contract, filters, exit codes, CLI
+mod forensics; // zkdd history, extract, du
 mod formats; // readers vs ZooKeeper's TxnLogToolkit / SnapshotFormatter / restore
 mod fuzz_corpus; // seeded mutations of real fixtures never panic or over-allocate
 mod purge; // zkdd purge
+mod repair; // zkdd repair, dump --follow
 mod replay; // zkdd replay and the tree engine vs ZooKeeper's restore
 mod roundtrip; // writer -> reader round trips
 mod verify; // zkdd verify

@@ -1,0 +1,178 @@
+//! `zkdd du`: space by subtree from a snapshot or a data dir.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde_json::json;
+
+use crate::cli::{ConfigArgs, GlobalArgs};
+use crate::du::{self, Usage};
+use crate::error::{Error, ExitStatus};
+use crate::render::Output;
+use crate::render::json::lossy;
+use crate::replay::{self, Options};
+use crate::zxid::hex64;
+
+/// Space by subtree: nodes, data bytes (each znode with everything below it)
+/// and ephemerals per session, largest first.
+///
+/// INPUT is a snapshot file (read on its own) or a data dir (replayed to its
+/// end, as ZooKeeper would restore it). --ncdu writes ncdu's JSON export
+/// (the format ZooKeeper's SnapshotFormatter -json writes) for browsing with
+/// `ncdu -f FILE`: each znode is an entry sized by its own data, and a
+/// znode with children is a directory.
+#[derive(clap::Args, Debug, Default)]
+#[command(after_help = "Examples:
+  zkdd du /var/lib/zookeeper/version-2/snapshot.1a2b          largest subtrees, two levels deep
+  zkdd du /var/lib/zookeeper --prefix /app --depth 3
+  zkdd du /var/lib/zookeeper --ncdu > zk.ncdu && ncdu -f zk.ncdu
+
+JSON (--json): {\"type\":\"du\", path, depth, nodes, data_bytes, own_bytes,
+ephemerals} per shown node, largest data_bytes first; {\"type\":\"du_session\",
+session, ephemerals, data_bytes} per session owning ephemerals; then
+{\"type\":\"summary\", prefix, nodes, data_bytes, ephemerals, sessions}.
+
+Exit status:
+  0  done
+  1  the data dir replayed with findings (see zkdd replay)
+  2  could not run: usage, I/O error, not a snapshot or data dir")]
+pub struct Args {
+    /// A snapshot file or a data dir (dataDir, its version-2/, or default from --config).
+    #[arg(value_name = "INPUT")]
+    pub input: Option<PathBuf>,
+    /// Where to find the data dir when none is given.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Only this subtree.
+    #[arg(long, value_name = "PATH", default_value = "/")]
+    pub prefix: String,
+    /// Show nodes at most this many levels below the prefix.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub depth: usize,
+    /// Show at most this many rows (0: all).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub limit: usize,
+    /// Write ncdu's JSON export instead (browse with `ncdu -f FILE`).
+    #[arg(long, conflicts_with = "json")]
+    pub ncdu: bool,
+}
+
+/// Runs `zkdd du`.
+pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
+    if !args.prefix.starts_with('/') {
+        return Err(Error::Usage(format!(
+            "--prefix {:?}: a znode path starts with '/'",
+            args.prefix
+        )));
+    }
+    let opts = Options {
+        no_mmap: global.no_mmap,
+        limits: global.limits(),
+        ..Options::default()
+    };
+    let mut findings = false;
+    let tree = match &args.input {
+        Some(p) if p.is_file() => replay::load_snapshot_file(p, &opts)?,
+        dir => {
+            let dir = args.config.open(dir.as_deref(), out)?;
+            let r = replay::replay(&dir, &opts, &mut |_, _| {})?;
+            for n in r.notes.iter().filter(|n| n.finding) {
+                out.warn(&n.message);
+            }
+            findings = r.has_findings();
+            r.tree
+        }
+    };
+    let prefix = args.prefix.as_bytes();
+    let prefix = if prefix.len() > 1 {
+        prefix.strip_suffix(b"/").unwrap_or(prefix)
+    } else {
+        prefix
+    };
+    let rep = du::usage(&tree, prefix);
+    let Some(top) = rep.nodes.first() else {
+        return Err(Error::Usage(format!(
+            "--prefix {}: no such node",
+            args.prefix
+        )));
+    };
+    if args.ncdu {
+        let ts = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let mut buf = du::ncdu(&rep.nodes, env!("CARGO_PKG_VERSION"), ts);
+        buf.push(b'\n');
+        out.write_all(&buf).map_err(|e| Error::io("stdout", e))?;
+        return Ok(status(findings));
+    }
+    let base = top.depth;
+    let mut rows: Vec<&Usage> = rep
+        .nodes
+        .iter()
+        .filter(|u| u.depth - base <= args.depth)
+        .collect();
+    rows.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.path.cmp(&b.path)));
+    if args.limit > 0 {
+        rows.truncate(args.limit);
+    }
+    let mut sess: Vec<_> = rep.sessions.iter().collect();
+    sess.sort_by(|a, b| b.1.bytes.cmp(&a.1.bytes).then(a.0.cmp(b.0)));
+    if out.json {
+        for u in &rows {
+            out.json_line(&json!({
+                "type": "du", "path": lossy(&u.path), "depth": u.depth, "nodes": u.nodes,
+                "data_bytes": u.bytes, "own_bytes": u.own_bytes, "ephemerals": u.ephemerals,
+            }))?;
+        }
+        for (s, u) in &sess {
+            out.json_line(&json!({
+                "type": "du_session", "session": hex64(**s), "ephemerals": u.nodes, "data_bytes": u.bytes,
+            }))?;
+        }
+        out.json_line(&json!({
+            "type": "summary", "prefix": lossy(&top.path), "nodes": top.nodes,
+            "data_bytes": top.bytes, "ephemerals": top.ephemerals, "sessions": sess.len(),
+        }))?;
+    } else {
+        out.line(&format!(
+            "{:>14} {:>10} {:>6}  path",
+            "data bytes", "nodes", "eph"
+        ))?;
+        for u in &rows {
+            out.line(&format!(
+                "{:>14} {:>10} {:>6}  {}",
+                u.bytes,
+                u.nodes,
+                u.ephemerals,
+                lossy(&u.path)
+            ))?;
+        }
+        if !sess.is_empty() {
+            out.line("")?;
+            out.line(&format!(
+                "{:>14} {:>10}  session",
+                "data bytes", "ephemerals"
+            ))?;
+            for (s, u) in &sess {
+                out.line(&format!("{:>14} {:>10}  {}", u.bytes, u.nodes, hex64(**s)))?;
+            }
+        }
+        out.line(&format!(
+            "total: {} nodes, {} data bytes, {} ephemerals in {} sessions under {}",
+            top.nodes,
+            top.bytes,
+            top.ephemerals,
+            sess.len(),
+            lossy(&top.path)
+        ))?;
+    }
+    Ok(status(findings))
+}
+
+fn status(findings: bool) -> ExitStatus {
+    if findings {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Ok
+    }
+}
