@@ -504,6 +504,7 @@ impl Dumper<'_, '_> {
             }
             self.entry(&file, entry.offset, &entry, &mut line, &mut times)?;
         }
+        self.flush_lines(&mut line)?;
         pb.finish_and_clear();
         // A break on --zxid leaves the end unknown; that is not a problem.
         let end = iter.end().cloned();
@@ -543,6 +544,13 @@ impl Dumper<'_, '_> {
         Ok(())
     }
 
+    /// Writes the JSON lines collected by `entry`.
+    fn flush_lines(&mut self, line: &mut Vec<u8>) -> Result<(), Error> {
+        self.out.write_all(line)?;
+        line.clear();
+        Ok(())
+    }
+
     /// Prints (or counts) one entry; `offset` is its offset in `file`.
     fn entry(
         &mut self,
@@ -555,7 +563,8 @@ impl Dumper<'_, '_> {
         if let Some(stats) = &mut self.stats {
             stats.add(&entry.txn, entry.framed_len());
         } else if self.out.json {
-            line.clear();
+            // Lines collect in `line` and go out in ~1 MiB writes, which skip
+            // the BufWriter copy; `flush_lines` writes the rest.
             TxnJson {
                 file,
                 offset,
@@ -564,7 +573,9 @@ impl Dumper<'_, '_> {
             }
             .write(line, times);
             line.push(b'\n');
-            self.out.write_all(line)?;
+            if line.len() >= 1 << 20 {
+                self.flush_lines(line)?;
+            }
         } else {
             let text = human::txn_line(
                 &entry.txn,
@@ -657,6 +668,7 @@ impl Dumper<'_, '_> {
                             self.entry(&file, base + entry.offset, &entry, &mut line, &mut times)?;
                         }
                     }
+                    self.flush_lines(&mut line)?;
                     let end = iter.end().cloned();
                     pos.offset = base + end.as_ref().map_or(iter.offset(), LogEnd::offset);
                     // An entry longer than the window: read all of it next time.

@@ -54,55 +54,59 @@ impl TimeCache {
     }
 }
 
-/// True when any byte of `b` needs escaping in a JSON string.
+/// Index of the first byte at or after `from` that needs escaping in a JSON
+/// string (`"`, `\\`, or below 0x20), checking eight bytes at a time.
 #[inline]
-fn needs_escape(b: &[u8]) -> bool {
+fn find_escape(b: &[u8], from: usize) -> Option<usize> {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let has_zero = |v: u64| (v.wrapping_sub(LO) & !v & HI) != 0;
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
+    let mut i = from;
+    while let Some(c) = b.get(i..i + 8) {
         let mut a = [0u8; 8];
         a.copy_from_slice(c);
         let v = u64::from_le_bytes(a);
-        // Bytes < 0x20: (v - 0x20..) borrows into the high bit of bytes that
-        // were below 0x20 and had it clear.
+        // Any byte < 0x20 borrows into its clear high bit (exact for n <= 0x80).
         let below = v.wrapping_sub(LO * 0x20) & !v & HI;
         if below != 0 || has_zero(v ^ (LO * b'"' as u64)) || has_zero(v ^ (LO * b'\\' as u64)) {
-            return true;
+            break;
         }
+        i += 8;
     }
-    chunks
-        .remainder()
+    b.get(i..)?
         .iter()
-        .any(|&c| c < 0x20 || c == b'"' || c == b'\\')
+        .position(|&c| c < 0x20 || c == b'"' || c == b'\\')
+        .map(|p| i + p)
 }
 
 /// Appends a JSON string (quoted, escaped as serde_json does).
 pub fn string(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
     out.push(b'"');
-    if !needs_escape(s.as_bytes()) {
-        out.extend_from_slice(s.as_bytes());
-    } else {
-        for &c in s.as_bytes() {
-            match c {
-                b'"' => out.extend_from_slice(b"\\\""),
-                b'\\' => out.extend_from_slice(b"\\\\"),
-                b'\n' => out.extend_from_slice(b"\\n"),
-                b'\r' => out.extend_from_slice(b"\\r"),
-                b'\t' => out.extend_from_slice(b"\\t"),
-                0x08 => out.extend_from_slice(b"\\b"),
-                0x0c => out.extend_from_slice(b"\\f"),
-                c if c < 0x20 => {
-                    const HEX: &[u8; 16] = b"0123456789abcdef";
-                    out.extend_from_slice(b"\\u00");
-                    out.push(HEX[(c >> 4) as usize]);
-                    out.push(HEX[(c & 15) as usize]);
-                }
-                c => out.push(c),
+    let mut start = 0;
+    while let Some(i) = find_escape(bytes, start) {
+        // Copy the clean run before the escaped byte in one go.
+        out.extend_from_slice(&bytes[start..i]);
+        let c = bytes[i];
+        match c {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[(c >> 4) as usize]);
+                out.push(HEX[(c & 15) as usize]);
             }
         }
+        start = i + 1;
     }
+    out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
 }
 
