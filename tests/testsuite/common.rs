@@ -151,3 +151,76 @@ pub fn zk_tool(cp: &str, class: &str, args: &[&str]) -> Output {
         .output()
         .expect("run java")
 }
+
+/// A standalone ZooKeeperServerMain on 127.0.0.1 and a free port, killed by
+/// PID when dropped (also when an assert fails first).
+pub struct ZkServer {
+    child: std::process::Child,
+    /// The client port.
+    pub port: u16,
+}
+
+impl ZkServer {
+    /// Writes `cfg_dir/zoo.cfg` (dataDir = `data_dir`, plus `extra` lines),
+    /// starts the server with extended types on (TTL nodes), plus `jvm`
+    /// properties, and waits until `srvr` reports a Mode (the data is loaded).
+    pub fn start(cp: &str, cfg_dir: &Path, data_dir: &Path, extra: &str, jvm: &[&str]) -> ZkServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let cfg = cfg_dir.join("zoo.cfg");
+        std::fs::write(
+            &cfg,
+            format!(
+                "dataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n\
+                 4lw.commands.whitelist=*\n{extra}",
+                data_dir.display()
+            ),
+        )
+        .unwrap();
+        let child = Command::new("java")
+            .arg("-Dzookeeper.extendedTypesEnabled=true")
+            .arg("-Dfile.encoding=UTF-8")
+            .args(jvm)
+            .args(["-cp", cp, "org.apache.zookeeper.server.ZooKeeperServerMain"])
+            .arg(&cfg)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start ZooKeeper");
+        let server = ZkServer { child, port };
+        let t0 = std::time::Instant::now();
+        while !four_letter(port, "srvr").contains("Mode:") {
+            assert!(t0.elapsed().as_secs() < 60, "ZooKeeper did not start");
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        server
+    }
+
+    /// Stops the server now.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ZkServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Sends a four-letter word and returns the answer ("" if it cannot connect).
+pub fn four_letter(port: u16, word: &str) -> String {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return String::new();
+    };
+    let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+    let _ = s.write_all(word.as_bytes());
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}

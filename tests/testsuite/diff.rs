@@ -2,11 +2,9 @@
 //! and a real ZooKeeper server running the --script output.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 use zkdd::format::txn::TxnBody;
 use zkdd::format::txnlog::{IterOptions, TxnLog};
@@ -322,68 +320,6 @@ fn side_spec_splits_on_the_last_at_only() {
 
 // ---- --script against a real server -------------------------------------------
 
-struct Server {
-    child: Child,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn four_letter(port: u16, cmd: &str) -> String {
-    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
-        return String::new();
-    };
-    let _ = s.write_all(cmd.as_bytes());
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    out
-}
-
-fn start_server(cp: &str, data: &Path) -> (Server, u16) {
-    let port = free_port();
-    let cfg = data.join("zoo.cfg");
-    std::fs::write(
-        &cfg,
-        format!(
-            "dataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\ntickTime=2000\nadmin.enableServer=false\n4lw.commands.whitelist=*\n",
-            data.display()
-        ),
-    )
-    .unwrap();
-    let child = Command::new("java")
-        .arg("-Dzookeeper.extendedTypesEnabled=true")
-        .arg("-cp")
-        .arg(cp)
-        .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
-        .arg(&cfg)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server { child };
-    let start = Instant::now();
-    while !four_letter(port, "srvr").contains("Mode:") {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    (server, port)
-}
-
 /// The tree as a client sees it (outside /zookeeper): path -> (data, acl).
 fn read_tree(port: u16) -> BTreeMap<String, serde_json::Value> {
     let script = r#"
@@ -497,7 +433,8 @@ fn script_turns_left_into_right_on_a_real_server() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let (server, port) = start_server(&cp, &data);
+    let server = common::ZkServer::start(&cp, &data, &data, "tickTime=2000\n", &[]);
+    let port = server.port;
     // 0x0 -> 0x86 creates (and setAcl on restricted nodes); 0x86 -> 0x1ce
     // also deletes and sets data. One server for both steps.
     // Paths the script said it cannot express (binary data, ephemerals).

@@ -1,11 +1,9 @@
 //! zkdd history, extract and du.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
@@ -262,76 +260,6 @@ fn du_ncdu_export_matches_the_snapshot_and_snapshotformatter() {
     );
 }
 
-struct Server {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Server {
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-fn srvr(port: u16) -> Option<String> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    s.write_all(b"srvr").ok()?;
-    let mut out = String::new();
-    s.read_to_string(&mut out).ok()?;
-    Some(out)
-}
-
-fn start_server(cp: &str) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let cfg = dir.path().join("zoo.cfg");
-    std::fs::write(
-        &cfg,
-        format!(
-            "dataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\ntickTime=2000\nadmin.enableServer=false\n4lw.commands.whitelist=*\n",
-            dir.path().join("data").display()
-        ),
-    )
-    .unwrap();
-    let child = Command::new("java")
-        .arg("-Dzookeeper.extendedTypesEnabled=true")
-        .arg("-cp")
-        .arg(cp)
-        .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
-        .arg(&cfg)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start ZooKeeper");
-    let server = Server {
-        child,
-        port,
-        _dir: dir,
-    };
-    let t0 = Instant::now();
-    while !srvr(port).is_some_and(|s| s.contains("Mode:")) {
-        assert!(
-            t0.elapsed() < Duration::from_secs(30),
-            "ZooKeeper did not start"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    server
-}
-
 /// Owned by a session (not persistent, container or TTL): not restorable.
 fn is_session_owned(v: &Value) -> bool {
     let o = v["stat"]["ephemeral_owner"].as_str().unwrap_or("0x0");
@@ -407,7 +335,14 @@ fn extract_script_restores_the_subtree_on_a_real_server() {
     else {
         return;
     };
-    let server = start_server(&cp);
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::ZkServer::start(
+        &cp,
+        dir.path(),
+        &dir.path().join("data"),
+        "tickTime=2000\n",
+        &[],
+    );
     let hostport = format!("127.0.0.1:{}", server.port);
     let zkcli = |script: &str| {
         let mut cli = Command::new("/usr/share/zookeeper/bin/zkCli.sh")
@@ -477,7 +412,7 @@ fn extract_script_restores_the_subtree_on_a_real_server() {
     let o = run(&[
         "replay",
         "--json",
-        server._dir.path().join("data").to_str().unwrap(),
+        dir.path().join("data").to_str().unwrap(),
     ]);
     let owners: BTreeMap<String, Value> = json_lines(&stdout(&o))
         .into_iter()

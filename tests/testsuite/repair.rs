@@ -4,10 +4,9 @@
 //! server writes, across log rolls.
 
 use std::fs;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -311,75 +310,19 @@ fn to_zxid_matches_txnlogtoolkit_chop() {
     assert_eq!(ours, theirs);
 }
 
-/// A standalone ZooKeeper on a free port, stopped by PID on drop.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn four_letter(port: u16, word: &str) -> String {
-    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
-        return String::new();
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    let _ = s.write_all(word.as_bytes());
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    out
-}
-
-fn start_server(cp: &str, dir: &Path) -> Server {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let cfg = dir.join("zoo.cfg");
-    fs::write(
-        &cfg,
-        format!(
-            "tickTime=500\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n\
-             admin.enableServer=false\n4lw.commands.whitelist=*\npreAllocSize=64\nsnapCount=20\n",
-            dir.join("data").display()
-        ),
-    )
-    .unwrap();
-    let child = Command::new("java")
-        .arg("-Dzookeeper.root.logger=ERROR,CONSOLE")
-        .arg("-cp")
-        .arg(cp)
-        .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
-        .arg(&cfg)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start ZooKeeper");
-    let server = Server { child, port };
-    let t0 = Instant::now();
-    while !four_letter(port, "srvr").contains("Mode:") {
-        assert!(
-            t0.elapsed() < Duration::from_secs(60),
-            "ZooKeeper did not start"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    server
-}
-
 #[test]
 fn follow_prints_what_a_running_server_writes_across_rolls() {
     let Some(cp) = common::zk_or_skip("dump_follow") else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let server = start_server(&cp, tmp.path());
+    let server = common::ZkServer::start(
+        &cp,
+        tmp.path(),
+        &tmp.path().join("data"),
+        "tickTime=500\npreAllocSize=64\nsnapCount=20\n",
+        &[],
+    );
     let data = tmp.path().join("data");
     let go = tmp.path().join("go");
     let n = 60;

@@ -542,36 +542,6 @@ zk.stop()
 print(json.dumps(out))
 "#;
 
-/// Kills the server it holds (by PID) when dropped, also on a failed assert.
-struct ServerGuard(std::process::Child);
-
-impl Drop for ServerGuard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn four_letter(port: u16, cmd: &str) -> String {
-    use std::io::{Read, Write};
-    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
-        return String::new();
-    };
-    let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(2)));
-    let _ = s.write_all(cmd.as_bytes());
-    let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    out
-}
-
 /// The client's view of our tree: Stat as ZooKeeper derives it from the
 /// persisted one (cversion*2 - numChildren; owner 0 for containers and TTLs).
 fn client_view(tree: &DataTree) -> Vec<serde_json::Value> {
@@ -633,39 +603,20 @@ fn zookeeper_loads_the_written_snapshot_and_serves_the_replayed_tree() {
     let r = run(&src, Start::Auto, Target::End);
     let want = client_view(&r.tree);
 
-    let port = free_port();
-    let cfg = tmp.path().join("zoo.cfg");
-    std::fs::write(
-        &cfg,
-        format!(
-            "tickTime=500\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n\
-             admin.enableServer=false\n4lw.commands.whitelist=*\nmaxSessionTimeout=600000\n",
-            tmp.path().join("data").display()
-        ),
-    )
-    .unwrap();
     // super:zkdd, so nodes with restrictive ACLs can be read too.
     let super_digest = "super:kYa7oBHb3hIKfxC8L9ARXR/DJVg=";
     let cp =
         "/usr/share/java/zookeeper.jar:/usr/share/java/log4j-1.2.jar:/usr/share/java/slf4j-nop.jar";
-    let child = std::process::Command::new("java")
-        .arg("-Dzookeeper.extendedTypesEnabled=true")
-        .arg(format!(
+    let server = common::ZkServer::start(
+        cp,
+        tmp.path(),
+        &tmp.path().join("data"),
+        "tickTime=500\nmaxSessionTimeout=600000\n",
+        &[&format!(
             "-Dzookeeper.DigestAuthenticationProvider.superDigest={super_digest}"
-        ))
-        .arg("-Dfile.encoding=UTF-8")
-        .args(["-cp", cp, "org.apache.zookeeper.server.ZooKeeperServerMain"])
-        .arg(&cfg)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start ZooKeeper");
-    let _guard = ServerGuard(child);
-    let t0 = std::time::Instant::now();
-    while !four_letter(port, "srvr").contains("Mode:") {
-        assert!(t0.elapsed().as_secs() < 60, "server did not come up");
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
+        )],
+    );
+    let port = server.port;
     let script = tmp.path().join("read_tree.py");
     std::fs::write(&script, READ_TREE_PY).unwrap();
     let o = std::process::Command::new("/usr/bin/python3")
