@@ -82,6 +82,9 @@ pub struct GlobalArgs {
     /// Show times in the local time zone instead of UTC (human output only).
     #[arg(long, global = true)]
     pub local: bool,
+    /// Threads for big files (default: one per core, at most 8; 1 = no extra threads).
+    #[arg(long, short = 'j', global = true, value_name = "N")]
+    pub threads: Option<std::num::NonZeroUsize>,
 }
 
 impl GlobalArgs {
@@ -90,6 +93,12 @@ impl GlobalArgs {
         Limits {
             max_length: self.max_buffer,
         }
+    }
+
+    /// Worker threads for chunked work on big files.
+    pub fn threads(&self) -> usize {
+        self.threads
+            .map_or_else(crate::par::default_threads, std::num::NonZeroUsize::get)
     }
 }
 
@@ -102,6 +111,7 @@ impl Default for GlobalArgs {
             no_mmap: false,
             max_buffer: DEFAULT_LENGTH_LIMIT,
             local: false,
+            threads: None,
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod format; // on-disk formats over &[u8]
 #[doc(hidden)]
 pub mod fuzz; // fuzz entry points, also run by the test suite on stable
 pub mod history; // every change to a znode across a data dir
+pub mod par; // ordered parallel work over chunks of a file
 pub mod purge; // retention plan and execution
 pub mod render; // stdout/stderr: human text, JSON Lines, progress
 pub mod repair; // cleaned copies of damaged txn logs

@@ -1,6 +1,6 @@
 //! `zkdd dump`: print txn logs and snapshots, for people or as JSON Lines.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -14,15 +14,18 @@ use crate::format::DecodeError;
 use crate::format::compress::{Compression, GZIP_MAGIC, SNAPPY_MAGIC};
 use crate::format::header::FILE_HEADER_LEN;
 use crate::format::header::{SNAP_MAGIC, TXNLOG_MAGIC};
+use crate::format::jute::Acl;
 use crate::format::snapshot::{NodeKind, Snapshot, SnapshotEnd};
 use crate::format::txn::{OpCode, Txn, TxnBody};
-use crate::format::txnlog::{IterOptions, LogEnd, TxnEntry, TxnLog};
+use crate::format::txnlog::{IterOptions, LogChunk, LogEnd, TxnEntry, TxnLog};
+use crate::par::{self, Flow};
 use crate::render::Output;
 use crate::render::human::{self, DataMode};
 use crate::render::json::{NodeJson, TxnJson, session_json};
 use crate::render::jsonw::TimeCache;
 use crate::source;
 use crate::timefmt;
+use crate::tree::FastMap;
 pub use crate::tree::in_subtree;
 use crate::zxid::{SessionId, Zxid, hex64};
 
@@ -308,6 +311,22 @@ struct Stats {
 }
 
 impl Stats {
+    /// Adds the counts of another part of the same input.
+    fn merge(&mut self, other: Stats) {
+        fn merge_map<K: Ord>(into: &mut BTreeMap<K, Counter>, from: BTreeMap<K, Counter>) {
+            for (k, c) in from {
+                let t = into.entry(k).or_default();
+                t.count += c.count;
+                t.bytes += c.bytes;
+            }
+        }
+        merge_map(&mut self.by_op, other.by_op);
+        merge_map(&mut self.by_session, other.by_session);
+        merge_map(&mut self.by_subtree, other.by_subtree);
+        self.total.count += other.total.count;
+        self.total.bytes += other.total.bytes;
+    }
+
     // Called for every txn of a possibly huge log: the common cases (a known op, one
     // path) look up existing keys by borrowed strings instead of allocating new ones.
     fn add(&mut self, txn: &Txn<'_>, bytes: u64) {
@@ -453,6 +472,118 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
     })
 }
 
+/// Bytes of log entries per chunk handed to a worker thread.
+const LOG_CHUNK_BYTES: u64 = 2 << 20;
+/// Bytes of node records per chunk of a snapshot.
+const SNAPSHOT_CHUNK_BYTES: u64 = 2 << 20;
+
+/// What a worker needs to render log entries: everything but the output.
+struct ChunkRender<'r> {
+    file: &'r str,
+    filter: &'r Filter,
+    args: &'r Args,
+    local: bool,
+    json: bool,
+    stats: bool,
+}
+
+/// One rendered chunk of a log.
+struct ChunkDone {
+    /// The lines, ready to write.
+    text: Vec<u8>,
+    /// Entries read (matching the filters or not), first and last zxid.
+    count: u64,
+    first: Option<Zxid>,
+    last: Option<Zxid>,
+    /// Per-chunk counts for --stats.
+    stats: Option<Stats>,
+    /// Offset after the last entry read.
+    next: u64,
+    /// Set when the log stops in this chunk: `Some(end)` where the entries
+    /// end, `None` at the --zxid upper bound (the end is then unknown).
+    stop: Option<Option<LogEnd>>,
+}
+
+impl ChunkRender<'_> {
+    /// Reads, checks, filters and renders the entries of one chunk, exactly
+    /// as a single pass over the log would.
+    fn chunk(&self, log: &TxnLog<'_>, options: IterOptions, chunk: LogChunk) -> ChunkDone {
+        let mut done = ChunkDone {
+            text: Vec::new(),
+            count: 0,
+            first: None,
+            last: None,
+            stats: self.stats.then(Stats::default),
+            next: chunk.start,
+            stop: None,
+        };
+        let mut times = TimeCache::default();
+        let mut iter = log.entries_at(chunk.start, options);
+        loop {
+            if chunk.end.is_some_and(|end| iter.offset() >= end) {
+                break;
+            }
+            let Some(entry) = iter.next() else {
+                done.stop = Some(iter.end().cloned());
+                break;
+            };
+            done.count += 1;
+            let zxid = entry.txn.header.zxid;
+            done.first.get_or_insert(zxid);
+            done.last = Some(zxid);
+            done.next = iter.offset();
+            if !self.filter.matches(&entry.txn) {
+                if self.filter.past_end(zxid) {
+                    done.stop = Some(None);
+                    break;
+                }
+                continue;
+            }
+            self.entry(
+                entry.offset,
+                &entry,
+                &mut done.text,
+                &mut times,
+                done.stats.as_mut(),
+            );
+        }
+        done
+    }
+
+    /// Renders (or counts) one entry into `text`; `offset` is its offset in the file.
+    fn entry(
+        &self,
+        offset: u64,
+        entry: &TxnEntry<'_>,
+        text: &mut Vec<u8>,
+        times: &mut TimeCache,
+        stats: Option<&mut Stats>,
+    ) {
+        if let Some(stats) = stats {
+            stats.add(&entry.txn, entry.framed_len());
+        } else if self.json {
+            TxnJson {
+                file: self.file,
+                offset,
+                txn: &entry.txn,
+                size: entry.framed_len(),
+            }
+            .write(text, times);
+            text.push(b'\n');
+        } else {
+            let line = human::txn_line(
+                &entry.txn,
+                self.args.data,
+                self.args.max_data,
+                self.local,
+                self.args.digests,
+            );
+            text.extend_from_slice(line.as_bytes());
+            text.push(b'\n');
+        }
+    }
+}
+
 impl Dumper<'_, '_> {
     fn problem(&mut self, file: &str, what: &str) {
         self.problems += 1;
@@ -477,37 +608,53 @@ impl Dumper<'_, '_> {
             ))?;
         }
         let pb = self.out.progress(bytes.len() as u64, &file);
-        let mut iter = log.entries(IterOptions {
+        let options = IterOptions {
             limits: self.global.limits(),
             verify_checksums: true,
-        });
+        };
+        let render = ChunkRender {
+            file: &file,
+            filter: &self.filter,
+            args: self.args,
+            local: self.global.local,
+            json: self.out.json,
+            stats: self.stats.is_some(),
+        };
         let (mut count, mut first, mut last) = (0u64, None, None);
-        let mut released = 0usize;
-        let mut line = Vec::with_capacity(4096);
-        let mut times = TimeCache::default();
-        for entry in &mut iter {
-            count += 1;
-            let zxid = entry.txn.header.zxid;
-            first.get_or_insert(zxid);
-            last = Some(zxid);
-            if entry.offset as usize - released > 16 << 20 {
-                // Keep resident memory flat on huge mapped logs.
-                bytes.release_before(entry.offset as usize);
-                released = entry.offset as usize;
-                pb.set_position(entry.offset);
-            }
-            if !self.filter.matches(&entry.txn) {
-                if self.filter.past_end(zxid) {
-                    break;
+        let mut released = 0u64;
+        // `None` after the loop: stopped at the --zxid bound, end unknown.
+        let mut end = None;
+        par::ordered(
+            self.global.threads(),
+            log.chunks(LOG_CHUNK_BYTES),
+            |chunk| render.chunk(&log, options, chunk),
+            |done: ChunkDone| -> Result<Flow, Error> {
+                count += done.count;
+                if first.is_none() {
+                    first = done.first;
                 }
-                continue;
-            }
-            self.entry(&file, entry.offset, &entry, &mut line, &mut times)?;
-        }
-        self.flush_lines(&mut line)?;
+                last = done.last.or(last);
+                if let (Some(total), Some(part)) = (&mut self.stats, done.stats) {
+                    total.merge(part);
+                }
+                self.out.write_all(&done.text)?;
+                if done.next - released > 16 << 20 {
+                    // Keep resident memory flat on huge mapped logs.
+                    bytes.release_before(done.next as usize);
+                    released = done.next;
+                    pb.set_position(done.next);
+                }
+                Ok(match done.stop {
+                    None => Flow::Continue,
+                    Some(stop) => {
+                        end = stop;
+                        Flow::Stop
+                    }
+                })
+            },
+        )?;
         pb.finish_and_clear();
         // A break on --zxid leaves the end unknown; that is not a problem.
-        let end = iter.end().cloned();
         let clean = end.as_ref().is_none_or(LogEnd::is_clean);
         if let Some(end) = &end
             && !clean
@@ -544,51 +691,6 @@ impl Dumper<'_, '_> {
         Ok(())
     }
 
-    /// Writes the JSON lines collected by `entry`.
-    fn flush_lines(&mut self, line: &mut Vec<u8>) -> Result<(), Error> {
-        self.out.write_all(line)?;
-        line.clear();
-        Ok(())
-    }
-
-    /// Prints (or counts) one entry; `offset` is its offset in `file`.
-    fn entry(
-        &mut self,
-        file: &str,
-        offset: u64,
-        entry: &TxnEntry<'_>,
-        line: &mut Vec<u8>,
-        times: &mut TimeCache,
-    ) -> Result<(), Error> {
-        if let Some(stats) = &mut self.stats {
-            stats.add(&entry.txn, entry.framed_len());
-        } else if self.out.json {
-            // Lines collect in `line` and go out in ~1 MiB writes, which skip
-            // the BufWriter copy; `flush_lines` writes the rest.
-            TxnJson {
-                file,
-                offset,
-                txn: &entry.txn,
-                size: entry.framed_len(),
-            }
-            .write(line, times);
-            line.push(b'\n');
-            if line.len() >= 1 << 20 {
-                self.flush_lines(line)?;
-            }
-        } else {
-            let text = human::txn_line(
-                &entry.txn,
-                self.args.data,
-                self.args.max_data,
-                self.global.local,
-                self.args.digests,
-            );
-            self.out.line(&text)?;
-        }
-        Ok(())
-    }
-
     /// `--follow`: polls `target` (a log, or a dir whose newest log is
     /// followed) and prints entries as they appear.
     fn follow(&mut self, target: &Path) -> Result<(), Error> {
@@ -614,7 +716,7 @@ impl Dumper<'_, '_> {
         let timeout = self.args.follow_timeout.map(Duration::from_secs_f64);
         let mut last_new = Instant::now();
         let mut last_zxid: Option<Zxid> = None;
-        let mut line = Vec::with_capacity(4096);
+        let mut text = Vec::with_capacity(4096);
         let mut times = TimeCache::default();
         loop {
             if current.is_none() {
@@ -657,6 +759,14 @@ impl Dumper<'_, '_> {
                         limits: self.global.limits(),
                         verify_checksums: true,
                     });
+                    let render = ChunkRender {
+                        file: &file,
+                        filter: &self.filter,
+                        args: self.args,
+                        local: self.global.local,
+                        json: self.out.json,
+                        stats: false,
+                    };
                     for entry in &mut iter {
                         let z = entry.txn.header.zxid;
                         if last_zxid.is_some_and(|l| z <= l) {
@@ -665,10 +775,11 @@ impl Dumper<'_, '_> {
                         last_zxid = Some(z);
                         new += 1;
                         if self.filter.matches(&entry.txn) {
-                            self.entry(&file, base + entry.offset, &entry, &mut line, &mut times)?;
+                            render.entry(base + entry.offset, &entry, &mut text, &mut times, None);
                         }
                     }
-                    self.flush_lines(&mut line)?;
+                    self.out.write_all(&text)?;
+                    text.clear();
                     let end = iter.end().cloned();
                     pos.offset = base + end.as_ref().map_or(iter.offset(), LogEnd::offset);
                     // An entry longer than the window: read all of it next time.
@@ -759,12 +870,28 @@ impl Dumper<'_, '_> {
         let show_nodes = !self.args.sessions_only && self.stats.is_none();
         let show_sessions = !self.args.nodes_only && self.stats.is_none();
 
-        // First pass: children and ephemerals per session (not stored on disk).
-        let mut children: HashMap<&[u8], u64> = HashMap::new();
-        let mut ephemerals: HashMap<SessionId, u64> = HashMap::new();
+        // First pass: check the whole stream, count children and ephemerals
+        // per session (not stored on disk), and cut the nodes into chunks
+        // that the second pass renders on several threads.
+        let mut children: FastMap<&[u8], u64> = FastMap::default();
+        let mut ephemerals: FastMap<SessionId, u64> = FastMap::default();
+        let mut chunks: Vec<(u64, usize)> = Vec::new();
         let mut node_count = 0u64;
-        for node in snap.nodes() {
+        let mut iter = snap.nodes();
+        let (mut chunk_start, mut chunk_nodes) = (snap.nodes_offset(), 0usize);
+        let mut released = 0u64;
+        for node in &mut iter {
             node_count += 1;
+            if node.offset - chunk_start >= SNAPSHOT_CHUNK_BYTES {
+                chunks.push((chunk_start, chunk_nodes));
+                (chunk_start, chunk_nodes) = (node.offset, 0);
+                if node.offset - released >= 64 << 20 {
+                    // Keep resident memory flat on huge mapped snapshots.
+                    sb.stream.release_before(node.offset as usize);
+                    released = node.offset;
+                }
+            }
+            chunk_nodes += 1;
             if let Some(i) = node.path.iter().rposition(|&b| b == b'/') {
                 *children
                     .entry(node.path.get(..i).unwrap_or(&[]))
@@ -773,6 +900,9 @@ impl Dumper<'_, '_> {
             if let Some(s) = NodeKind::of(node.stat.ephemeral_owner).session() {
                 *ephemerals.entry(s).or_default() += 1;
             }
+        }
+        if chunk_nodes > 0 {
+            chunks.push((chunk_start, chunk_nodes));
         }
         if !json && self.stats.is_none() {
             let h = snap.header();
@@ -804,40 +934,70 @@ impl Dumper<'_, '_> {
                 }
             }
         }
-        let mut iter = snap.nodes();
-        for node in &mut iter {
-            if !show_nodes || !self.filter.matches_node(node.display_path()) {
-                continue;
+        if show_nodes {
+            // Resolved once per id, as `Snapshot::resolve_acl` would.
+            let mut acls: FastMap<i64, Option<Vec<Acl<'_>>>> = FastMap::default();
+            acls.insert(-1, snap.resolve_acl(-1));
+            for e in snap.acl_cache() {
+                acls.entry(e.id).or_insert_with(|| e.acl.clone());
             }
-            let num_children = children.get(node.path).copied().unwrap_or(0);
-            let acl = snap.resolve_acl(node.acl_id);
-            if json {
-                self.out.json_line(&NodeJson {
-                    path: node.display_path(),
-                    data: node.data,
-                    acl: acl.as_deref(),
-                    stat: &node.stat,
-                    num_children,
-                    origin: Some((&file, node.offset, node.acl_id)),
-                })?;
-            } else {
-                let acl_text = match &acl {
-                    Some(a) => human::acl(Some(a)),
-                    None => format!("<missing ACL id {}>", node.acl_id),
-                };
-                self.out.line(&format!(
-                    "{} {} acl={} data={}",
-                    human::path(node.display_path()),
-                    human::stat(
-                        &node.stat,
-                        node.data.map_or(0, <[u8]>::len),
-                        num_children,
-                        self.global.local
-                    ),
-                    acl_text,
-                    human::data_limited(node.data, self.args.data, self.args.max_data)
-                ))?;
-            }
+            let render = |(start, count): (u64, usize)| {
+                let mut text = Vec::new();
+                let mut times = TimeCache::default();
+                for node in snap.nodes_at(start).take(count) {
+                    if !self.filter.matches_node(node.display_path()) {
+                        continue;
+                    }
+                    let num_children = children.get(node.path).copied().unwrap_or(0);
+                    let acl = acls.get(&node.acl_id).and_then(Option::as_deref);
+                    if json {
+                        NodeJson {
+                            path: node.display_path(),
+                            data: node.data,
+                            acl,
+                            stat: &node.stat,
+                            num_children,
+                            origin: Some((&file, node.offset, node.acl_id)),
+                        }
+                        .write(&mut text, &mut times);
+                    } else {
+                        let acl_text = match acl {
+                            Some(a) => human::acl(Some(a)),
+                            None => format!("<missing ACL id {}>", node.acl_id),
+                        };
+                        let line = format!(
+                            "{} {} acl={} data={}",
+                            human::path(node.display_path()),
+                            human::stat(
+                                &node.stat,
+                                node.data.map_or(0, <[u8]>::len),
+                                num_children,
+                                self.global.local
+                            ),
+                            acl_text,
+                            human::data_limited(node.data, self.args.data, self.args.max_data)
+                        );
+                        text.extend_from_slice(line.as_bytes());
+                    }
+                    text.push(b'\n');
+                }
+                (start, text)
+            };
+            let (out, stream) = (&mut *self.out, &sb.stream);
+            let mut released = 0u64;
+            par::ordered(
+                self.global.threads(),
+                chunks.into_iter(),
+                render,
+                |(start, text): (u64, Vec<u8>)| -> Result<Flow, Error> {
+                    out.write_all(&text)?;
+                    if start - released >= 64 << 20 {
+                        stream.release_before(start as usize);
+                        released = start;
+                    }
+                    Ok(Flow::Continue)
+                },
+            )?;
         }
         let end = iter.into_end();
         let mut problem = sb.container_error.as_ref().map(problem_json);

@@ -341,9 +341,16 @@ impl<'a> Snapshot<'a> {
 
     /// Iterates the node records, then reads the trailer.
     pub fn nodes(&self) -> NodeIter<'a> {
+        self.nodes_at(self.nodes_offset as u64)
+    }
+
+    /// Iterates the node records from `offset`, which must be where a record
+    /// starts (an offset [`Node::offset`] gave): a second pass over part of
+    /// the nodes, e.g. on another thread.
+    pub fn nodes_at(&self, offset: u64) -> NodeIter<'a> {
         NodeIter {
             data: self.data,
-            pos: self.nodes_offset,
+            pos: usize::try_from(offset).unwrap_or(usize::MAX),
             limits: self.limits,
             end: None,
         }

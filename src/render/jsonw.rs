@@ -148,39 +148,12 @@ fn hex(out: &mut Vec<u8>, v: u64) {
 
 /// Appends an integer.
 pub fn int(out: &mut Vec<u8>, v: i64) {
-    let mut b = itoa_buf(v);
-    out.extend_from_slice(b.as_bytes_mut());
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
-struct Itoa {
-    buf: [u8; 20],
-    start: usize,
-}
-
-impl Itoa {
-    fn as_bytes_mut(&mut self) -> &[u8] {
-        &self.buf[self.start..]
-    }
-}
-
-fn itoa_buf(v: i64) -> Itoa {
-    let mut buf = [0u8; 20];
-    let mut i = 20;
-    let neg = v < 0;
-    let mut x = v.unsigned_abs();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (x % 10) as u8;
-        x /= 10;
-        if x == 0 {
-            break;
-        }
-    }
-    if neg {
-        i -= 1;
-        buf[i] = b'-';
-    }
-    Itoa { buf, start: i }
+/// Appends an unsigned integer.
+pub fn uint(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
 }
 
 /// Appends znode data: `null`, `{"text":...}` or `{"base64":...}`.

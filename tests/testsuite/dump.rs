@@ -508,3 +508,171 @@ fn directories_and_version_dirs_and_configs_are_equivalent() {
     assert_eq!(a, c);
     assert!(Path::new(&dir).exists());
 }
+
+/// A log and a snapshot of several MiB made of the fixtures' real entries and
+/// nodes, so that `dump` cuts them into many chunks.
+fn big_inputs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    use zkdd::format::jute::{Acl, Limits};
+    use zkdd::format::snapshot::Snapshot;
+    use zkdd::format::txnlog::{IterOptions, TxnLog};
+    use zkdd::format::write::{SnapshotWriter, TxnLogWriter};
+
+    let mut entries = Vec::new();
+    let mut nodes = Vec::new();
+    for data_dir in common::data_dirs() {
+        for path in common::files(&data_dir, "log.") {
+            let bytes = std::fs::read(&path).unwrap();
+            let log = TxnLog::parse(&bytes).unwrap();
+            entries.extend(
+                log.entries(IterOptions::default())
+                    .map(|e| e.bytes.to_vec()),
+            );
+        }
+    }
+    let snap_path = common::files(&common::fixtures().join("standalone/data"), "snapshot.")
+        .pop()
+        .unwrap();
+    let snap_bytes = std::fs::read(&snap_path).unwrap();
+    let snap = Snapshot::parse(&snap_bytes, Limits::default()).unwrap();
+    let acls: Vec<(i64, Vec<Acl<'_>>)> = snap
+        .acl_cache()
+        .iter()
+        .map(|e| (e.id, e.acl.clone().unwrap()))
+        .collect();
+    let sessions: Vec<_> = snap
+        .sessions()
+        .iter()
+        .map(|s| (s.session, s.timeout_ms))
+        .collect();
+    nodes.extend(snap.nodes());
+
+    let mut w = TxnLogWriter::new();
+    while w.len() < 7 << 20 {
+        for e in &entries {
+            w.append_bytes(e);
+        }
+    }
+    let log = dir.join("log.1");
+    std::fs::write(&log, w.finish(Some(64 << 10))).unwrap();
+
+    let mut s = SnapshotWriter::new(Vec::new(), &sessions, &acls).unwrap();
+    let mut written = 0usize;
+    for copy in 0.. {
+        for n in &nodes {
+            // Copies under /copyN, each node's data made bigger, so the stream passes 7 MiB.
+            let mut path = format!("/copy{copy}").into_bytes();
+            path.extend_from_slice(n.path);
+            let data = n.data.map(|d| d.repeat(8));
+            written += path.len() + data.as_ref().map_or(0, Vec::len) + 100;
+            s.node(&path, data.as_deref(), n.acl_id, &n.stat).unwrap();
+        }
+        if written > 7 << 20 {
+            break;
+        }
+    }
+    let snapshot = dir.join("snapshot.0");
+    std::fs::write(&snapshot, s.finish(None).unwrap()).unwrap();
+    (log, snapshot)
+}
+
+/// Output bytes and exit code of `zkdd -j THREADS ARGS...`.
+fn dump_with_threads(threads: &str, args: &[&str]) -> (Vec<u8>, Vec<u8>, i32) {
+    let mut a = vec!["-j", threads, "dump"];
+    a.extend_from_slice(args);
+    let o = common::run(&a);
+    (o.stdout, o.stderr, o.status.code().unwrap())
+}
+
+#[test]
+fn threads_give_the_same_bytes_as_a_single_pass() {
+    use zkdd::format::txnlog::{IterOptions, LogEnd, TxnLog};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let (log, snapshot) = big_inputs(tmp.path());
+    let (log_s, snap_s) = (log.to_str().unwrap(), snapshot.to_str().unwrap());
+
+    // A copy of the log with one byte flipped in the middle: the dump must
+    // stop exactly where a single sequential pass stops.
+    let mut damaged = std::fs::read(&log).unwrap();
+    let sequential: Vec<u64> = TxnLog::parse(&damaged)
+        .unwrap()
+        .entries(IterOptions::default())
+        .map(|e| e.offset)
+        .collect();
+    let victim = sequential[sequential.len() / 2 + 7] as usize + 30;
+    damaged[victim] ^= 0x5a;
+    let bad_log = tmp.path().join("log.2");
+    std::fs::write(&bad_log, &damaged).unwrap();
+    let bad_s = bad_log.to_str().unwrap();
+    let log = TxnLog::parse(&damaged).unwrap();
+    let mut it = log.entries(IterOptions::default());
+    let before_damage: Vec<u64> = it.by_ref().map(|e| e.offset).collect();
+    let Some(LogEnd::Corrupt { offset, .. }) = it.end().cloned() else {
+        panic!("{:?}", it.end())
+    };
+
+    for args in [
+        vec!["--json", log_s],
+        vec![log_s],
+        vec!["--stats", "--json", log_s],
+        vec!["--json", "--zxid", "..0x20", log_s],
+        vec!["--json", bad_s],
+        vec![bad_s],
+        vec!["--json", snap_s],
+        vec![snap_s],
+        vec!["--json", "--prefix", "/copy3", snap_s],
+    ] {
+        let one = dump_with_threads("1", &args);
+        assert!(one.0.len() > 1000, "{args:?}: too little output");
+        for threads in ["2", "5"] {
+            let many = dump_with_threads(threads, &args);
+            assert!(one == many, "{args:?}: -j {threads} differs from -j 1");
+        }
+    }
+
+    // The multi-chunk output is also the sequential iterator's.
+    let (out, _, code) = dump_with_threads("3", &["--json", bad_s]);
+    assert_eq!(code, 1);
+    let lines = common::json_lines(&String::from_utf8(out).unwrap());
+    let offsets: Vec<u64> = lines
+        .iter()
+        .filter(|l| l["type"] == "txn")
+        .map(|l| l["offset"].as_u64().unwrap())
+        .collect();
+    assert!(
+        offsets == before_damage,
+        "{} entries dumped, {} before the damage",
+        offsets.len(),
+        before_damage.len()
+    );
+    assert!(
+        offsets.len() > 5000,
+        "{} entries: too few chunks",
+        offsets.len()
+    );
+    let file = lines.last().unwrap();
+    assert_eq!(file["end"], "checksum_mismatch", "{file}");
+    assert_eq!(file["end_offset"], offset, "{file}");
+
+    // Every node of the snapshot once, in file order.
+    let bytes = std::fs::read(&snapshot).unwrap();
+    let snap = zkdd::format::snapshot::Snapshot::parse(&bytes, Default::default()).unwrap();
+    let expected: Vec<u64> = snap.nodes().map(|n| n.offset).collect();
+    let (out, _, code) = dump_with_threads("3", &["--json", "--nodes-only", snap_s]);
+    assert_eq!(code, 0);
+    let got: Vec<u64> = common::json_lines(&String::from_utf8(out).unwrap())
+        .iter()
+        .filter(|l| l["type"] == "node")
+        .map(|l| l["offset"].as_u64().unwrap())
+        .collect();
+    assert!(
+        got == expected,
+        "{} nodes dumped of {}",
+        got.len(),
+        expected.len()
+    );
+    assert!(
+        bytes.len() > 3 * (2 << 20),
+        "snapshot too small for several chunks"
+    );
+}
