@@ -230,6 +230,8 @@ pub struct Options {
     pub no_mmap: bool,
     /// Replay the tree and compare digests (3.6+ files).
     pub digests: bool,
+    /// Files checked at the same time.
+    pub threads: usize,
 }
 
 impl Default for Options {
@@ -238,8 +240,64 @@ impl Default for Options {
             limits: Limits::default(),
             no_mmap: false,
             digests: true,
+            threads: crate::par::default_threads(),
         }
     }
+}
+
+/// Progress callback: bytes done. Called from the threads checking files.
+pub type Progress<'p> = &'p (dyn Fn(u64) + Sync);
+
+/// A file to check.
+enum ScanJob<'p> {
+    Log(&'p Path, Zxid),
+    Snapshot(&'p Path),
+}
+
+/// What checking one file found.
+enum Scan {
+    Log(LogScan),
+    Snapshot(SnapScan),
+}
+
+/// Checks files on `opts.threads` threads, biggest first so the threads
+/// finish together; results come back in the order of `jobs`.
+fn scan_files(jobs: Vec<ScanJob<'_>>, opts: &Options, progress: Progress<'_>) -> Vec<Scan> {
+    let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+    let mut order: Vec<(u64, usize, ScanJob<'_>)> = jobs
+        .into_iter()
+        .enumerate()
+        .map(|(i, j)| {
+            let p = match j {
+                ScanJob::Log(p, _) | ScanJob::Snapshot(p) => p,
+            };
+            (size(p), i, j)
+        })
+        .collect();
+    order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut scans: Vec<Option<Scan>> = std::iter::repeat_with(|| None).take(order.len()).collect();
+    let done = crate::par::ordered(
+        opts.threads,
+        order.into_iter(),
+        |(_, i, job)| {
+            let scan = match job {
+                ScanJob::Log(p, z) => Scan::Log(scan_log(p, z, opts, progress)),
+                ScanJob::Snapshot(p) => Scan::Snapshot(scan_snapshot(p, opts, progress)),
+            };
+            (i, scan)
+        },
+        |(i, scan)| {
+            if let Some(slot) = scans.get_mut(i) {
+                *slot = Some(scan);
+            }
+            Ok::<_, std::convert::Infallible>(crate::par::Flow::Continue)
+        },
+    );
+    match done {
+        Ok(()) => {}
+        Err(never) => match never {},
+    }
+    scans.into_iter().flatten().collect()
 }
 
 /// What ZooKeeper's startup restore would do.
@@ -363,12 +421,7 @@ fn name_of(p: &Path) -> String {
         .unwrap_or_else(|| p.display().to_string())
 }
 
-fn scan_log(
-    path: &Path,
-    name_zxid: Zxid,
-    opts: &Options,
-    progress: &mut dyn FnMut(u64),
-) -> LogScan {
+fn scan_log(path: &Path, name_zxid: Zxid, opts: &Options, progress: Progress<'_>) -> LogScan {
     let mut s = LogScan {
         path: path.to_path_buf(),
         count: 0,
@@ -759,7 +812,39 @@ fn zk_compression(name: &str) -> Compression {
     }
 }
 
-fn scan_snapshot(path: &Path, opts: &Options, progress: &mut dyn FnMut(u64)) -> SnapScan {
+/// A snapshot path with its hash computed once: when the set grows it
+/// rehashes from the stored hash and never reads the path bytes again, which
+/// may sit in mapped pages already dropped behind the scan.
+#[derive(Clone, Copy, Debug)]
+struct HashedPath<'a> {
+    hash: u64,
+    path: &'a [u8],
+}
+
+impl<'a> HashedPath<'a> {
+    fn new(path: &'a [u8]) -> Self {
+        use std::hash::BuildHasher as _;
+        let hash =
+            std::hash::BuildHasherDefault::<crate::tree::FastHasher>::default().hash_one(path);
+        HashedPath { hash, path }
+    }
+}
+
+impl std::hash::Hash for HashedPath<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+impl PartialEq for HashedPath<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.path == other.path
+    }
+}
+
+impl Eq for HashedPath<'_> {}
+
+fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>) -> SnapScan {
     let name = name_of(path);
     let mut s = SnapScan {
         zk_loads: Ok(()),
@@ -857,11 +942,18 @@ fn scan_snapshot(path: &Path, opts: &Options, progress: &mut dyn FnMut(u64)) -> 
         ));
     }
     // FastSet: SipHash over a million paths dominated the whole verify.
-    let mut seen: crate::tree::FastSet<&[u8]> = crate::tree::FastSet::default();
+    let mut seen: crate::tree::FastSet<HashedPath<'_>> = crate::tree::FastSet::default();
     let mut iter = snap.nodes();
     let mut next_offset = snap.nodes_offset();
     let (mut dup, mut acl_missing) = (0u64, 0u64);
+    let mut released = 0u64;
     for node in &mut iter {
+        if node.offset - released >= 64 << 20 {
+            // Keep resident memory flat on huge mapped snapshots (only the
+            // path set stays, and its keys fault back in when compared).
+            raw.release_before(node.offset as usize);
+            released = node.offset;
+        }
         next_offset = node.offset
             + 4
             + node.path.len() as u64
@@ -874,7 +966,7 @@ fn scan_snapshot(path: &Path, opts: &Options, progress: &mut dyn FnMut(u64)) -> 
                 Some(i) => node.path.get(..i).unwrap_or(b""),
                 None => b"",
             };
-            if !seen.contains(parent) {
+            if !seen.contains(&HashedPath::new(parent)) {
                 reject(&mut s, "Invalid Datatree, unable to find parent");
                 s.findings.push(finding(
                     Severity::Error,
@@ -891,7 +983,7 @@ fn scan_snapshot(path: &Path, opts: &Options, progress: &mut dyn FnMut(u64)) -> 
                 ));
             }
         }
-        if !seen.insert(node.path) {
+        if !seen.insert(HashedPath::new(node.path)) {
             if dup == 0 {
                 s.findings.push(finding(
                     Severity::Error,
@@ -1113,30 +1205,47 @@ pub fn dir_size(dir: &DataDir) -> u64 {
 }
 
 /// Verifies a whole data dir and predicts ZooKeeper's restore.
-pub fn verify_dir(dir: &DataDir, opts: &Options, progress: &mut dyn FnMut(u64)) -> Report {
+pub fn verify_dir(dir: &DataDir, opts: &Options, progress: Progress<'_>) -> Report {
     let mut report = Report::default();
     let zk_logs = zk_files(&dir.log_dir, "log");
     let zk_snaps = zk_files(&dir.snap_dir, "snapshot");
 
-    // Every log ZooKeeper could read, plus the strictly named ones.
-    let mut log_scans: Vec<LogScan> = Vec::new();
+    // Every log ZooKeeper could read, plus the strictly named ones; every
+    // snapshot likewise. All checked at once on the available cores.
+    let mut jobs = Vec::new();
     let mut seen = HashSet::new();
     for f in &zk_logs {
         seen.insert(f.path.clone());
-        log_scans.push(scan_log(&f.path, f.zxid, opts, progress));
+        jobs.push(ScanJob::Log(&f.path, f.zxid));
     }
     for l in &dir.logs {
         if seen.insert(l.path.clone()) {
-            log_scans.push(scan_log(&l.path, l.zxid, opts, progress));
+            jobs.push(ScanJob::Log(&l.path, l.zxid));
         }
     }
-    let mut snap_scans: HashMap<PathBuf, SnapScan> = HashMap::new();
-    for f in &zk_snaps {
-        snap_scans.insert(f.path.clone(), scan_snapshot(&f.path, opts, progress));
+    let mut snap_paths = Vec::new();
+    let mut seen = HashSet::new();
+    for p in zk_snaps
+        .iter()
+        .map(|f| &f.path)
+        .chain(dir.snapshots.iter().map(|s| &s.path))
+    {
+        if seen.insert(p.clone()) {
+            jobs.push(ScanJob::Snapshot(p));
+            snap_paths.push(p.clone());
+        }
     }
-    for sn in &dir.snapshots {
-        if !snap_scans.contains_key(&sn.path) {
-            snap_scans.insert(sn.path.clone(), scan_snapshot(&sn.path, opts, progress));
+    let mut log_scans: Vec<LogScan> = Vec::new();
+    let mut snap_scans: HashMap<PathBuf, SnapScan> = HashMap::new();
+    let mut snap_paths = snap_paths.into_iter();
+    for scan in scan_files(jobs, opts, progress) {
+        match scan {
+            Scan::Log(l) => log_scans.push(l),
+            Scan::Snapshot(sn) => {
+                if let Some(p) = snap_paths.next() {
+                    snap_scans.insert(p, sn);
+                }
+            }
         }
     }
     report.files = log_scans.len() + snap_scans.len();
@@ -1750,28 +1859,42 @@ fn sentence(r: &Recovery) -> String {
 }
 
 /// Verifies single files (no cross-file or recovery analysis).
-pub fn verify_files(paths: &[PathBuf], opts: &Options, progress: &mut dyn FnMut(u64)) -> Report {
+pub fn verify_files(paths: &[PathBuf], opts: &Options, progress: Progress<'_>) -> Report {
     let mut report = Report::default();
+    let mut jobs = Vec::new();
     for p in paths {
         let name = name_of(p);
         report.files += 1;
         report.bytes += std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-        let kind = classify(&name);
-        let is_log = match kind {
+        let is_log = match classify(&name) {
             FileKind::Log(_) => true,
             FileKind::Snapshot(..) => false,
             _ => sniff_is_log(p),
         };
-        if is_log {
-            let z = zookeeper_name_zxid(&name).unwrap_or(Zxid(-1));
-            let mut s = scan_log(p, z, opts, progress);
-            if z.0 < 0 {
-                s.findings.retain(|f| f.code != "log_name_mismatch");
-            }
-            report.findings.extend(s.findings);
+        jobs.push(if is_log {
+            ScanJob::Log(p, zookeeper_name_zxid(&name).unwrap_or(Zxid(-1)))
         } else {
-            let s = scan_snapshot(p, opts, progress);
-            report.findings.extend(s.findings);
+            ScanJob::Snapshot(p)
+        });
+    }
+    let name_zxids: Vec<Zxid> = jobs
+        .iter()
+        .filter_map(|j| match j {
+            ScanJob::Log(_, z) => Some(*z),
+            ScanJob::Snapshot(_) => None,
+        })
+        .collect();
+    let mut name_zxids = name_zxids.into_iter();
+    for scan in scan_files(jobs, opts, progress) {
+        match scan {
+            Scan::Log(mut s) => {
+                // A log without a zxid in its name has no name to mismatch.
+                if name_zxids.next().is_none_or(|z| z.0 < 0) {
+                    s.findings.retain(|f| f.code != "log_name_mismatch");
+                }
+                report.findings.extend(s.findings);
+            }
+            Scan::Snapshot(s) => report.findings.extend(s.findings),
         }
     }
     report

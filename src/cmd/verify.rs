@@ -94,6 +94,7 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
         limits: global.limits(),
         no_mmap: global.no_mmap,
         digests: !args.no_digest,
+        threads: global.threads(),
     };
     let mut dirs = Vec::new();
     let mut files = Vec::new();
@@ -115,7 +116,7 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
     let mut reports = Vec::new();
     for dir in &dirs {
         let pb = out.progress(verify::dir_size(dir), &dir.snap_dir.display().to_string());
-        let report = verify::verify_dir(dir, &opts, &mut |n| pb.inc(n));
+        let report = verify::verify_dir(dir, &opts, &|n| pb.inc(n));
         pb.finish_and_clear();
         reports.push((dir.snap_dir.clone(), report));
     }
@@ -125,7 +126,7 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
             .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
             .sum();
         let pb = out.progress(total, "files");
-        let report = verify::verify_files(&files, &opts, &mut |n| pb.inc(n));
+        let report = verify::verify_files(&files, &opts, &|n| pb.inc(n));
         pb.finish_and_clear();
         reports.push((PathBuf::from("."), report));
     }

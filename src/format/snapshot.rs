@@ -341,7 +341,10 @@ impl<'a> Snapshot<'a> {
 
     /// Iterates the node records, then reads the trailer.
     pub fn nodes(&self) -> NodeIter<'a> {
-        self.nodes_at(self.nodes_offset as u64)
+        NodeIter {
+            seal_sum: Some((RunningAdler32::new(), 0)),
+            ..self.nodes_at(self.nodes_offset as u64)
+        }
     }
 
     /// Iterates the node records from `offset`, which must be where a record
@@ -353,9 +356,13 @@ impl<'a> Snapshot<'a> {
             pos: usize::try_from(offset).unwrap_or(usize::MAX),
             limits: self.limits,
             end: None,
+            seal_sum: None,
         }
     }
 }
+
+/// Bytes summed at a time for the seals while iterating nodes.
+const SEAL_SUM_STEP: usize = 256 << 10;
 
 /// How a snapshot's node stream ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -374,6 +381,11 @@ pub struct NodeIter<'a> {
     pos: usize,
     limits: Limits,
     end: Option<SnapshotEnd>,
+    /// The seals' Adler-32 of the bytes before the offset, kept up as the
+    /// nodes are read so the bytes are summed while still in cache (and a
+    /// caller may drop mapped pages behind the iterator). `None` from
+    /// [`Snapshot::nodes_at`]: the trailer then sums from the start.
+    seal_sum: Option<(RunningAdler32, usize)>,
 }
 
 impl<'a> NodeIter<'a> {
@@ -393,7 +405,12 @@ impl<'a> NodeIter<'a> {
         let mut c = Cursor::new(rest, offset);
         let path = c.read_string(&self.limits, "node path")?;
         if path == b"/" {
-            let trailer = read_trailer(self.data, c.offset() as usize - 5, c.offset() as usize)?;
+            let trailer = read_trailer(
+                self.data,
+                c.offset() as usize - 5,
+                c.offset() as usize,
+                self.seal_sum.take(),
+            )?;
             self.end = Some(SnapshotEnd::Complete(trailer));
             return Ok(None);
         }
@@ -401,6 +418,12 @@ impl<'a> NodeIter<'a> {
         let acl_id = c.read_i64()?;
         let stat = StatPersisted::read(&mut c)?;
         self.pos = c.offset() as usize;
+        if let Some((sum, summed)) = &mut self.seal_sum
+            && self.pos - *summed >= SEAL_SUM_STEP
+        {
+            sum.update(self.data.get(*summed..self.pos).unwrap_or(&[]));
+            *summed = self.pos;
+        }
         Ok(Some(Node {
             offset,
             path,
@@ -431,9 +454,13 @@ impl<'a> Iterator for NodeIter<'a> {
 impl std::iter::FusedIterator for NodeIter<'_> {}
 
 /// Reads the seals and optional sections that follow the terminator.
-fn read_trailer(data: &[u8], terminator: usize, after: usize) -> Result<Trailer, DecodeError> {
-    let mut adler = RunningAdler32::new();
-    let mut summed = 0usize;
+fn read_trailer(
+    data: &[u8],
+    terminator: usize,
+    after: usize,
+    summed_so_far: Option<(RunningAdler32, usize)>,
+) -> Result<Trailer, DecodeError> {
+    let (mut adler, mut summed) = summed_so_far.unwrap_or_default();
     let mut seal_at = |c: &mut Cursor<'_>| -> Result<Seal, DecodeError> {
         let offset = c.offset() as usize;
         adler.update(data.get(summed..offset).unwrap_or(&[]));

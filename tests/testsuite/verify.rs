@@ -746,3 +746,43 @@ fn corruption_matrix_is_caught_and_matches_zookeepers_restore() {
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
+
+#[test]
+fn threads_do_not_change_the_report() {
+    // Files are checked in parallel, biggest first; the report must not
+    // depend on which thread finished first.
+    let mut dirs: Vec<String> = common::data_dirs()
+        .iter()
+        .map(|d| d.display().to_string())
+        .collect();
+    let corrupt = common::root().join("testdata/corrupt");
+    let mut files = Vec::new();
+    for e in walkdir::WalkDir::new(&corrupt).min_depth(2).max_depth(2) {
+        let e = e.unwrap();
+        if e.file_type().is_file() && e.file_name() != "expect.json" {
+            files.push(e.path().display().to_string());
+        }
+    }
+    files.sort();
+    assert!(files.len() > 10, "{files:?}");
+    dirs.push(String::new());
+    for target in dirs {
+        let mut args = vec!["verify", "--json"];
+        if target.is_empty() {
+            args.extend(files.iter().map(String::as_str));
+        } else {
+            args.push(&target);
+        }
+        let run = |j: &str| {
+            let mut a = vec!["-j", j];
+            a.extend_from_slice(&args);
+            let o = common::run(&a);
+            (o.stdout, o.status.code())
+        };
+        let one = run("1");
+        assert!(!one.0.is_empty());
+        for j in ["2", "7"] {
+            assert!(run(j) == one, "{target}: -j {j} differs from -j 1");
+        }
+    }
+}
