@@ -129,6 +129,7 @@ impl<'a> TxnLog<'a> {
             pos: FILE_HEADER_LEN as u64,
             target: target.max(1),
             done: false,
+            warmed: 0,
         }
     }
 }
@@ -140,6 +141,37 @@ pub struct LogChunks<'a> {
     pos: u64,
     target: u64,
     done: bool,
+    /// Bytes before this offset have been touched by [`LogChunks::warm`].
+    warmed: usize,
+}
+
+/// Bytes [`LogChunks`] pulls into the cache at a time.
+const WARM_STEP: usize = 1 << 20;
+
+impl LogChunks<'_> {
+    /// Following the length fields is a chain of dependent loads ~500 bytes
+    /// apart, each a cache miss that no prefetcher predicts: ~150 ns an
+    /// entry, 0.3 s for a 1 GB log, all of it on the one thread that finds
+    /// the chunks. Reading one byte per cache line ahead of the chain is a
+    /// sequential stream the hardware prefetches at full bandwidth, and the
+    /// chain then hits the cache (and so do the workers, soon after).
+    #[inline]
+    fn warm(&mut self, pos: usize) {
+        if pos + 8192 <= self.warmed {
+            return;
+        }
+        let start = self.warmed.max(pos);
+        let end = (start + WARM_STEP).min(self.data.len());
+        let touched = self
+            .data
+            .get(start..end)
+            .unwrap_or(&[])
+            .iter()
+            .step_by(64)
+            .fold(0u8, |acc, &b| acc ^ b);
+        std::hint::black_box(touched);
+        self.warmed = end;
+    }
 }
 
 impl Iterator for LogChunks<'_> {
@@ -156,6 +188,9 @@ impl Iterator for LogChunks<'_> {
                     start,
                     end: Some(self.pos),
                 });
+            }
+            if let Ok(pos) = usize::try_from(self.pos) {
+                self.warm(pos);
             }
             let len = usize::try_from(self.pos + 8)
                 .ok()
