@@ -644,7 +644,7 @@ impl Dumper<'_, '_> {
                     total.merge(part);
                 }
                 self.out.write_all(&done.text)?;
-                if done.next - released > 16 << 20 {
+                if done.next - released > 4 << 20 {
                     // Keep resident memory flat on huge mapped logs.
                     bytes.release_before(done.next as usize);
                     released = done.next;
