@@ -327,6 +327,19 @@ impl Stats {
         self.total.bytes += other.total.bytes;
     }
 
+    /// Counts `bytes` for the top-level subtree of `path`.
+    fn add_subtree(&mut self, path: &[u8], bytes: u64) {
+        subtree_key(path, &mut self.key);
+        match self.by_subtree.get_mut(self.key.as_str()) {
+            Some(c) => c.add(bytes),
+            None => self
+                .by_subtree
+                .entry(self.key.clone())
+                .or_default()
+                .add(bytes),
+        }
+    }
+
     // Called for every txn of a possibly huge log: the common cases (a known op, one
     // path) look up existing keys by borrowed strings instead of allocating new ones.
     fn add(&mut self, txn: &Txn<'_>, bytes: u64) {
@@ -340,16 +353,36 @@ impl Stats {
             .entry(txn.header.session)
             .or_default()
             .add(bytes);
+        let single = match &txn.body {
+            TxnBody::Create(c) => Some(c.path),
+            TxnBody::Delete { path }
+            | TxnBody::SetData { path, .. }
+            | TxnBody::SetAcl { path, .. }
+            | TxnBody::Check { path, .. } => Some(*path),
+            _ => None,
+        };
+        if let Some(path) = single {
+            self.add_subtree(path, bytes);
+            return;
+        }
         let paths = txn.paths();
         if let [path] = paths.as_slice() {
-            subtree_key(path, &mut self.key);
-            match self.by_subtree.get_mut(self.key.as_str()) {
-                Some(c) => c.add(bytes),
-                None => self
-                    .by_subtree
-                    .entry(self.key.clone())
-                    .or_default()
-                    .add(bytes),
+            self.add_subtree(path, bytes);
+            return;
+        }
+        // Several paths (multi, closeSession): each top-level subtree once.
+        // Tops are compared as bytes, which equals comparing the keys unless
+        // lossy UTF-8 makes two different tops one key: then the slow path.
+        if !paths.is_empty()
+            && paths
+                .iter()
+                .all(|p| std::str::from_utf8(top_component(p)).is_ok())
+        {
+            for (i, p) in paths.iter().enumerate() {
+                let top = top_component(p);
+                if !paths.iter().take(i).any(|q| top_component(q) == top) {
+                    self.add_subtree(p, bytes);
+                }
             }
             return;
         }
@@ -372,13 +405,18 @@ impl Stats {
     }
 }
 
+/// The first component of `path` (`a` of `/a/b`).
+fn top_component(path: &[u8]) -> &[u8] {
+    let start = path.iter().position(|&b| b != b'/').unwrap_or(path.len());
+    let rest = path.get(start..).unwrap_or(&[]);
+    rest.split(|&b| b == b'/').next().unwrap_or(&[])
+}
+
 /// Writes `/` and the first component of `path` (the --stats subtree key) into `key`.
 fn subtree_key(path: &[u8], key: &mut String) {
     // Splitting the bytes at '/' equals splitting the lossy string: '/' is ASCII
     // and never part of a replaced sequence.
-    let start = path.iter().position(|&b| b != b'/').unwrap_or(path.len());
-    let rest = path.get(start..).unwrap_or(&[]);
-    let top = rest.split(|&b| b == b'/').next().unwrap_or(&[]);
+    let top = top_component(path);
     key.clear();
     key.push('/');
     key.push_str(&String::from_utf8_lossy(top));
