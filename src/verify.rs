@@ -1206,6 +1206,50 @@ pub fn dir_size(dir: &DataDir) -> u64 {
 
 /// Verifies a whole data dir and predicts ZooKeeper's restore.
 pub fn verify_dir(dir: &DataDir, opts: &Options, progress: Progress<'_>) -> Report {
+    if !opts.digests || dir.snapshots.is_empty() {
+        return verify_dir_with(dir, opts, progress, None);
+    }
+    std::thread::scope(|scope| {
+        // The digest check replays from the snapshot ZooKeeper would load.
+        // Start that replay now, beside the file checks, from the snapshot the
+        // replay engine picks itself: the checks nearly always confirm it, and
+        // when they do not, the replay is redone from theirs.
+        let early = scope.spawn(|| {
+            crate::replay::replay(
+                dir,
+                &digest_replay_options(opts, crate::replay::Start::Auto),
+                &mut |_, _| {},
+            )
+            .ok()
+        });
+        verify_dir_with(
+            dir,
+            opts,
+            progress,
+            Some(Box::new(move || early.join().ok().flatten())),
+        )
+    })
+}
+
+/// A replay started early; calling it waits for the result.
+type EarlyReplay<'s> = Box<dyn FnOnce() -> Option<crate::replay::Replay> + 's>;
+
+fn digest_replay_options(opts: &Options, start: crate::replay::Start) -> crate::replay::Options {
+    crate::replay::Options {
+        start,
+        target: crate::replay::Target::End,
+        strictness: crate::replay::Strictness::TolerateTail,
+        no_mmap: opts.no_mmap,
+        limits: opts.limits,
+    }
+}
+
+fn verify_dir_with(
+    dir: &DataDir,
+    opts: &Options,
+    progress: Progress<'_>,
+    early: Option<EarlyReplay<'_>>,
+) -> Report {
     let mut report = Report::default();
     let zk_logs = zk_files(&dir.log_dir, "log");
     let zk_snaps = zk_files(&dir.snap_dir, "snapshot");
@@ -1394,7 +1438,7 @@ pub fn verify_dir(dir: &DataDir, opts: &Options, progress: Progress<'_>) -> Repo
     other_files(dir, &mut report, &recovery, &zk_logs, &zk_snaps);
     epochs(dir, &mut report, &recovery);
     if opts.digests && recovery.snapshot.is_some() {
-        digest_check(dir, opts, &recovery, &mut report);
+        digest_check(dir, opts, &recovery, &mut report, early);
     }
 
     // Dropped txns and failure, as findings.
@@ -1431,19 +1475,30 @@ pub fn verify_dir(dir: &DataDir, opts: &Options, progress: Progress<'_>) -> Repo
 /// engine and compares the tree digest with every recorded one, by
 /// ZooKeeper's rules (FORMAT.md §5.4): per-txn checks wait until a fuzzy
 /// snapshot's digest zxid is reached.
-fn digest_check(dir: &DataDir, opts: &Options, recovery: &Recovery, report: &mut Report) {
-    let ropts = crate::replay::Options {
-        start: recovery
-            .snapshot
-            .clone()
-            .map_or(crate::replay::Start::Auto, crate::replay::Start::Snapshot),
-        target: crate::replay::Target::End,
-        strictness: crate::replay::Strictness::TolerateTail,
-        no_mmap: opts.no_mmap,
-        limits: opts.limits,
-    };
-    let Ok(r) = crate::replay::replay(dir, &ropts, &mut |_, _| {}) else {
-        return; // The file-level findings already say why.
+fn digest_check(
+    dir: &DataDir,
+    opts: &Options,
+    recovery: &Recovery,
+    report: &mut Report,
+    early: Option<EarlyReplay<'_>>,
+) {
+    let early = early
+        .and_then(|wait| wait())
+        .filter(|r| r.snapshot.as_ref().map(|s| &s.path) == recovery.snapshot.as_ref());
+    let r = match early {
+        Some(r) => r,
+        None => {
+            let start = recovery
+                .snapshot
+                .clone()
+                .map_or(crate::replay::Start::Auto, crate::replay::Start::Snapshot);
+            let Ok(r) =
+                crate::replay::replay(dir, &digest_replay_options(opts, start), &mut |_, _| {})
+            else {
+                return; // The file-level findings already say why.
+            };
+            r
+        }
     };
     let d = &r.digests;
     let file_of = |z: Zxid| {
