@@ -87,6 +87,12 @@ impl StatPersisted {
             pzxid: Zxid(c.read_i64()?),
         })
     }
+
+    /// Decodes the 60 bytes of a record already read once.
+    pub fn from_array(bytes: &[u8; STAT_PERSISTED_LEN]) -> StatPersisted {
+        // Exactly 60 bytes always decode; the default is unreachable.
+        StatPersisted::read(&mut Cursor::new(bytes, 0)).unwrap_or_default()
+    }
 }
 
 /// What kind of node an `ephemeralOwner` value encodes (`EphemeralType`,

@@ -1,0 +1,469 @@
+//! A snapshot file as one side of a diff, without building a tree.
+//!
+//! `zkdd diff A B` on two snapshots used to load each into a full
+//! [`DataTree`](crate::tree::DataTree) (a map entry, an owned path, owned
+//! data and a child set per node) only to sort the nodes and read them once.
+//! Here one pass over [`Snapshot::nodes`] builds a flat index into the
+//! (mapped or decompressed) stream instead: per node its record offset, key
+//! length, data length, ACL slot and child count, 32 bytes in all. Every
+//! check the replay loader makes ([`crate::replay::load_snapshot_file`]) is
+//! made the same way and reported with the same words: a null list in the
+//! ACL cache, a path without '/', a node before its parent, a corrupt node
+//! stream, bad seals, a missing "/" marker. What the loader then does to the
+//! tree is reproduced too: the quota stats nodes get the counts
+//! `setupQuota` recomputes, ACL ids missing from the cache resolve to no
+//! list, and the zxid is the file name's.
+//!
+//! The few snapshots the index cannot mirror exactly (a path stored twice,
+//! whose later record drops the earlier one's children from the tree walk; a
+//! quota on "/" or inside /zookeeper, whose recount depends on the order the
+//! loader visits quota roots; more than 2³² nodes) make [`load`] return
+//! `None`, and the caller loads the tree as before.
+//!
+//! Child counts come from a stack of ancestors: ZooKeeper writes nodes in
+//! depth-first pre-order (`DataTree.serializeNode`), so a node's parent is
+//! the previous node or one of its ancestors. Should a parent not be on the
+//! stack, the keys seen so far go into a hash map and the rest of the pass
+//! uses that.
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use crate::error::Error;
+use crate::format::compress::Compression;
+use crate::format::snapshot::{STAT_PERSISTED_LEN, Snapshot, SnapshotEnd, StatPersisted};
+use crate::replay::{self, Options};
+use crate::source::{self, Bytes};
+use crate::tree::{
+    DataTree, FastMap, LoadError, OwnedAcl, QUOTA_ROOT, in_subtree, open_acl_unsafe,
+    quota_limit_real, quota_stats_text, split_parent,
+};
+use crate::zxid::Zxid;
+
+use super::NodeView;
+
+/// One node of the index.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    /// Stream offset of the record (its path length).
+    rec: u64,
+    /// Offset of the key in the sort arena (only used while sorting).
+    arena: u64,
+    /// Key (path) length.
+    key_len: u32,
+    /// Data length; -1 for null.
+    data_len: i32,
+    /// Child count.
+    children: u32,
+    /// Index into [`SnapIndex::acls`].
+    acl: u32,
+}
+
+impl Entry {
+    fn key_start(&self) -> usize {
+        self.rec as usize + 4
+    }
+    /// Start of the data buffer (its length).
+    fn data_start(&self) -> usize {
+        self.key_start() + self.key_len as usize
+    }
+    /// Start of the ACL id.
+    fn acl_start(&self) -> usize {
+        self.data_start() + 4 + self.data_len.max(0) as usize
+    }
+    fn stat_start(&self) -> usize {
+        self.acl_start() + 8
+    }
+}
+
+/// A snapshot's nodes sorted by path, pointing into its stream.
+#[derive(Debug)]
+pub struct SnapIndex {
+    stream: Bytes,
+    entries: Vec<Entry>,
+    /// ACL slot → resolved list; slot 0 is id -1, `None` an id the cache lacks.
+    acls: Vec<Option<Box<[OwnedAcl]>>>,
+    /// Entry index → data that replaces the stored one (quota stats nodes), sorted.
+    overrides: Vec<(u32, Box<[u8]>)>,
+    zxid: Zxid,
+}
+
+/// Loads a snapshot file into an index, with every check the replay
+/// loader makes and the same error text. `Ok(None)`: the index cannot
+/// mirror this snapshot's tree exactly; load a [`DataTree`] instead.
+pub fn load(path: &Path, opts: &Options) -> Result<Option<SnapIndex>, Error> {
+    let fail = |m: String| Error::Usage(format!("{}: cannot load snapshot: {m}", path.display()));
+    let (zxid, compression) =
+        replay::snapshot_name_zxid(path).unwrap_or((Zxid(0), Compression::None));
+    let sb =
+        source::open_snapshot(path, compression, opts.no_mmap).map_err(|e| fail(e.to_string()))?;
+    if let Some(e) = &sb.container_error {
+        return Err(fail(format!("{e} (in the compressed file)")));
+    }
+    let stream = sb.stream;
+    let built = build(&stream, opts).map_err(fail)?;
+    let Some((entries, acls)) = built else {
+        return Ok(None);
+    };
+    let mut idx = SnapIndex {
+        stream,
+        entries,
+        acls,
+        overrides: Vec::new(),
+        zxid,
+    };
+    if !idx.setup_quota() {
+        return Ok(None);
+    }
+    Ok(Some(idx))
+}
+
+type Built = (Vec<Entry>, Vec<Option<Box<[OwnedAcl]>>>);
+
+/// The one pass: checks, child counts, ACL slots; then the sort.
+fn build(stream: &[u8], opts: &Options) -> Result<Option<Built>, String> {
+    let snap = Snapshot::parse(stream, opts.limits).map_err(|e| e.to_string())?;
+    // The ACL cache, as `DataTree::from_snapshot` reads it (a later entry
+    // with the same id wins).
+    let mut acls: Vec<Option<Box<[OwnedAcl]>>> = vec![Some(open_acl_unsafe().into())];
+    let mut by_id: FastMap<i64, u32> = FastMap::default();
+    for e in snap.acl_cache() {
+        let Some(list) = &e.acl else {
+            return Err(LoadError::NullAclList {
+                offset: e.offset,
+                id: e.id,
+            }
+            .to_string());
+        };
+        by_id.insert(e.id, acls.len() as u32);
+        acls.push(Some(list.iter().map(OwnedAcl::from_acl).collect()));
+    }
+
+    let key_of = |e: &Entry| stream.get(e.key_start()..e.data_start()).unwrap_or(&[]);
+    // A node record takes at least 76 bytes.
+    let mut entries: Vec<Entry> = Vec::with_capacity(stream.len() / 256);
+    let mut arena: Vec<u8> = Vec::with_capacity(stream.len() / 16);
+    // Ancestors of the last node (pre-order), or every key once that fails.
+    let mut stack: Vec<(u32, &[u8])> = Vec::new();
+    let mut seen: Option<FastMap<&[u8], u32>> = None;
+    let mut last_acl = (-1i64, 0u32);
+    let mut iter = snap.nodes();
+    for node in &mut iter {
+        let Ok(ord) = u32::try_from(entries.len()) else {
+            return Ok(None);
+        };
+        let acl = if node.acl_id == -1 {
+            0
+        } else if node.acl_id == last_acl.0 {
+            last_acl.1
+        } else {
+            let next = acls.len() as u32;
+            let slot = *by_id.entry(node.acl_id).or_insert(next);
+            if slot == next {
+                // Not in the cache: the loader logs "Ignoring acl" and the
+                // node has no list.
+                acls.push(None);
+            }
+            last_acl = (node.acl_id, slot);
+            slot
+        };
+        if !node.path.is_empty() {
+            let Some((parent, _)) = split_parent(node.path) else {
+                return Err(LoadError::BadPath {
+                    offset: node.offset,
+                    path: node.path.to_vec(),
+                }
+                .to_string());
+            };
+            let found = match &mut seen {
+                None => {
+                    while stack.last().is_some_and(|&(_, k)| k != parent) {
+                        stack.pop();
+                    }
+                    match stack.last() {
+                        Some(&(p, _)) => Some(p),
+                        None => {
+                            // Not pre-order: index every key seen so far.
+                            let mut m: FastMap<&[u8], u32> = FastMap::default();
+                            for (i, e) in entries.iter().enumerate() {
+                                m.insert(key_of(e), i as u32);
+                            }
+                            let p = m.get(parent).copied();
+                            seen = Some(m);
+                            p
+                        }
+                    }
+                }
+                Some(m) => m.get(parent).copied(),
+            };
+            let Some(p) = found.and_then(|p| entries.get_mut(p as usize)) else {
+                return Err(LoadError::MissingParent {
+                    offset: node.offset,
+                    path: node.path.to_vec(),
+                }
+                .to_string());
+            };
+            p.children += 1;
+        } else {
+            stack.clear();
+        }
+        match &mut seen {
+            None => stack.push((ord, node.path)),
+            Some(m) => {
+                m.insert(node.path, ord);
+            }
+        }
+        entries.push(Entry {
+            rec: node.offset,
+            arena: arena.len() as u64,
+            key_len: node.path.len() as u32,
+            data_len: node.data.map_or(-1, |d| d.len() as i32),
+            children: 0,
+            acl,
+        });
+        arena.extend_from_slice(node.path);
+    }
+    drop(seen);
+    drop(stack);
+    let trailer = match iter.into_end() {
+        Some(SnapshotEnd::Complete(tr)) => tr,
+        Some(SnapshotEnd::Corrupt(e)) => return Err(e.to_string()),
+        None => return Err("node stream did not end".into()),
+    };
+    trailer.check_seals().map_err(|e| format!("seal {e}"))?;
+    if let Some(s) = trailer.seals.iter().find(|s| !s.marker_ok) {
+        return Err(format!(
+            "seal at offset {:#x} is not followed by the \"/\" marker",
+            s.offset
+        ));
+    }
+
+    // Sort by key. The keys were copied into one arena in file order: a
+    // tenth of the stream, so the comparisons miss the cache far less
+    // than they would in the mapped file.
+    let akey = |e: &Entry| {
+        let a = e.arena as usize;
+        arena.get(a..a + e.key_len as usize).unwrap_or(&[])
+    };
+    entries.sort_unstable_by(|a, b| akey(a).cmp(akey(b)));
+    // A path stored twice: the loader keeps the later record without the
+    // earlier one's children, which the index does not model.
+    if entries.windows(2).any(|w| match w {
+        [a, b] => akey(a) == akey(b),
+        _ => false,
+    }) {
+        return Ok(None);
+    }
+    Ok(Some((entries, acls)))
+}
+
+impl SnapIndex {
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when the snapshot holds no node.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The zxid of the file name (the tree's `lastProcessedZxid`).
+    pub fn zxid(&self) -> Zxid {
+        self.zxid
+    }
+
+    fn bytes(&self, from: usize, to: usize) -> &[u8] {
+        self.stream.get(from..to).unwrap_or(&[])
+    }
+
+    /// The key of node `i` ("" for the root).
+    pub fn key(&self, i: usize) -> &[u8] {
+        self.entries
+            .get(i)
+            .map_or(&[][..], |e| self.bytes(e.key_start(), e.data_start()))
+    }
+
+    /// Node `i`'s `ephemeralOwner`.
+    pub fn ephemeral_owner(&self, i: usize) -> i64 {
+        let Some(e) = self.entries.get(i) else {
+            return 0;
+        };
+        // ephemeralOwner sits after czxid, mzxid, ctime, mtime and three ints.
+        let at = e.stat_start() + 44;
+        self.bytes(at, at + 8)
+            .try_into()
+            .map_or(0, i64::from_be_bytes)
+    }
+
+    /// The data that replaces node `i`'s stored data, if any.
+    fn override_of(&self, i: usize) -> Option<&[u8]> {
+        if self.overrides.is_empty() {
+            return None;
+        }
+        let k = self.overrides.binary_search_by_key(&i, |o| o.0 as usize);
+        k.ok().and_then(|k| self.overrides.get(k)).map(|o| &o.1[..])
+    }
+
+    /// Node `i` as the diff shows it.
+    pub fn view(&self, i: usize) -> NodeView<'_> {
+        let Some(e) = self.entries.get(i) else {
+            return NodeView {
+                key: b"",
+                data: None,
+                acl: None,
+                stat: StatPersisted::default(),
+                num_children: 0,
+            };
+        };
+        let data = match self.override_of(i) {
+            Some(d) => Some(d),
+            None if e.data_len < 0 => None,
+            None => Some(self.bytes(e.data_start() + 4, e.acl_start())),
+        };
+        let stat = self
+            .bytes(e.stat_start(), e.stat_start() + STAT_PERSISTED_LEN)
+            .try_into()
+            .map(StatPersisted::from_array)
+            .unwrap_or_default();
+        NodeView {
+            key: self.bytes(e.key_start(), e.data_start()),
+            data,
+            acl: self
+                .acls
+                .get(e.acl as usize)
+                .and_then(|a| a.as_deref())
+                .map(Cow::Borrowed),
+            stat,
+            num_children: u64::from(e.children),
+        }
+    }
+
+    /// Node `i`'s ACL slot.
+    fn acl_slot(&self, i: usize) -> u32 {
+        self.entries.get(i).map_or(0, |e| e.acl)
+    }
+
+    /// The stored data buffer (length included) and stat of node `i`, when
+    /// no override replaces its data.
+    fn raw(&self, i: usize) -> Option<(&[u8], &[u8])> {
+        let e = self.entries.get(i)?;
+        if self.override_of(i).is_some() {
+            return None;
+        }
+        Some((
+            self.bytes(e.data_start(), e.acl_start()),
+            self.bytes(e.stat_start(), e.stat_start() + STAT_PERSISTED_LEN),
+        ))
+    }
+
+    /// The first entry whose key is not below `key`.
+    fn lower_bound(&self, key: &[u8]) -> usize {
+        self.entries
+            .partition_point(|e| self.bytes(e.key_start(), e.data_start()) < key)
+    }
+
+    /// The entry with exactly `key`.
+    fn find(&self, key: &[u8]) -> Option<usize> {
+        let i = self.lower_bound(key);
+        (i < self.len() && self.key(i) == key).then_some(i)
+    }
+
+    /// `setupQuota` (see [`DataTree::from_snapshot`]): each leaf
+    /// `/zookeeper/quota<real>/zookeeper_limits` makes the loader recount
+    /// the subtree at `<real>` into `/zookeeper/quota<real>/zookeeper_stats`.
+    /// False when a quota root's subtree holds stats nodes (a quota on "/"
+    /// or inside /zookeeper): the loader's result then depends on its hash
+    /// order, and only the tree reproduces that.
+    fn setup_quota(&mut self) -> bool {
+        let mut below = QUOTA_ROOT.to_vec();
+        below.push(b'/');
+        let (lo, hi) = (
+            self.lower_bound(QUOTA_ROOT),
+            self.lower_bound(b"/zookeeper/quota0"),
+        );
+        let mut reals: Vec<Vec<u8>> = Vec::new();
+        for i in lo..hi {
+            let key = self.key(i);
+            let leaf = self.entries.get(i).is_some_and(|e| e.children == 0);
+            if leaf
+                && (key == QUOTA_ROOT || key.starts_with(&below))
+                && let Some(real) = quota_limit_real(key)
+            {
+                if real.is_empty() || in_subtree(real, b"/zookeeper") {
+                    return false;
+                }
+                reals.push(real.to_vec());
+            }
+        }
+        let mut overrides: Vec<(u32, Box<[u8]>)> = Vec::new();
+        for real in reals {
+            // `updateQuotaForPath`: the node itself and every node below it.
+            let mut count = 0i64;
+            let mut bytes = 0i64;
+            let mut add = |e: &Entry| {
+                count += 1;
+                bytes += i64::from(e.data_len.max(0));
+            };
+            if let Some(e) = self.find(&real).and_then(|i| self.entries.get(i)) {
+                add(e);
+            }
+            let mut from = real.clone();
+            from.push(b'/');
+            let mut to = real.clone();
+            to.push(b'/' + 1);
+            let (a, b) = (self.lower_bound(&from), self.lower_bound(&to));
+            for e in self.entries.get(a..b).unwrap_or(&[]) {
+                add(e);
+            }
+            if let Some(s) = self.find(&DataTree::stat_path(&real)) {
+                overrides.push((s as u32, quota_stats_text(count, bytes).into()));
+            }
+        }
+        overrides.sort_by_key(|o| o.0);
+        overrides.dedup_by_key(|o| o.0);
+        self.overrides = overrides;
+        true
+    }
+}
+
+/// Which ACL slots of two indexes resolve to equal lists: each slot gets
+/// the number of its list among the distinct lists of both sides.
+pub(crate) struct AclClasses {
+    left: Vec<u32>,
+    right: Vec<u32>,
+}
+
+impl AclClasses {
+    pub(crate) fn new<'x>(a: &'x SnapIndex, b: &'x SnapIndex) -> AclClasses {
+        let mut ids: FastMap<Option<&'x [OwnedAcl]>, u32> = FastMap::default();
+        let mut classes = |x: &'x SnapIndex| -> Vec<u32> {
+            x.acls
+                .iter()
+                .map(|l| {
+                    let next = ids.len() as u32;
+                    *ids.entry(l.as_deref()).or_insert(next)
+                })
+                .collect()
+        };
+        let left = classes(a);
+        let right = classes(b);
+        AclClasses { left, right }
+    }
+}
+
+/// True when node `i` of `a` and node `j` of `b` (same key) have the same
+/// data, ACL list and stat, read from the record bytes without decoding.
+pub(crate) fn same_node(
+    a: &SnapIndex,
+    i: usize,
+    b: &SnapIndex,
+    j: usize,
+    classes: &AclClasses,
+) -> bool {
+    let (Some(x), Some(y)) = (a.raw(i), b.raw(j)) else {
+        return false;
+    };
+    let class = |c: &[u32], slot: u32| c.get(slot as usize).copied();
+    x == y && class(&classes.left, a.acl_slot(i)) == class(&classes.right, b.acl_slot(j))
+}
