@@ -393,6 +393,13 @@ impl<'a> NodeList<'a> {
         }
     }
 
+    /// Hints that node `i` is about to be read.
+    fn prefetch(&self, i: usize) {
+        if let NodeList::Snap(s) = self {
+            s.prefetch(i);
+        }
+    }
+
     /// The first node at or after `i` that the options keep (`len()` if none).
     fn next_kept(&self, mut i: usize, opts: &DiffOptions) -> usize {
         while i < self.len() && !self.keep(i, opts) {
@@ -626,6 +633,13 @@ pub fn diff_each<'a, E>(
         left,
         right,
     };
+    // How many nodes ahead the records of snapshot sides are fetched: the
+    // merge visits them in path order, all over the stream.
+    const AHEAD: usize = 12;
+    for k in 0..AHEAD {
+        left.prefetch(i + k);
+        right.prefetch(j + k);
+    }
     while i < left.len() || j < right.len() {
         let ord = if i >= left.len() {
             std::cmp::Ordering::Greater
@@ -636,16 +650,20 @@ pub fn diff_each<'a, E>(
         };
         match ord {
             std::cmp::Ordering::Less => {
+                left.prefetch(i + AHEAD);
                 f(change(ChangeKind::Removed, left.view(i), None))?;
                 n.left_nodes += 1;
                 i = left.next_kept(i + 1, opts);
             }
             std::cmp::Ordering::Greater => {
+                right.prefetch(j + AHEAD);
                 f(change(ChangeKind::Added, None, right.view(j)))?;
                 n.right_nodes += 1;
                 j = right.next_kept(j + 1, opts);
             }
             std::cmp::Ordering::Equal => {
+                left.prefetch(i + AHEAD);
+                right.prefetch(j + AHEAD);
                 let same = classes
                     .as_ref()
                     .is_some_and(|(a, b, c)| snapshot::same_node(a, i, b, j, c));

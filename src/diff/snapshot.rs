@@ -5,7 +5,7 @@
 //! data and a child set per node) only to sort the nodes and read them once.
 //! Here one pass over [`Snapshot::nodes`] builds a flat index into the
 //! (mapped or decompressed) stream instead: per node its record offset, key
-//! length, data length, ACL slot and child count, 32 bytes in all. Every
+//! length, data length, ACL slot and child count, 24 bytes in all. Every
 //! check the replay loader makes ([`crate::replay::load_snapshot_file`]) is
 //! made the same way and reported with the same words: a null list in the
 //! ACL cache, a path without '/', a node before its parent, a corrupt node
@@ -17,16 +17,19 @@
 //! The few snapshots the index cannot mirror exactly (a path stored twice,
 //! whose later record drops the earlier one's children from the tree walk; a
 //! quota on "/" or inside /zookeeper, whose recount depends on the order the
-//! loader visits quota roots; more than 2³² nodes) make [`load`] return
+//! loader visits quota roots; 2³¹ nodes or more) make [`load`] return
 //! `None`, and the caller loads the tree as before.
 //!
 //! Child counts come from a stack of ancestors: ZooKeeper writes nodes in
 //! depth-first pre-order (`DataTree.serializeNode`), so a node's parent is
 //! the previous node or one of its ancestors. Should a parent not be on the
 //! stack, the keys seen so far go into a hash map and the rest of the pass
-//! uses that.
+//! uses that. The pass also notes each node's parent, and the nodes are put
+//! in path order by sorting each parent's children by name
+//! ([`path_order`]), not by sorting every full path.
 
 use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::path::Path;
 
 use crate::error::Error;
@@ -47,8 +50,6 @@ use super::NodeView;
 struct Entry {
     /// Stream offset of the record (its path length).
     rec: u64,
-    /// Offset of the key in the sort arena (only used while sorting).
-    arena: u64,
     /// Key (path) length.
     key_len: u32,
     /// Data length; -1 for null.
@@ -118,6 +119,12 @@ pub fn load(path: &Path, opts: &Options) -> Result<Option<SnapIndex>, Error> {
     Ok(Some(idx))
 }
 
+/// `parents` entry of the root.
+const NO_PARENT: u32 = u32::MAX;
+
+/// How far ahead of the node being read the pass fetches the stream.
+const PASS_AHEAD: usize = 4096;
+
 type Built = (Vec<Entry>, Vec<Option<Box<[OwnedAcl]>>>);
 
 /// The one pass: checks, child counts, ACL slots; then the sort.
@@ -142,16 +149,28 @@ fn build(stream: &[u8], opts: &Options) -> Result<Option<Built>, String> {
     let key_of = |e: &Entry| stream.get(e.key_start()..e.data_start()).unwrap_or(&[]);
     // A node record takes at least 76 bytes.
     let mut entries: Vec<Entry> = Vec::with_capacity(stream.len() / 256);
-    let mut arena: Vec<u8> = Vec::with_capacity(stream.len() / 16);
     // Ancestors of the last node (pre-order), or every key once that fails.
     let mut stack: Vec<(u32, &[u8])> = Vec::new();
     let mut seen: Option<FastMap<&[u8], u32>> = None;
     let mut last_acl = (-1i64, 0u32);
+    // Each node's parent ordinal, for the sort.
+    let mut parents: Vec<u32> = Vec::with_capacity(stream.len() / 256);
+    let mut roots = 0usize;
     let mut iter = snap.nodes();
+    // The next page is fetched while this one is read (the hardware
+    // prefetcher stops at page boundaries).
+    let mut fetched = 0usize;
     for node in &mut iter {
-        let Ok(ord) = u32::try_from(entries.len()) else {
+        let here = node.offset as usize + PASS_AHEAD;
+        while fetched < here {
+            source::prefetch(stream, fetched);
+            fetched += 64;
+        }
+        // Ordinals leave the top bit to `path_order`.
+        let ord = entries.len() as u32;
+        if ord >= BELOW {
             return Ok(None);
-        };
+        }
         let acl = if node.acl_id == -1 {
             0
         } else if node.acl_id == last_acl.0 {
@@ -196,16 +215,19 @@ fn build(stream: &[u8], opts: &Options) -> Result<Option<Built>, String> {
                 }
                 Some(m) => m.get(parent).copied(),
             };
-            let Some(p) = found.and_then(|p| entries.get_mut(p as usize)) else {
+            let Some((p, pe)) = found.and_then(|p| Some((p, entries.get_mut(p as usize)?))) else {
                 return Err(LoadError::MissingParent {
                     offset: node.offset,
                     path: node.path.to_vec(),
                 }
                 .to_string());
             };
-            p.children += 1;
+            pe.children += 1;
+            parents.push(p);
         } else {
             stack.clear();
+            parents.push(NO_PARENT);
+            roots += 1;
         }
         match &mut seen {
             None => stack.push((ord, node.path)),
@@ -215,13 +237,11 @@ fn build(stream: &[u8], opts: &Options) -> Result<Option<Built>, String> {
         }
         entries.push(Entry {
             rec: node.offset,
-            arena: arena.len() as u64,
             key_len: node.path.len() as u32,
             data_len: node.data.map_or(-1, |d| d.len() as i32),
             children: 0,
             acl,
         });
-        arena.extend_from_slice(node.path);
     }
     drop(seen);
     drop(stack);
@@ -238,23 +258,141 @@ fn build(stream: &[u8], opts: &Options) -> Result<Option<Built>, String> {
         ));
     }
 
-    // Sort by key. The keys were copied into one arena in file order: a
-    // tenth of the stream, so the comparisons miss the cache far less
-    // than they would in the mapped file.
-    let akey = |e: &Entry| {
-        let a = e.arena as usize;
-        arena.get(a..a + e.key_len as usize).unwrap_or(&[])
+    let order = match roots {
+        // No root: no node at all (a first node without a parent fails above).
+        0 => Some(Vec::new()),
+        1 => path_order(stream, &entries, &parents),
+        // The root stored twice.
+        _ => None,
     };
-    entries.sort_unstable_by(|a, b| akey(a).cmp(akey(b)));
+    drop(parents);
     // A path stored twice: the loader keeps the later record without the
     // earlier one's children, which the index does not model.
-    if entries.windows(2).any(|w| match w {
-        [a, b] => akey(a) == akey(b),
-        _ => false,
-    }) {
+    let Some(order) = order else {
         return Ok(None);
+    };
+    let sorted = order
+        .iter()
+        .filter_map(|&o| entries.get(o as usize).copied())
+        .collect();
+    Ok(Some((sorted, acls)))
+}
+
+/// Marks a "descendants of" item in [`path_order`]'s rows.
+const BELOW: u32 = 1 << 31;
+
+/// Compares `a` (followed by '/' when `a_below`) with `b` (likewise).
+fn cmp_item(a: &[u8], a_below: bool, b: &[u8], b_below: bool) -> Ordering {
+    let n = a.len().min(b.len());
+    match a.get(..n).cmp(&b.get(..n)) {
+        Ordering::Equal => {}
+        o => return o,
     }
-    Ok(Some((entries, acls)))
+    let next = |s: &[u8], below: bool| s.get(n).copied().or(below.then_some(b'/'));
+    next(a, a_below).cmp(&next(b, b_below))
+}
+
+/// The ordinals of the nodes in path order (`None`: a path is stored twice).
+///
+/// Path order is almost a depth-first walk with each node's children sorted
+/// by name, but not quite: "/a-b" sorts between "/a" and "/a/x" ('-' is
+/// below '/'). So each node's row holds two items per child, the child
+/// itself (sorted as its name) and, when it has children, its descendants
+/// (sorted as its name and a '/'), and the walk expands the second kind.
+/// One small sort per parent on short names instead of one sort of every
+/// full path.
+fn path_order(stream: &[u8], entries: &[Entry], parents: &[u32]) -> Option<Vec<u32>> {
+    let n = entries.len();
+    let key = |k: u32| {
+        entries.get(k as usize).map_or(&[][..], |e| {
+            stream.get(e.key_start()..e.data_start()).unwrap_or(&[])
+        })
+    };
+    // Row sizes: one item per child, two when the child has children.
+    let mut start: Vec<u32> = vec![0; n + 1];
+    for (i, &p) in parents.iter().enumerate() {
+        let items = if entries.get(i).is_some_and(|e| e.children > 0) {
+            2
+        } else {
+            1
+        };
+        if let Some(s) = start.get_mut(p as usize + 1) {
+            *s += items;
+        }
+    }
+    for i in 0..n {
+        let before = start.get(i).copied().unwrap_or(0);
+        if let Some(s) = start.get_mut(i + 1) {
+            *s += before;
+        }
+    }
+    let mut fill = start.clone();
+    let mut rows = vec![0u32; start.get(n).copied().unwrap_or(0) as usize];
+    for (i, &p) in parents.iter().enumerate() {
+        let has_children = entries.get(i).is_some_and(|e| e.children > 0);
+        for item in [Some(i as u32), has_children.then_some(i as u32 | BELOW)]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(slot) = fill.get_mut(p as usize)
+                && let Some(r) = rows.get_mut(*slot as usize)
+            {
+                *r = item;
+                *slot += 1;
+            }
+        }
+    }
+    drop(fill);
+    // Sort each row by name (and '/').
+    let mut names: Vec<(&[u8], u32)> = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let (Some(&a), Some(&b)) = (start.get(i), start.get(i + 1)) else {
+            continue;
+        };
+        let Some(row) = rows.get_mut(a as usize..b as usize) else {
+            continue;
+        };
+        if row.len() < 2 {
+            continue;
+        }
+        // A name follows the parent's key and a '/'.
+        let skip = e.key_len as usize + 1;
+        names.clear();
+        names.extend(
+            row.iter()
+                .map(|&it| (key(it & !BELOW).get(skip..).unwrap_or(&[]), it)),
+        );
+        let below = |it: u32| it & BELOW != 0;
+        names.sort_unstable_by(|x, y| cmp_item(x.0, below(x.1), y.0, below(y.1)));
+        // Equal items sort next to each other: a name twice.
+        if names.windows(2).any(|w| match w {
+            [x, y] => below(x.1) == below(y.1) && x.0 == y.0,
+            _ => false,
+        }) {
+            return None;
+        }
+        for (slot, (_, it)) in row.iter_mut().zip(&names) {
+            *slot = *it;
+        }
+    }
+    drop(names);
+    // Walk: a node item emits the node, a descendants item its row.
+    let mut order: Vec<u32> = Vec::with_capacity(n);
+    let mut stack: Vec<u32> = vec![BELOW, 0];
+    while let Some(it) = stack.pop() {
+        if it & BELOW == 0 {
+            order.push(it);
+            continue;
+        }
+        let i = (it & !BELOW) as usize;
+        let (Some(&a), Some(&b)) = (start.get(i), start.get(i + 1)) else {
+            continue;
+        };
+        stack.extend(rows.get(a as usize..b as usize).unwrap_or(&[]).iter().rev());
+    }
+    // Every node is reached from the root (each parent comes before its
+    // child and there is one root); anything else is left to the tree.
+    (order.len() == n).then_some(order)
 }
 
 impl SnapIndex {
@@ -336,6 +474,16 @@ impl SnapIndex {
                 .map(Cow::Borrowed),
             stat,
             num_children: u64::from(e.children),
+        }
+    }
+
+    /// Hints that node `i`'s record is about to be read: its key, the start
+    /// of its data and its stat.
+    pub(crate) fn prefetch(&self, i: usize) {
+        if let Some(e) = self.entries.get(i) {
+            source::prefetch(&self.stream, e.key_start());
+            source::prefetch(&self.stream, e.data_start());
+            source::prefetch(&self.stream, e.stat_start());
         }
     }
 

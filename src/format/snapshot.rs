@@ -75,6 +75,12 @@ pub struct StatPersisted {
 impl StatPersisted {
     /// Reads 60 bytes of `StatPersisted`.
     pub fn read(c: &mut Cursor<'_>) -> Result<StatPersisted, DecodeError> {
+        if let Some(bytes) = c.rest().first_chunk::<STAT_PERSISTED_LEN>() {
+            let stat = StatPersisted::from_array(bytes);
+            c.read_bytes(STAT_PERSISTED_LEN)?;
+            return Ok(stat);
+        }
+        // Short: read field by field, so the error names the field's offset.
         Ok(StatPersisted {
             czxid: Zxid(c.read_i64()?),
             mzxid: Zxid(c.read_i64()?),
@@ -88,10 +94,28 @@ impl StatPersisted {
         })
     }
 
-    /// Decodes the 60 bytes of a record already read once.
+    /// Decodes 60 bytes of `StatPersisted` (no bounds left to check).
     pub fn from_array(bytes: &[u8; STAT_PERSISTED_LEN]) -> StatPersisted {
-        // Exactly 60 bytes always decode; the default is unreachable.
-        StatPersisted::read(&mut Cursor::new(bytes, 0)).unwrap_or_default()
+        // Constant offsets inside a 60-byte array: the fallbacks are dead code.
+        fn be<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+            b.get(at..)
+                .and_then(|r| r.first_chunk::<N>())
+                .copied()
+                .unwrap_or([0; N])
+        }
+        let long = |at| i64::from_be_bytes(be(bytes, at));
+        let int = |at| i32::from_be_bytes(be(bytes, at));
+        StatPersisted {
+            czxid: Zxid(long(0)),
+            mzxid: Zxid(long(8)),
+            ctime: long(16),
+            mtime: long(24),
+            version: int(32),
+            cversion: int(36),
+            aversion: int(40),
+            ephemeral_owner: long(44),
+            pzxid: Zxid(long(52)),
+        }
     }
 }
 
