@@ -156,6 +156,10 @@ fn build(stream: &[u8], opts: &Options) -> Result<Option<Built>, String> {
     // Each node's parent ordinal, for the sort.
     let mut parents: Vec<u32> = Vec::with_capacity(stream.len() / 256);
     let mut roots = 0usize;
+    // Each node's name (after the last '/'), packed: the sort reads these
+    // instead of the stream.
+    let mut names: Vec<u8> = Vec::with_capacity(stream.len() / 64);
+    let mut name_end: Vec<u32> = Vec::with_capacity(stream.len() / 256);
     let mut iter = snap.nodes();
     // The next page is fetched while this one is read (the hardware
     // prefetcher stops at page boundaries).
@@ -187,7 +191,7 @@ fn build(stream: &[u8], opts: &Options) -> Result<Option<Built>, String> {
             slot
         };
         if !node.path.is_empty() {
-            let Some((parent, _)) = split_parent(node.path) else {
+            let Some((parent, name)) = split_parent(node.path) else {
                 return Err(LoadError::BadPath {
                     offset: node.offset,
                     path: node.path.to_vec(),
@@ -224,11 +228,16 @@ fn build(stream: &[u8], opts: &Options) -> Result<Option<Built>, String> {
             };
             pe.children += 1;
             parents.push(p);
+            names.extend_from_slice(name);
         } else {
             stack.clear();
             parents.push(NO_PARENT);
             roots += 1;
         }
+        let Ok(end) = u32::try_from(names.len()) else {
+            return Ok(None);
+        };
+        name_end.push(end);
         match &mut seen {
             None => stack.push((ord, node.path)),
             Some(m) => {
@@ -261,11 +270,11 @@ fn build(stream: &[u8], opts: &Options) -> Result<Option<Built>, String> {
     let order = match roots {
         // No root: no node at all (a first node without a parent fails above).
         0 => Some(Vec::new()),
-        1 => path_order(stream, &entries, &parents),
+        1 => path_order(&names, &name_end, &entries, &parents),
         // The root stored twice.
         _ => None,
     };
-    drop(parents);
+    drop((parents, names, name_end));
     // A path stored twice: the loader keeps the later record without the
     // earlier one's children, which the index does not model.
     let Some(order) = order else {
@@ -292,6 +301,22 @@ fn cmp_item(a: &[u8], a_below: bool, b: &[u8], b_below: bool) -> Ordering {
     next(a, a_below).cmp(&next(b, b_below))
 }
 
+/// The first 8 bytes of `name` (and a '/' when `below`), zero-padded, as a
+/// big-endian number: when two differ, they order their items as
+/// [`cmp_item`] does (a padding zero stands for an end, which sorts first;
+/// when it meets a real zero the numbers tie).
+fn sort_prefix(name: &[u8], below: bool) -> u64 {
+    let mut b = [0u8; 8];
+    let n = name.len().min(8);
+    if let (Some(dst), Some(src)) = (b.get_mut(..n), name.get(..n)) {
+        dst.copy_from_slice(src);
+    }
+    if below && let Some(slot) = b.get_mut(name.len()) {
+        *slot = b'/';
+    }
+    u64::from_be_bytes(b)
+}
+
 /// The ordinals of the nodes in path order (`None`: a path is stored twice).
 ///
 /// Path order is almost a depth-first walk with each node's children sorted
@@ -301,12 +326,20 @@ fn cmp_item(a: &[u8], a_below: bool, b: &[u8], b_below: bool) -> Ordering {
 /// (sorted as its name and a '/'), and the walk expands the second kind.
 /// One small sort per parent on short names instead of one sort of every
 /// full path.
-fn path_order(stream: &[u8], entries: &[Entry], parents: &[u32]) -> Option<Vec<u32>> {
+fn path_order(
+    names: &[u8],
+    name_end: &[u32],
+    entries: &[Entry],
+    parents: &[u32],
+) -> Option<Vec<u32>> {
     let n = entries.len();
-    let key = |k: u32| {
-        entries.get(k as usize).map_or(&[][..], |e| {
-            stream.get(e.key_start()..e.data_start()).unwrap_or(&[])
-        })
+    let name = |k: u32| {
+        let k = k as usize;
+        let from = k.checked_sub(1).and_then(|j| name_end.get(j)).copied();
+        let to = name_end.get(k).copied();
+        names
+            .get(from.unwrap_or(0) as usize..to.unwrap_or(0) as usize)
+            .unwrap_or(&[])
     };
     // Row sizes: one item per child, two when the child has children.
     let mut start: Vec<u32> = vec![0; n + 1];
@@ -343,9 +376,10 @@ fn path_order(stream: &[u8], entries: &[Entry], parents: &[u32]) -> Option<Vec<u
         }
     }
     drop(fill);
-    // Sort each row by name (and '/').
-    let mut names: Vec<(&[u8], u32)> = Vec::new();
-    for (i, e) in entries.iter().enumerate() {
+    // Sort each row by name (and '/'), first by the name's first 8 bytes.
+    let mut items: Vec<(u64, &[u8], u32)> = Vec::new();
+    let below = |it: u32| it & BELOW != 0;
+    for i in 0..n {
         let (Some(&a), Some(&b)) = (start.get(i), start.get(i + 1)) else {
             continue;
         };
@@ -355,27 +389,27 @@ fn path_order(stream: &[u8], entries: &[Entry], parents: &[u32]) -> Option<Vec<u
         if row.len() < 2 {
             continue;
         }
-        // A name follows the parent's key and a '/'.
-        let skip = e.key_len as usize + 1;
-        names.clear();
-        names.extend(
-            row.iter()
-                .map(|&it| (key(it & !BELOW).get(skip..).unwrap_or(&[]), it)),
-        );
-        let below = |it: u32| it & BELOW != 0;
-        names.sort_unstable_by(|x, y| cmp_item(x.0, below(x.1), y.0, below(y.1)));
+        items.clear();
+        items.extend(row.iter().map(|&it| {
+            let name = name(it & !BELOW);
+            (sort_prefix(name, below(it)), name, it)
+        }));
+        items.sort_unstable_by(|x, y| {
+            x.0.cmp(&y.0)
+                .then_with(|| cmp_item(x.1, below(x.2), y.1, below(y.2)))
+        });
         // Equal items sort next to each other: a name twice.
-        if names.windows(2).any(|w| match w {
-            [x, y] => below(x.1) == below(y.1) && x.0 == y.0,
+        if items.windows(2).any(|w| match w {
+            [x, y] => x.0 == y.0 && below(x.2) == below(y.2) && x.1 == y.1,
             _ => false,
         }) {
             return None;
         }
-        for (slot, (_, it)) in row.iter_mut().zip(&names) {
+        for (slot, (_, _, it)) in row.iter_mut().zip(&items) {
             *slot = *it;
         }
     }
-    drop(names);
+    drop(items);
     // Walk: a node item emits the node, a descendants item its row.
     let mut order: Vec<u32> = Vec::with_capacity(n);
     let mut stack: Vec<u32> = vec![BELOW, 0];
@@ -614,4 +648,47 @@ pub(crate) fn same_node(
     };
     let class = |c: &[u32], slot: u32| c.get(slot as usize).copied();
     x == y && class(&classes.left, a.acl_slot(i)) == class(&classes.right, b.acl_slot(j))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_then_items_order_as_bytes_with_a_slash() {
+        // Names never hold a '/'.
+        let names: [&[u8]; 12] = [
+            b"",
+            b"a",
+            b"a\0",
+            b"a-b",
+            b"a.",
+            b"a0",
+            b"abcdefg",
+            b"abcdefgh",
+            b"abcdefgh-",
+            b"abcdefghi",
+            b"abcdefg\0",
+            b"\xff",
+        ];
+        let items: Vec<(&[u8], bool)> = names
+            .iter()
+            .flat_map(|n| [(*n, false), (*n, true)])
+            .collect();
+        let bytes = |(n, below): (&[u8], bool)| {
+            let mut v = n.to_vec();
+            if below {
+                v.push(b'/');
+            }
+            v
+        };
+        for &x in &items {
+            for &y in &items {
+                let fast = sort_prefix(x.0, x.1)
+                    .cmp(&sort_prefix(y.0, y.1))
+                    .then_with(|| cmp_item(x.0, x.1, y.0, y.1));
+                assert_eq!(fast, bytes(x).cmp(&bytes(y)), "{x:?} {y:?}");
+            }
+        }
+    }
 }
