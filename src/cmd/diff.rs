@@ -156,12 +156,13 @@ fn compare_and_report(
         write_script(&changes, out)?;
         compared
     } else {
+        let mut line = String::new();
         diff::diff_each(&ln, &rn, opts, |c| {
             count(&c);
             if out.json {
                 change_json(&c, out)
             } else {
-                change_human(&c, args, out)
+                change_human(&c, args, &mut line, out)
             }
         })?
     };
@@ -260,15 +261,38 @@ fn field_value(f: Field, n: &NodeView<'_>, mode: DataMode) -> String {
     }
 }
 
-fn change_human(c: &Change<'_>, args: &Args, out: &mut Output<'_>) -> Result<(), Error> {
-    let path = human::path(c.path());
+/// Appends a path as [`human::path`] shows it (printable ASCII as is).
+fn push_path(line: &mut String, p: &[u8]) {
+    match std::str::from_utf8(p) {
+        Ok(s) if p.iter().all(|b| (0x21..0x7f).contains(b)) => line.push_str(s),
+        _ => line.push_str(&human::path(p)),
+    }
+}
+
+/// A change line; `line` is a buffer reused from one change to the next.
+fn change_human(
+    c: &Change<'_>,
+    args: &Args,
+    line: &mut String,
+    out: &mut Output<'_>,
+) -> Result<(), Error> {
+    line.clear();
     match (c.kind, &c.left, &c.right) {
         (ChangeKind::Modified, Some(l), Some(r)) => {
-            let mut names: Vec<&str> = c.fields.iter().map(|f| f.name()).collect();
-            if c.null_vs_empty {
-                names[0] = "data(null_vs_empty)";
+            line.push_str("~ ");
+            push_path(line, c.path());
+            line.push_str("  ");
+            for (k, f) in c.fields.iter().enumerate() {
+                if k > 0 {
+                    line.push(',');
+                }
+                // Data is the first field when null_vs_empty is set.
+                line.push_str(match k {
+                    0 if c.null_vs_empty => "data(null_vs_empty)",
+                    _ => f.name(),
+                });
             }
-            out.line(&format!("~ {path}  {}", names.join(",")))?;
+            out.line(line)?;
             if args.values {
                 for f in &c.fields {
                     out.line(&format!(
@@ -281,8 +305,13 @@ fn change_human(c: &Change<'_>, args: &Args, out: &mut Output<'_>) -> Result<(),
             }
         }
         (kind, l, r) => {
-            let sign = if kind == ChangeKind::Added { '+' } else { '-' };
-            out.line(&format!("{sign} {path}"))?;
+            line.push_str(if kind == ChangeKind::Added {
+                "+ "
+            } else {
+                "- "
+            });
+            push_path(line, c.path());
+            out.line(line)?;
             if args.values
                 && let Some(n) = l.as_ref().or(r.as_ref())
             {
@@ -539,4 +568,27 @@ fn run_logs(
         status = ExitStatus::Findings;
     }
     Ok(status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_path_shows_paths_as_human_path_does() {
+        let paths: [&[u8]; 7] = [
+            b"/",
+            b"/app/cfg-1.2",
+            b"/with space",
+            b"/tab\there",
+            b"/caf\xc3\xa9",
+            b"/bad\xff",
+            b"/del\x7f",
+        ];
+        for p in paths {
+            let mut line = String::from("~ ");
+            push_path(&mut line, p);
+            assert_eq!(line, format!("~ {}", human::path(p)), "{p:?}");
+        }
+    }
 }
