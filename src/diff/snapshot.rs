@@ -1,8 +1,8 @@
 //! A snapshot file as one side of a diff, without building a tree.
 //!
 //! `zkdd diff A B` on two snapshots used to load each into a full
-//! [`DataTree`](crate::tree::DataTree) (a map entry, an owned path, owned
-//! data and a child set per node) only to sort the nodes and read them once.
+//! [`DataTree`] (a map entry, an owned path, owned data and a child set per
+//! node) only to sort the nodes and read them once.
 //! Here one pass over [`Snapshot::nodes`] builds a flat index into the
 //! (mapped or decompressed) stream instead: per node its record offset, key
 //! length, data length, ACL slot and child count, 24 bytes in all. Every
@@ -26,7 +26,7 @@
 //! stack, the keys seen so far go into a hash map and the rest of the pass
 //! uses that. The pass also notes each node's parent, and the nodes are put
 //! in path order by sorting each parent's children by name
-//! ([`path_order`]), not by sorting every full path.
+//! (`path_order`), not by sorting every full path.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
