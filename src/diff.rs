@@ -3,8 +3,10 @@
 //!
 //! A side is a snapshot file, a data dir (its newest state or a point in
 //! time, through the replay engine) or a JSON Lines tree (`zkdd replay
-//! --json`, `zkdd dump --json`). Both are brought into sorted [`NodeView`]
-//! lists and merged in one pass.
+//! --json`, `zkdd dump --json`). Both are brought into sorted node lists
+//! ([`NodeList`]) and merged in one pass. A snapshot file is not loaded into
+//! a tree but indexed in place ([`snapshot`]), and two such sides compare
+//! node records byte for byte before decoding anything.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -23,6 +25,10 @@ use crate::source::{self, Bytes};
 use crate::tree::in_subtree;
 use crate::tree::{DataTree, OwnedAcl, QUOTA_ROOT, QUOTA_STAT_NODE, display_path};
 use crate::zxid::Zxid;
+
+pub mod snapshot;
+
+use snapshot::SnapIndex;
 
 /// What one side of a diff names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,10 +94,12 @@ pub struct FlatNode {
 
 /// The tree of one side.
 pub enum SideTree {
-    /// From a snapshot or a replay.
+    /// From a replay (or a snapshot the index cannot mirror).
     Tree(Box<DataTree>),
     /// From JSON Lines, sorted by key.
     Flat(Vec<FlatNode>),
+    /// From a snapshot file, indexed in place.
+    Snap(Box<SnapIndex>),
 }
 
 /// A loaded side.
@@ -121,11 +129,22 @@ pub fn load_side(
     };
     match spec {
         SideSpec::Snapshot(p) => {
-            let tree = replay::load_snapshot_file(p, &opts(Target::End))?;
+            let o = opts(Target::End);
+            let (tree, zxid) = match snapshot::load(p, &o)? {
+                Some(idx) => {
+                    let z = idx.zxid();
+                    (SideTree::Snap(Box::new(idx)), z)
+                }
+                None => {
+                    let tree = replay::load_snapshot_file(p, &o)?;
+                    let z = tree.last_processed_zxid();
+                    (SideTree::Tree(Box::new(tree)), z)
+                }
+            };
             Ok(Side {
                 label: label.into(),
-                zxid: Some(tree.last_processed_zxid()),
-                tree: SideTree::Tree(Box::new(tree)),
+                zxid: Some(zxid),
+                tree,
                 notes: Vec::new(),
             })
         }
@@ -283,7 +302,7 @@ pub struct NodeView<'a> {
     /// Resolved ACL list (`None`: missing in the ACL cache).
     pub acl: Option<Cow<'a, [OwnedAcl]>>,
     /// Persisted stat.
-    pub stat: &'a StatPersisted,
+    pub stat: StatPersisted,
     /// Child count.
     pub num_children: u64,
 }
@@ -297,30 +316,96 @@ impl NodeView<'_> {
 
 impl Side {
     /// Every node, sorted by path.
-    pub fn nodes(&self) -> Vec<NodeView<'_>> {
+    pub fn nodes(&self) -> NodeList<'_> {
         match &self.tree {
-            SideTree::Tree(t) => t
-                .sorted_nodes()
-                .into_iter()
-                .map(|(key, n)| NodeView {
-                    key,
-                    data: n.data(),
-                    acl: t.acl(n),
-                    stat: n.stat(),
-                    num_children: n.num_children() as u64,
-                })
-                .collect(),
-            SideTree::Flat(v) => v
-                .iter()
-                .map(|n| NodeView {
-                    key: &n.key,
-                    data: n.data.as_deref(),
-                    acl: n.acl.as_deref().map(Cow::Borrowed),
-                    stat: &n.stat,
-                    num_children: n.num_children,
-                })
-                .collect(),
+            SideTree::Tree(t) => NodeList::Views(
+                t.sorted_nodes()
+                    .into_iter()
+                    .map(|(key, n)| NodeView {
+                        key,
+                        data: n.data(),
+                        acl: t.acl(n),
+                        stat: *n.stat(),
+                        num_children: n.num_children() as u64,
+                    })
+                    .collect(),
+            ),
+            SideTree::Flat(v) => NodeList::Views(
+                v.iter()
+                    .map(|n| NodeView {
+                        key: &n.key,
+                        data: n.data.as_deref(),
+                        acl: n.acl.as_deref().map(Cow::Borrowed),
+                        stat: n.stat,
+                        num_children: n.num_children,
+                    })
+                    .collect(),
+            ),
+            SideTree::Snap(idx) => NodeList::Snap(idx),
         }
+    }
+}
+
+/// One side's nodes in path order.
+pub enum NodeList<'a> {
+    /// Decoded nodes (a tree or a JSON Lines side).
+    Views(Vec<NodeView<'a>>),
+    /// A snapshot index; nodes are decoded when a change shows them.
+    Snap(&'a SnapIndex),
+}
+
+impl<'a> NodeList<'a> {
+    /// Number of nodes (before filtering).
+    pub fn len(&self) -> usize {
+        match self {
+            NodeList::Views(v) => v.len(),
+            NodeList::Snap(s) => s.len(),
+        }
+    }
+
+    /// True when there is no node.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The key of node `i`.
+    pub fn key(&self, i: usize) -> &'a [u8] {
+        match self {
+            NodeList::Views(v) => v.get(i).map_or(&[][..], |n| n.key),
+            NodeList::Snap(s) => s.key(i),
+        }
+    }
+
+    /// Node `i`.
+    pub fn view(&self, i: usize) -> Option<NodeView<'a>> {
+        match self {
+            NodeList::Views(v) => v.get(i).cloned(),
+            NodeList::Snap(s) => (i < s.len()).then(|| s.view(i)),
+        }
+    }
+
+    fn keep(&self, i: usize, opts: &DiffOptions) -> bool {
+        match self {
+            NodeList::Views(v) => v
+                .get(i)
+                .is_some_and(|n| opts.keep(n.key, || n.stat.ephemeral_owner)),
+            NodeList::Snap(s) => opts.keep(s.key(i), || s.ephemeral_owner(i)),
+        }
+    }
+
+    /// Hints that node `i` is about to be read.
+    fn prefetch(&self, i: usize) {
+        if let NodeList::Snap(s) = self {
+            s.prefetch(i);
+        }
+    }
+
+    /// The first node at or after `i` that the options keep (`len()` if none).
+    fn next_kept(&self, mut i: usize, opts: &DiffOptions) -> usize {
+        while i < self.len() && !self.keep(i, opts) {
+            i += 1;
+        }
+        i
     }
 }
 
@@ -389,7 +474,7 @@ impl Field {
     }
 
     fn differs(self, a: &NodeView<'_>, b: &NodeView<'_>) -> bool {
-        let (x, y) = (a.stat, b.stat);
+        let (x, y) = (&a.stat, &b.stat);
         match self {
             Field::Data => a.data != b.data,
             Field::Acl => a.acl != b.acl,
@@ -440,15 +525,15 @@ pub struct DiffOptions {
 }
 
 impl DiffOptions {
-    fn keep(&self, n: &NodeView<'_>) -> bool {
-        let path = n.path();
+    fn keep(&self, key: &[u8], ephemeral_owner: impl FnOnce() -> i64) -> bool {
+        let path = display_path(key);
         if let Some(p) = &self.prefix
             && !in_subtree(path, p)
         {
             return false;
         }
         if self.ignore_ephemeral
-            && matches!(NodeKind::of(n.stat.ephemeral_owner), NodeKind::Ephemeral(_))
+            && matches!(NodeKind::of(ephemeral_owner()), NodeKind::Ephemeral(_))
         {
             return false;
         }
@@ -494,7 +579,7 @@ impl ChangeKind {
 
 /// One difference.
 #[derive(Clone, Debug)]
-pub struct Change<'n, 'a> {
+pub struct Change<'a> {
     /// How.
     pub kind: ChangeKind,
     /// Differing fields (modified only).
@@ -502,83 +587,129 @@ pub struct Change<'n, 'a> {
     /// Data is null on one side and empty on the other.
     pub null_vs_empty: bool,
     /// The left node.
-    pub left: Option<&'n NodeView<'a>>,
+    pub left: Option<NodeView<'a>>,
     /// The right node.
-    pub right: Option<&'n NodeView<'a>>,
+    pub right: Option<NodeView<'a>>,
 }
 
-impl Change<'_, '_> {
+impl Change<'_> {
     /// The path.
     pub fn path(&self) -> &[u8] {
-        self.left.or(self.right).map_or(b"/", NodeView::path)
+        self.left
+            .as_ref()
+            .or(self.right.as_ref())
+            .map_or(b"/", NodeView::path)
     }
 }
 
-/// Keeps the nodes the options compare.
-pub fn filter<'a>(nodes: Vec<NodeView<'a>>, opts: &DiffOptions) -> Vec<NodeView<'a>> {
-    nodes.into_iter().filter(|n| opts.keep(n)).collect()
+/// How many nodes each side had after filtering.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Compared {
+    /// Left nodes compared.
+    pub left_nodes: usize,
+    /// Right nodes compared.
+    pub right_nodes: usize,
 }
 
-/// Merges two sorted, filtered node lists into changes, in path order.
-pub fn diff<'n, 'a>(
-    left: &'n [NodeView<'a>],
-    right: &'n [NodeView<'a>],
+/// Merges two sorted node lists, keeping the nodes the options compare,
+/// and hands each change to `f` in path order.
+pub fn diff_each<'a, E>(
+    left: &NodeList<'a>,
+    right: &NodeList<'a>,
     opts: &DiffOptions,
-) -> Vec<Change<'n, 'a>> {
+    mut f: impl FnMut(Change<'a>) -> Result<(), E>,
+) -> Result<Compared, E> {
     let ignore: u16 = opts.ignore.iter().fold(0, |m, f| m | f.bit());
-    let mut out = Vec::new();
-    let (mut i, mut j) = (0, 0);
+    let classes = match (left, right) {
+        (NodeList::Snap(a), NodeList::Snap(b)) => Some((*a, *b, snapshot::AclClasses::new(a, b))),
+        _ => None,
+    };
+    let mut n = Compared::default();
+    let (mut i, mut j) = (left.next_kept(0, opts), right.next_kept(0, opts));
+    let change = |kind, left, right| Change {
+        kind,
+        fields: Vec::new(),
+        null_vs_empty: false,
+        left,
+        right,
+    };
+    // How many nodes ahead the records of snapshot sides are fetched: the
+    // merge visits them in path order, all over the stream.
+    const AHEAD: usize = 12;
+    for k in 0..AHEAD {
+        left.prefetch(i + k);
+        right.prefetch(j + k);
+    }
     while i < left.len() || j < right.len() {
-        let ord = match (left.get(i), right.get(j)) {
-            (Some(a), Some(b)) => a.key.cmp(b.key),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            _ => std::cmp::Ordering::Greater,
+        let ord = if i >= left.len() {
+            std::cmp::Ordering::Greater
+        } else if j >= right.len() {
+            std::cmp::Ordering::Less
+        } else {
+            left.key(i).cmp(right.key(j))
         };
         match ord {
             std::cmp::Ordering::Less => {
-                out.push(Change {
-                    kind: ChangeKind::Removed,
-                    fields: Vec::new(),
-                    null_vs_empty: false,
-                    left: Some(&left[i]),
-                    right: None,
-                });
-                i += 1;
+                left.prefetch(i + AHEAD);
+                f(change(ChangeKind::Removed, left.view(i), None))?;
+                n.left_nodes += 1;
+                i = left.next_kept(i + 1, opts);
             }
             std::cmp::Ordering::Greater => {
-                out.push(Change {
-                    kind: ChangeKind::Added,
-                    fields: Vec::new(),
-                    null_vs_empty: false,
-                    left: None,
-                    right: Some(&right[j]),
-                });
-                j += 1;
+                right.prefetch(j + AHEAD);
+                f(change(ChangeKind::Added, None, right.view(j)))?;
+                n.right_nodes += 1;
+                j = right.next_kept(j + 1, opts);
             }
             std::cmp::Ordering::Equal => {
-                let (a, b) = (&left[i], &right[j]);
-                let fields: Vec<Field> = Field::ALL
-                    .into_iter()
-                    .filter(|f| ignore & f.bit() == 0 && f.differs(a, b))
-                    .collect();
-                if !fields.is_empty() {
-                    let null_vs_empty = fields.contains(&Field::Data)
-                        && a.data.unwrap_or_default().is_empty()
-                        && b.data.unwrap_or_default().is_empty();
-                    out.push(Change {
-                        kind: ChangeKind::Modified,
-                        fields,
-                        null_vs_empty,
-                        left: Some(a),
-                        right: Some(b),
-                    });
+                left.prefetch(i + AHEAD);
+                right.prefetch(j + AHEAD);
+                let same = classes
+                    .as_ref()
+                    .is_some_and(|(a, b, c)| snapshot::same_node(a, i, b, j, c));
+                if !same && let (Some(a), Some(b)) = (left.view(i), right.view(j)) {
+                    let fields: Vec<Field> = Field::ALL
+                        .into_iter()
+                        .filter(|f| ignore & f.bit() == 0 && f.differs(&a, &b))
+                        .collect();
+                    if !fields.is_empty() {
+                        let null_vs_empty = fields.contains(&Field::Data)
+                            && a.data.unwrap_or_default().is_empty()
+                            && b.data.unwrap_or_default().is_empty();
+                        f(Change {
+                            kind: ChangeKind::Modified,
+                            fields,
+                            null_vs_empty,
+                            left: Some(a),
+                            right: Some(b),
+                        })?;
+                    }
                 }
-                i += 1;
-                j += 1;
+                n.left_nodes += 1;
+                n.right_nodes += 1;
+                i = left.next_kept(i + 1, opts);
+                j = right.next_kept(j + 1, opts);
             }
         }
     }
-    out
+    Ok(n)
+}
+
+/// Every change, in path order, and the node counts compared.
+pub fn diff<'a>(
+    left: &NodeList<'a>,
+    right: &NodeList<'a>,
+    opts: &DiffOptions,
+) -> (Vec<Change<'a>>, Compared) {
+    let mut out = Vec::new();
+    let n = diff_each(left, right, opts, |c| {
+        out.push(c);
+        Ok::<(), std::convert::Infallible>(())
+    });
+    match n {
+        Ok(n) => (out, n),
+        Err(e) => match e {},
+    }
 }
 
 // ---- ensemble divergence ----------------------------------------------------

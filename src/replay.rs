@@ -356,7 +356,7 @@ fn load_snapshot(
     })
 }
 
-fn snapshot_name_zxid(path: &Path) -> Option<(Zxid, Compression)> {
+pub(crate) fn snapshot_name_zxid(path: &Path) -> Option<(Zxid, Compression)> {
     let name = path.file_name()?.to_string_lossy().into_owned();
     match crate::datadir::classify(&name) {
         FileKind::Snapshot(z, c) => Some((z, c)),

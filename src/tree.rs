@@ -120,7 +120,7 @@ pub fn key_of(path: &[u8]) -> &[u8] {
 }
 
 /// Splits a key into (parent key, child name) at the last '/'.
-fn split_parent(path: &[u8]) -> Option<(&[u8], &[u8])> {
+pub(crate) fn split_parent(path: &[u8]) -> Option<(&[u8], &[u8])> {
     let i = path.iter().rposition(|&b| b == b'/')?;
     Some((path.get(..i)?, path.get(i + 1..)?))
 }
@@ -1144,7 +1144,7 @@ impl DataTree {
         }
     }
 
-    fn stat_path(real: &[u8]) -> Vec<u8> {
+    pub(crate) fn stat_path(real: &[u8]) -> Vec<u8> {
         let mut p = QUOTA_ROOT.to_vec();
         p.extend_from_slice(real);
         p.push(b'/');
@@ -1184,12 +1184,7 @@ impl DataTree {
             }
         }
         let sp = Self::stat_path(real);
-        let text = StatsTrack {
-            count,
-            bytes,
-            extra: Vec::new(),
-        }
-        .to_bytes();
+        let text = quota_stats_text(count, bytes);
         self.modify(&sp, |n| n.data = Some(text.into()));
     }
 
@@ -1204,13 +1199,8 @@ impl DataTree {
                 continue;
             };
             if n.children.is_empty() {
-                let mut end = b"/".to_vec();
-                end.extend_from_slice(QUOTA_LIMIT_NODE);
-                if p.ends_with(&end)
-                    && let Some(i) = find(&p, &end)
-                    && i >= QUOTA_ROOT.len()
-                {
-                    found.push(p[QUOTA_ROOT.len()..i].to_vec());
+                if let Some(real) = quota_limit_real(&p) {
+                    found.push(real.to_vec());
                 }
                 continue;
             }
@@ -1232,6 +1222,28 @@ impl DataTree {
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The quota root a leaf `/zookeeper/quota<real>/zookeeper_limits` stands
+/// for (`setupQuota`: the part before the first "/zookeeper_limits").
+pub(crate) fn quota_limit_real(key: &[u8]) -> Option<&[u8]> {
+    let mut end = b"/".to_vec();
+    end.extend_from_slice(QUOTA_LIMIT_NODE);
+    if !key.ends_with(&end) {
+        return None;
+    }
+    let i = find(key, &end)?;
+    key.get(QUOTA_ROOT.len()..i)
+}
+
+/// The text `updateQuotaForPath` writes into a quota's stats node.
+pub(crate) fn quota_stats_text(count: i64, bytes: i64) -> Vec<u8> {
+    StatsTrack {
+        count,
+        bytes,
+        extra: Vec::new(),
+    }
+    .to_bytes()
 }
 
 /// `StatsTrack`: "count=N,bytes=M" plus any other keys after ';'.

@@ -116,8 +116,17 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
         diff::parse_side(&args.left, global.local)?,
         diff::parse_side(&args.right, global.local)?,
     ];
-    let left = diff::load_side(&specs[0], &args.left, global.no_mmap, global.limits())?;
-    let right = diff::load_side(&specs[1], &args.right, global.no_mmap, global.limits())?;
+    // The two sides load on two threads; the left side's error comes first.
+    let (left, right) = std::thread::scope(|s| {
+        let right =
+            s.spawn(|| diff::load_side(&specs[1], &args.right, global.no_mmap, global.limits()));
+        let left = diff::load_side(&specs[0], &args.left, global.no_mmap, global.limits());
+        let right = right
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (left, right)
+    });
+    let (left, right) = (left?, right?);
     compare_and_report(args, &opts, &left, &right, None, out)
 }
 
@@ -132,21 +141,35 @@ fn compare_and_report(
     for n in left.notes.iter().chain(&right.notes) {
         out.warn(n);
     }
-    let ln = diff::filter(left.nodes(), opts);
-    let rn = diff::filter(right.nodes(), opts);
-    let changes = diff::diff(&ln, &rn, opts);
-    let count = |k| changes.iter().filter(|c| c.kind == k).count();
-    let (added, removed, modified) = (
-        count(ChangeKind::Added),
-        count(ChangeKind::Removed),
-        count(ChangeKind::Modified),
-    );
-    if args.script {
+    let (ln, rn) = (left.nodes(), right.nodes());
+    let (mut added, mut removed, mut modified) = (0usize, 0usize, 0usize);
+    let mut count = |c: &Change<'_>| match c.kind {
+        ChangeKind::Added => added += 1,
+        ChangeKind::Removed => removed += 1,
+        ChangeKind::Modified => modified += 1,
+    };
+    // Changes are written as the merge finds them, except for --script,
+    // which orders deletes children first.
+    let compared = if args.script {
+        let (changes, compared) = diff::diff(&ln, &rn, opts);
+        changes.iter().for_each(&mut count);
         write_script(&changes, out)?;
+        compared
+    } else {
+        let mut line = String::new();
+        diff::diff_each(&ln, &rn, opts, |c| {
+            count(&c);
+            if out.json {
+                change_json(&c, out)
+            } else {
+                change_human(&c, args, &mut line, out)
+            }
+        })?
+    };
+    let differences = added + removed + modified > 0;
+    if args.script {
+        // The script is all the output.
     } else if out.json {
-        for c in &changes {
-            change_json(c, out)?;
-        }
         let side = |s: &Side| json!({"label": s.label, "zxid": s.zxid.map(|z| z.to_string())});
         out.json_line(&json!({
             "type": "summary",
@@ -155,24 +178,21 @@ fn compare_and_report(
             "added": added,
             "removed": removed,
             "modified": modified,
-            "compared": {"left_nodes": ln.len(), "right_nodes": rn.len()},
+            "compared": {"left_nodes": compared.left_nodes, "right_nodes": compared.right_nodes},
             "logs": logs,
-            "differences": !changes.is_empty(),
+            "differences": differences,
         }))?;
     } else {
-        for c in &changes {
-            change_human(c, args, out)?;
-        }
         let at = |s: &Side| s.zxid.map_or(String::new(), |z| format!(" at {z}"));
         out.line(&format!(
             "{added} added, {removed} removed, {modified} modified ({} nodes{} vs {} nodes{})",
-            ln.len(),
+            compared.left_nodes,
             at(left),
-            rn.len(),
+            compared.right_nodes,
             at(right)
         ))?;
     }
-    Ok(if changes.is_empty() {
+    Ok(if !differences {
         ExitStatus::Ok
     } else {
         ExitStatus::Findings
@@ -189,7 +209,7 @@ fn node_json<'b>(n: &'b NodeView<'_>, acl: Option<&'b [Acl<'b>]>) -> NodeJson<'b
         path: n.path(),
         data: n.data,
         acl,
-        stat: n.stat,
+        stat: &n.stat,
         num_children: n.num_children,
         origin: None,
     }
@@ -209,23 +229,23 @@ struct ChangeJson<'b> {
     right: Option<NodeJson<'b, 'b>>,
 }
 
-fn change_json(c: &Change<'_, '_>, out: &mut Output<'_>) -> Result<(), Error> {
-    let la = c.left.and_then(|n| acls(&n.acl));
-    let ra = c.right.and_then(|n| acls(&n.acl));
+fn change_json(c: &Change<'_>, out: &mut Output<'_>) -> Result<(), Error> {
+    let la = c.left.as_ref().and_then(|n| acls(&n.acl));
+    let ra = c.right.as_ref().and_then(|n| acls(&n.acl));
     out.json_line(&ChangeJson {
         kind: "change",
         path: String::from_utf8_lossy(c.path()),
         change: c.kind.name(),
         fields: c.fields.iter().map(|f| f.name()).collect(),
         null_vs_empty: c.null_vs_empty,
-        left: c.left.map(|n| node_json(n, la.as_deref())),
-        right: c.right.map(|n| node_json(n, ra.as_deref())),
+        left: c.left.as_ref().map(|n| node_json(n, la.as_deref())),
+        right: c.right.as_ref().map(|n| node_json(n, ra.as_deref())),
     })?;
     Ok(())
 }
 
 fn field_value(f: Field, n: &NodeView<'_>, mode: DataMode) -> String {
-    let s = n.stat;
+    let s = &n.stat;
     match f {
         Field::Data => human::data(n.data, mode),
         Field::Acl => human::acl(acls(&n.acl).as_deref()),
@@ -241,15 +261,38 @@ fn field_value(f: Field, n: &NodeView<'_>, mode: DataMode) -> String {
     }
 }
 
-fn change_human(c: &Change<'_, '_>, args: &Args, out: &mut Output<'_>) -> Result<(), Error> {
-    let path = human::path(c.path());
-    match (c.kind, c.left, c.right) {
+/// Appends a path as [`human::path`] shows it (printable ASCII as is).
+fn push_path(line: &mut String, p: &[u8]) {
+    match std::str::from_utf8(p) {
+        Ok(s) if p.iter().all(|b| (0x21..0x7f).contains(b)) => line.push_str(s),
+        _ => line.push_str(&human::path(p)),
+    }
+}
+
+/// A change line; `line` is a buffer reused from one change to the next.
+fn change_human(
+    c: &Change<'_>,
+    args: &Args,
+    line: &mut String,
+    out: &mut Output<'_>,
+) -> Result<(), Error> {
+    line.clear();
+    match (c.kind, &c.left, &c.right) {
         (ChangeKind::Modified, Some(l), Some(r)) => {
-            let mut names: Vec<&str> = c.fields.iter().map(|f| f.name()).collect();
-            if c.null_vs_empty {
-                names[0] = "data(null_vs_empty)";
+            line.push_str("~ ");
+            push_path(line, c.path());
+            line.push_str("  ");
+            for (k, f) in c.fields.iter().enumerate() {
+                if k > 0 {
+                    line.push(',');
+                }
+                // Data is the first field when null_vs_empty is set.
+                line.push_str(match k {
+                    0 if c.null_vs_empty => "data(null_vs_empty)",
+                    _ => f.name(),
+                });
             }
-            out.line(&format!("~ {path}  {}", names.join(",")))?;
+            out.line(line)?;
             if args.values {
                 for f in &c.fields {
                     out.line(&format!(
@@ -262,16 +305,26 @@ fn change_human(c: &Change<'_, '_>, args: &Args, out: &mut Output<'_>) -> Result
             }
         }
         (kind, l, r) => {
-            let sign = if kind == ChangeKind::Added { '+' } else { '-' };
-            out.line(&format!("{sign} {path}"))?;
+            line.push_str(if kind == ChangeKind::Added {
+                "+ "
+            } else {
+                "- "
+            });
+            push_path(line, c.path());
+            out.line(line)?;
             if args.values
-                && let Some(n) = l.or(r)
+                && let Some(n) = l.as_ref().or(r.as_ref())
             {
                 out.line(&format!(
                     "    data {} acl {} {}",
                     human::data(n.data, args.data),
                     human::acl(acls(&n.acl).as_deref()),
-                    human::stat(n.stat, n.data.map_or(0, <[u8]>::len), n.num_children, false)
+                    human::stat(
+                        &n.stat,
+                        n.data.map_or(0, <[u8]>::len),
+                        n.num_children,
+                        false
+                    )
                 ))?;
             }
         }
@@ -315,7 +368,7 @@ fn is_open_acl(list: &[OwnedAcl]) -> bool {
     list == crate::tree::open_acl_unsafe().as_slice()
 }
 
-fn write_script(changes: &[Change<'_, '_>], out: &mut Output<'_>) -> Result<(), Error> {
+fn write_script(changes: &[Change<'_>], out: &mut Output<'_>) -> Result<(), Error> {
     let mut skipped = 0usize;
     let mut skip = |out: &mut Output<'_>, path: &[u8], why: &str| {
         skipped += 1;
@@ -336,7 +389,7 @@ fn write_script(changes: &[Change<'_, '_>], out: &mut Output<'_>) -> Result<(), 
     let mut acl_lines = Vec::new();
     // Creates and sets, parents first (path order puts a parent before its children).
     for c in changes {
-        let Some(r) = c.right else { continue };
+        let Some(r) = &c.right else { continue };
         let Some(path) = zk_quote(r.path()) else {
             skip(out, r.path(), "path zkCli cannot quote");
             continue;
@@ -515,4 +568,27 @@ fn run_logs(
         status = ExitStatus::Findings;
     }
     Ok(status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_path_shows_paths_as_human_path_does() {
+        let paths: [&[u8]; 7] = [
+            b"/",
+            b"/app/cfg-1.2",
+            b"/with space",
+            b"/tab\there",
+            b"/caf\xc3\xa9",
+            b"/bad\xff",
+            b"/del\x7f",
+        ];
+        for p in paths {
+            let mut line = String::from("~ ");
+            push_path(&mut line, p);
+            assert_eq!(line, format!("~ {}", human::path(p)), "{p:?}");
+        }
+    }
 }

@@ -75,6 +75,12 @@ pub struct StatPersisted {
 impl StatPersisted {
     /// Reads 60 bytes of `StatPersisted`.
     pub fn read(c: &mut Cursor<'_>) -> Result<StatPersisted, DecodeError> {
+        if let Some(bytes) = c.rest().first_chunk::<STAT_PERSISTED_LEN>() {
+            let stat = StatPersisted::from_array(bytes);
+            c.read_bytes(STAT_PERSISTED_LEN)?;
+            return Ok(stat);
+        }
+        // Short: read field by field, so the error names the field's offset.
         Ok(StatPersisted {
             czxid: Zxid(c.read_i64()?),
             mzxid: Zxid(c.read_i64()?),
@@ -86,6 +92,30 @@ impl StatPersisted {
             ephemeral_owner: c.read_i64()?,
             pzxid: Zxid(c.read_i64()?),
         })
+    }
+
+    /// Decodes 60 bytes of `StatPersisted` (no bounds left to check).
+    pub fn from_array(bytes: &[u8; STAT_PERSISTED_LEN]) -> StatPersisted {
+        // Constant offsets inside a 60-byte array: the fallbacks are dead code.
+        fn be<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+            b.get(at..)
+                .and_then(|r| r.first_chunk::<N>())
+                .copied()
+                .unwrap_or([0; N])
+        }
+        let long = |at| i64::from_be_bytes(be(bytes, at));
+        let int = |at| i32::from_be_bytes(be(bytes, at));
+        StatPersisted {
+            czxid: Zxid(long(0)),
+            mzxid: Zxid(long(8)),
+            ctime: long(16),
+            mtime: long(24),
+            version: int(32),
+            cversion: int(36),
+            aversion: int(40),
+            ephemeral_owner: long(44),
+            pzxid: Zxid(long(52)),
+        }
     }
 }
 

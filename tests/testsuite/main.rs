@@ -4,6 +4,7 @@
 mod cli; // --help, man pages and completions
 mod common; // fixture paths, running zkdd, ZooKeeper's own tools
 mod diff; // zkdd diff
+mod diff_snapshot; // zkdd diff on snapshot files: the index vs the tree loader
 mod dump; // zkdd dump: JSON contract, filters, exit codes, CLI
 mod forensics; // zkdd history, extract, du
 mod formats; // readers vs ZooKeeper's TxnLogToolkit / SnapshotFormatter / restore
