@@ -315,8 +315,10 @@ fn load_snapshot(
     if let Some(e) = &sb.container_error {
         return Err(format!("{e} (in the compressed file)"));
     }
-    let snap = Snapshot::parse(&sb.stream, opts.limits).map_err(|e| e.to_string())?;
-    let (mut tree, report) = DataTree::from_snapshot(&snap).map_err(|e| match e {
+    // The tree keeps the stream: node data is not copied out of it.
+    let stream = std::sync::Arc::new(sb.stream);
+    let snap = Snapshot::parse(&stream, opts.limits).map_err(|e| e.to_string())?;
+    let (mut tree, report) = DataTree::from_snapshot_in(&snap, &stream).map_err(|e| match e {
         LoadError::Decode(d) => d.to_string(),
         other => other.to_string(),
     })?;
