@@ -20,8 +20,6 @@ use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
-use hashbrown::HashTable;
-
 use crate::format::jute::Acl;
 use crate::format::snapshot::{NodeKind, Snapshot, SnapshotEnd, StatPersisted, Trailer};
 use crate::format::txn::{CreateTxn, OpCode, Txn, TxnBody};
@@ -344,56 +342,101 @@ impl AclTable {
 /// No node (an absent link).
 const NONE: u32 = u32::MAX;
 
-/// A node's data: null, owned, or a range of the snapshot stream it was
-/// loaded from (kept mapped, so loading copies no data).
+/// Where a node's path and data bytes are.
 #[derive(Clone, Debug)]
-enum Data {
-    Null,
+enum Blob {
+    /// Path, then data, in one allocation.
     Owned(Box<[u8]>),
-    Shared {
-        buf: Arc<Bytes>,
-        start: usize,
-        len: u32,
-    },
+    /// A node record of the snapshot stream the node was loaded from, from
+    /// its path on: path, data length, data. Loading copies nothing.
+    Shared { buf: Arc<Bytes>, start: usize },
 }
 
-impl Data {
-    fn owned(d: Option<&[u8]>) -> Data {
-        d.map_or(Data::Null, |d| Data::Owned(d.into()))
+/// A node's path (its key) and data, side by side so that a lookup that
+/// compares the path has also brought in the start of the data.
+#[derive(Clone, Debug)]
+struct PathData {
+    blob: Blob,
+    key_len: usize,
+    data_len: usize,
+    /// Null data (distinct from empty).
+    null: bool,
+}
+
+impl PathData {
+    fn owned(key: &[u8], data: Option<&[u8]>) -> PathData {
+        let d = data.unwrap_or(&[]);
+        let mut v = Vec::with_capacity(key.len() + d.len());
+        v.extend_from_slice(key);
+        v.extend_from_slice(d);
+        PathData {
+            blob: Blob::Owned(v.into_boxed_slice()),
+            key_len: key.len(),
+            data_len: d.len(),
+            null: data.is_none(),
+        }
     }
 
-    /// Refers to `d` inside `buf` when it lies there, else copies it.
-    fn shared(d: Option<&[u8]>, buf: Option<&Arc<Bytes>>) -> Data {
-        let (Some(d), Some(b)) = (d, buf) else {
-            return Data::owned(d);
+    /// Refers to a node record in `stream` when `key` and `data` are its
+    /// path and data (a jute string, then a jute buffer), else copies them.
+    fn in_stream(key: &[u8], data: Option<&[u8]>, stream: Option<&Arc<Bytes>>) -> PathData {
+        let Some(buf) = stream else {
+            return PathData::owned(key, data);
         };
-        let start = (d.as_ptr() as usize).wrapping_sub(b.as_ptr() as usize);
-        match u32::try_from(d.len()) {
-            Ok(len) if start <= b.len() && d.len() <= b.len() - start => Data::Shared {
-                buf: Arc::clone(b),
+        let base = buf.as_ptr() as usize;
+        let start = (key.as_ptr() as usize).wrapping_sub(base);
+        let data_ok = data.is_none_or(|d| {
+            (d.as_ptr() as usize).wrapping_sub(base) == start.wrapping_add(key.len() + 4)
+        });
+        let end = start
+            .checked_add(key.len() + 4)
+            .and_then(|e| e.checked_add(data.map_or(0, <[u8]>::len)));
+        if !data_ok || end.is_none_or(|e| e > buf.len()) {
+            return PathData::owned(key, data);
+        }
+        PathData {
+            blob: Blob::Shared {
+                buf: Arc::clone(buf),
                 start,
-                len,
             },
-            _ => Data::owned(Some(d)),
+            key_len: key.len(),
+            data_len: data.map_or(0, <[u8]>::len),
+            null: data.is_none(),
         }
     }
 
-    fn get(&self) -> Option<&[u8]> {
-        match self {
-            Data::Null => None,
-            Data::Owned(d) => Some(d),
-            Data::Shared { buf, start, len } => {
-                Some(buf.get(*start..*start + *len as usize).unwrap_or(&[]))
-            }
+    fn vacant() -> PathData {
+        PathData {
+            blob: Blob::Owned(Box::default()),
+            key_len: 0,
+            data_len: 0,
+            null: true,
         }
     }
 
-    fn len(&self) -> usize {
-        match self {
-            Data::Null => 0,
-            Data::Owned(d) => d.len(),
-            Data::Shared { len, .. } => *len as usize,
+    /// The bytes from the path on, and where the data starts in them.
+    fn bytes(&self) -> (&[u8], usize) {
+        match &self.blob {
+            Blob::Owned(b) => (b, self.key_len),
+            Blob::Shared { buf, start } => (buf.get(*start..).unwrap_or(&[]), self.key_len + 4),
         }
+    }
+
+    fn key(&self) -> &[u8] {
+        self.bytes().0.get(..self.key_len).unwrap_or(&[])
+    }
+
+    fn data(&self) -> Option<&[u8]> {
+        if self.null {
+            return None;
+        }
+        let (b, at) = self.bytes();
+        Some(b.get(at..at + self.data_len).unwrap_or(&[]))
+    }
+
+    /// The same path with other data.
+    fn with_data(&self, data: Option<&[u8]>) -> PathData {
+        PathData::owned(self.key(), data)
     }
 }
 
@@ -403,11 +446,8 @@ impl Data {
 /// link and is unreachable from the root, as in ZooKeeper's map.
 #[derive(Clone, Debug)]
 pub struct TreeNode {
-    data: Data,
+    pd: PathData,
     stat: StatPersisted,
-    /// The path, in the tree's key arena.
-    key_start: usize,
-    key_len: usize,
     acl: AclRef,
     digest: u32,
     parent: u32,
@@ -422,10 +462,8 @@ pub struct TreeNode {
 impl TreeNode {
     fn vacant() -> TreeNode {
         TreeNode {
-            data: Data::Null,
+            pd: PathData::vacant(),
             stat: StatPersisted::default(),
-            key_start: 0,
-            key_len: 0,
             acl: AclRef::OPEN_UNSAFE,
             digest: 0,
             parent: NONE,
@@ -439,7 +477,7 @@ impl TreeNode {
     }
     /// Data; `None` for null (distinct from empty).
     pub fn data(&self) -> Option<&[u8]> {
-        self.data.get()
+        self.pd.data()
     }
     /// The ACL reference (resolve with [`DataTree::acl`]).
     pub fn acl_ref(&self) -> AclRef {
@@ -455,7 +493,7 @@ impl TreeNode {
     }
     /// Derived `dataLength` (0 for null).
     pub fn data_length(&self) -> usize {
-        self.data.len()
+        self.pd.data_len
     }
     /// This node's contribution to the tree digest.
     pub fn digest(&self) -> u32 {
@@ -463,10 +501,145 @@ impl TreeNode {
     }
 }
 
-/// The key of `n` in the arena `keys`.
-fn key_in<'a>(keys: &'a [u8], n: &TreeNode) -> &'a [u8] {
-    keys.get(n.key_start..n.key_start + n.key_len)
-        .unwrap_or(&[])
+/// Live nodes by path: open addressing with linear probing over one array
+/// of `u64` slots, each the high 32 bits of the path's hash (the tag; its
+/// top bits pick the home slot) and the node id. A lookup reads one cache
+/// line of slots and then the node itself (no separate control bytes), and
+/// growing never rehashes a path.
+#[derive(Clone, Debug, Default)]
+struct PathIndex {
+    /// A power of two long (or empty).
+    slots: Vec<u64>,
+    items: usize,
+    tombs: usize,
+}
+
+/// A slot never used.
+const EMPTY: u64 = 0;
+/// A slot whose entry was removed (probing goes on past it).
+const TOMB: u64 = 1;
+
+impl PathIndex {
+    /// The tag of a hash: never 0, so an entry is never `EMPTY` or `TOMB`.
+    fn tag(hash: u64) -> u32 {
+        ((hash >> 32) as u32) | 1
+    }
+
+    fn entry(tag: u32, id: u32) -> u64 {
+        (u64::from(tag) << 32) | u64::from(id)
+    }
+
+    fn home(&self, tag: u32) -> usize {
+        let bits = self.slots.len().trailing_zeros();
+        // The top `bits` bits of the tag (`bits` ≤ 32: see `grow`).
+        (u64::from(tag) << bits >> 32) as usize
+    }
+
+    fn mask(&self) -> usize {
+        self.slots.len().wrapping_sub(1)
+    }
+
+    fn len(&self) -> usize {
+        self.items
+    }
+
+    /// The id of the entry with `hash` for which `eq` holds.
+    fn find(&self, hash: u64, mut eq: impl FnMut(u32) -> bool) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let tag = Self::tag(hash);
+        let mut i = self.home(tag);
+        loop {
+            let s = *self.slots.get(i)?;
+            if s == EMPTY {
+                return None;
+            }
+            if (s >> 32) as u32 == tag && eq(s as u32) {
+                return Some(s as u32);
+            }
+            i = (i + 1) & self.mask();
+        }
+    }
+
+    /// Adds an entry (the caller knows no entry for the same path exists).
+    fn insert(&mut self, hash: u64, id: u32) {
+        self.reserve(1);
+        let tag = Self::tag(hash);
+        let mut i = self.home(tag);
+        while let Some(s) = self.slots.get_mut(i) {
+            if *s == EMPTY || *s == TOMB {
+                if *s == TOMB {
+                    self.tombs -= 1;
+                }
+                *s = Self::entry(tag, id);
+                self.items += 1;
+                return;
+            }
+            i = (i + 1) & self.mask();
+        }
+    }
+
+    /// Removes the entry for node `id` with `hash`.
+    fn remove(&mut self, hash: u64, id: u32) {
+        if self.slots.is_empty() {
+            return;
+        }
+        let tag = Self::tag(hash);
+        let want = Self::entry(tag, id);
+        let mut i = self.home(tag);
+        loop {
+            let next = (i + 1) & self.mask();
+            let after = self.slots.get(next).copied();
+            let Some(s) = self.slots.get_mut(i) else {
+                return;
+            };
+            if *s == EMPTY {
+                return;
+            }
+            if *s == want {
+                // No probe sequence runs past an empty successor: the slot
+                // can be empty again instead of a tombstone.
+                if after == Some(EMPTY) {
+                    *s = EMPTY;
+                } else {
+                    *s = TOMB;
+                    self.tombs += 1;
+                }
+                self.items -= 1;
+                return;
+            }
+            i = next;
+        }
+    }
+
+    /// Makes room for `more` entries, keeping the table at most 5/8 full
+    /// (tombstones included).
+    fn reserve(&mut self, more: usize) {
+        let used = self.items + self.tombs + more;
+        if used * 8 <= self.slots.len() * 5 {
+            return;
+        }
+        let want = ((self.items + more) * 2).max(16).next_power_of_two();
+        self.grow(want.min(1 << 32));
+    }
+
+    /// Rebuilds the table with `len` slots (dropping tombstones).
+    fn grow(&mut self, len: usize) {
+        let old = std::mem::replace(&mut self.slots, vec![EMPTY; len]);
+        self.tombs = 0;
+        let mask = self.mask();
+        for s in old.into_iter().filter(|&s| s != EMPTY && s != TOMB) {
+            let mut i = self.home((s >> 32) as u32);
+            while let Some(slot) = self.slots.get_mut(i) {
+                if *slot == EMPTY {
+                    *slot = s;
+                    break;
+                }
+                i = (i + 1) & mask;
+            }
+        }
+    }
 }
 
 /// The index's hash of a key.
@@ -562,10 +735,8 @@ pub struct DataTree {
     /// Node slab; freed slots are listed in `free`.
     nodes: Vec<TreeNode>,
     free: Vec<u32>,
-    /// Every path ever inserted, back to back (nodes point into it).
-    keys: Vec<u8>,
     /// Live nodes by path: slab indexes, hashed by their keys.
-    index: HashTable<u32>,
+    index: PathIndex,
     acls: AclTable,
     sessions: FastMap<SessionId, i32>,
     ephemerals: FastMap<i64, FastSet<Box<[u8]>>>,
@@ -587,7 +758,12 @@ impl DataTree {
     pub fn new() -> DataTree {
         let mut t = DataTree::empty();
         let zero = StatPersisted::default();
-        t.insert_node(b"", Data::owned(Some(b"")), AclRef::OPEN_UNSAFE, zero, NONE);
+        t.insert_node(
+            PathData::owned(b"", Some(b"")),
+            AclRef::OPEN_UNSAFE,
+            zero,
+            NONE,
+        );
         t.acls.add_use(AclRef::OPEN_UNSAFE);
         for (path, aversion, acl) in [
             (&b"/zookeeper"[..], 0, None),
@@ -607,7 +783,7 @@ impl DataTree {
             let parent = split_parent(path)
                 .and_then(|(p, _)| t.find(p))
                 .unwrap_or(NONE);
-            t.insert_node(path, Data::owned(Some(b"")), acl, stat, parent);
+            t.insert_node(PathData::owned(path, Some(b"")), acl, stat, parent);
         }
         t
     }
@@ -617,8 +793,7 @@ impl DataTree {
         DataTree {
             nodes: Vec::new(),
             free: Vec::new(),
-            keys: Vec::new(),
-            index: HashTable::new(),
+            index: PathIndex::default(),
             acls: AclTable::default(),
             sessions: FastMap::default(),
             ephemerals: FastMap::default(),
@@ -654,7 +829,7 @@ impl DataTree {
         let mut t = DataTree::empty();
         // A node record takes at least 76 bytes; typical ones far more. The
         // slab is filled in order, so unused capacity is never touched.
-        t.index.reserve(snap.len() / 256, |_| 0);
+        t.index.reserve(snap.len() / 256);
         t.nodes.reserve(snap.len() / 128);
         let mut report = LoadReport::default();
         let mut by_id: FastMap<i64, AclRef> = FastMap::default();
@@ -701,7 +876,7 @@ impl DataTree {
                 while let Some(&top) = ancestors.last() {
                     if t.nodes
                         .get(top as usize)
-                        .is_some_and(|n| n.live && key_in(&t.keys, n) == parent_key)
+                        .is_some_and(|n| n.live && n.pd.key() == parent_key)
                     {
                         found = Some(top);
                         break;
@@ -723,8 +898,8 @@ impl DataTree {
                     }
                 }
             };
-            let data = Data::shared(node.data, stream);
-            let (id, old) = t.insert_node(node.path, data, acl, node.stat, parent);
+            let pd = PathData::in_stream(node.path, node.data, stream);
+            let (id, old) = t.insert_node(pd, acl, node.stat, parent);
             if let Some(old) = old {
                 // A path stored twice: the later record replaces the earlier
                 // one (and its children), as `nodes.put` does.
@@ -755,19 +930,15 @@ impl DataTree {
     }
 
     fn key(&self, id: u32) -> &[u8] {
-        self.node(id).map_or(&[][..], |n| key_in(&self.keys, n))
+        self.node(id).map_or(&[][..], |n| n.pd.key())
     }
 
     /// The live node at `key`.
     fn find(&self, key: &[u8]) -> Option<u32> {
-        let (nodes, keys) = (&self.nodes, &self.keys);
-        self.index
-            .find(hash_key(key), |&id| {
-                nodes
-                    .get(id as usize)
-                    .is_some_and(|n| key_in(keys, n) == key)
-            })
-            .copied()
+        let nodes = &self.nodes;
+        self.index.find(hash_key(key), |id| {
+            nodes.get(id as usize).is_some_and(|n| n.pd.key() == key)
+        })
     }
 
     /// Appends `child` to `parent`'s children.
@@ -827,30 +998,19 @@ impl DataTree {
     /// added; returns its id and a node it replaced (digest removed).
     fn insert_node(
         &mut self,
-        key: &[u8],
-        data: Data,
+        pd: PathData,
         acl: AclRef,
         stat: StatPersisted,
         parent: u32,
     ) -> (u32, Option<TreeNode>) {
-        let digest = node_digest(key, data.get(), &stat);
+        let key = pd.key();
+        let digest = node_digest(key, pd.data(), &stat);
         self.digest = self.digest.wrapping_add(i64::from(digest));
         let hash = hash_key(key);
         let old = self.find(key).and_then(|id| self.remove_id(id));
-        // A replaced node's key is still in the arena: reuse it.
-        let key_start = match &old {
-            Some(o) => o.key_start,
-            None => {
-                let start = self.keys.len();
-                self.keys.extend_from_slice(key);
-                start
-            }
-        };
         let node = TreeNode {
-            data,
+            pd,
             stat,
-            key_start,
-            key_len: key.len(),
             acl,
             digest,
             live: true,
@@ -868,12 +1028,7 @@ impl DataTree {
                 (self.nodes.len() - 1) as u32
             }
         };
-        let (nodes, keys) = (&self.nodes, &self.keys);
-        self.index.insert_unique(hash, id, |&i| {
-            nodes
-                .get(i as usize)
-                .map_or(0, |n| hash_key(key_in(keys, n)))
-        });
+        self.index.insert(hash, id);
         if parent != NONE {
             self.link(parent, id);
         }
@@ -883,10 +1038,7 @@ impl DataTree {
     /// Removes a node (digest removed): out of the index and its parent's
     /// children; its own children become orphans. Returns it.
     fn remove_id(&mut self, id: u32) -> Option<TreeNode> {
-        let hash = hash_key(self.key(id));
-        if let Ok(e) = self.index.find_entry(hash, |&i| i == id) {
-            e.remove();
-        }
+        self.index.remove(hash_key(self.key(id)), id);
         self.unlink(id);
         let mut c = self.node(id)?.first_child;
         while let Some(n) = self.nodes.get_mut(c as usize) {
@@ -905,7 +1057,7 @@ impl DataTree {
             return false;
         };
         f(n);
-        let d = node_digest(key_in(&self.keys, n), n.data.get(), &n.stat);
+        let d = node_digest(n.pd.key(), n.pd.data(), &n.stat);
         self.digest = self
             .digest
             .wrapping_sub(i64::from(n.digest))
@@ -971,7 +1123,7 @@ impl DataTree {
     /// Recomputes the digest from scratch (for checks).
     pub fn recompute_digest(&self) -> i64 {
         self.nodes.iter().filter(|n| n.live).fold(0i64, |acc, n| {
-            let d = node_digest(key_in(&self.keys, n), n.data.get(), &n.stat);
+            let d = node_digest(n.pd.key(), n.pd.data(), &n.stat);
             acc.wrapping_add(i64::from(d))
         })
     }
@@ -1012,7 +1164,7 @@ impl DataTree {
             let Some(n) = self.node(id) else {
                 continue;
             };
-            out.push((key_in(&self.keys, n), n));
+            out.push((n.pd.key(), n));
             kids.clear();
             kids.extend(self.child_ids(id).map(|c| (self.key(c), c)));
             // Children of one parent share its prefix: comparing keys is
@@ -1051,7 +1203,7 @@ impl DataTree {
                     at = a.parent;
                 }
             };
-            Some((key_in(&self.keys, n), n))
+            Some((n.pd.key(), n))
         })
     }
 
@@ -1293,7 +1445,7 @@ impl DataTree {
             ephemeral_owner: owner,
             pzxid: zxid,
         };
-        if let (_, Some(old)) = self.insert_node(path, Data::owned(c.data), acl, stat, parent) {
+        if let (_, Some(old)) = self.insert_node(PathData::owned(path, c.data), acl, stat, parent) {
             // An orphan left by a delete of a node with children: replaced.
             self.acls.remove_use(old.acl);
         }
@@ -1356,7 +1508,7 @@ impl DataTree {
             self.quota_roots.remove(real);
         }
         if let Some(q) = self.max_quota_prefix(path) {
-            let bytes = node.data.len() as i64;
+            let bytes = node.pd.data_len as i64;
             self.update_quota_stat(&q, -bytes, -1);
         }
         code::OK
@@ -1374,8 +1526,8 @@ impl DataTree {
         let path = key_of(path);
         let mut last_len = 0i64;
         let found = self.modify(path, |n| {
-            last_len = n.data.len() as i64;
-            n.data = Data::owned(data);
+            last_len = n.pd.data_len as i64;
+            n.pd = n.pd.with_data(data);
             n.stat.mtime = time;
             n.stat.mzxid = zxid;
             n.stat.version = version;
@@ -1496,7 +1648,7 @@ impl DataTree {
         st.count = st.count.wrapping_add(count_diff);
         st.bytes = st.bytes.wrapping_add(bytes_diff);
         let text = st.to_bytes();
-        self.modify_id(id, |n| n.data = Data::owned(Some(&text)));
+        self.modify_id(id, |n| n.pd = n.pd.with_data(Some(&text)));
     }
 
     /// `updateQuotaForPath`: recounts the subtree and rewrites the stats node.
@@ -1508,7 +1660,7 @@ impl DataTree {
                 continue;
             };
             count += 1;
-            bytes += n.data.len() as i64;
+            bytes += n.pd.data_len as i64;
             stack.extend(self.child_ids(id));
         }
         let sp = Self::stat_path(real);
@@ -1518,7 +1670,7 @@ impl DataTree {
             extra: Vec::new(),
         }
         .to_bytes();
-        self.modify(&sp, |n| n.data = Data::owned(Some(&text)));
+        self.modify(&sp, |n| n.pd = n.pd.with_data(Some(&text)));
     }
 
     /// `setupQuota`: after a snapshot load, every leaf named
@@ -1532,7 +1684,7 @@ impl DataTree {
                 continue;
             };
             if n.num_children == 0 {
-                let p = key_in(&self.keys, n);
+                let p = n.pd.key();
                 let mut end = b"/".to_vec();
                 end.extend_from_slice(QUOTA_LIMIT_NODE);
                 if p.ends_with(&end)
