@@ -43,6 +43,9 @@ use crate::source;
 use crate::tree::{ApplyResult, DataTree, LoadError};
 use crate::zxid::Zxid;
 
+/// Log entries decoded ahead and warmed up together (see [`DataTree::warm`]).
+const WARM_BATCH: usize = 32;
+
 /// How many snapshots ZooKeeper tries at most (`FileSnap.deserialize`).
 pub const MAX_SNAPSHOT_CANDIDATES: usize = 100;
 
@@ -607,110 +610,121 @@ pub fn replay_observed(
         });
         let mut released = 0usize;
         let mut hit_target = false;
-        for entry in &mut iter {
-            let off = entry.offset as usize;
-            if off - released > 32 << 20 {
-                bytes.release_before(off);
-                released = off;
-                progress(done + entry.offset, total);
-            }
-            let h = entry.txn.header;
-            if fast_forward {
-                if h.zxid < from {
-                    read.skipped += 1;
-                    continue;
-                }
-                fast_forward = false;
-            }
-            if target_zxid.is_some_and(|t| h.zxid > t) {
-                hit_target = true;
+        // Entries go in batches: the tree first warms up the nodes a batch
+        // will touch (overlapping their cache misses), then applies it.
+        let mut batch = Vec::with_capacity(WARM_BATCH);
+        'entries: loop {
+            batch.clear();
+            batch.extend((&mut iter).take(WARM_BATCH));
+            if batch.is_empty() {
                 break;
             }
-            if let Some(p) = prev {
-                if h.zxid <= p {
-                    notes.push(Note {
-                        finding: true,
-                        message: format!(
-                            "{}: txn {} at offset {:#x} comes after {p} (out of order; applied anyway, as ZooKeeper does)",
-                            lf.path.display(),
-                            h.zxid,
-                            entry.offset
-                        ),
-                    });
-                } else if h.zxid.epoch() == p.epoch() && h.zxid.0 != p.0 + 1 {
-                    notes.push(Note {
-                        finding: true,
-                        message: format!(
-                            "{}: gap: txn {} at offset {:#x} follows {p}; txns in between are missing",
-                            lf.path.display(),
-                            h.zxid,
-                            entry.offset
-                        ),
-                    });
+            tree.warm(batch.iter().map(|e| &e.txn));
+            for entry in batch.drain(..) {
+                let off = entry.offset as usize;
+                if off - released > 32 << 20 {
+                    bytes.release_before(off);
+                    released = off;
+                    progress(done + entry.offset, total);
                 }
-            } else if h.zxid != from && h.zxid.epoch() == from.epoch() && start_zxid.0 != 0 {
-                notes.push(Note {
-                    finding: true,
-                    message: format!(
-                        "{}: gap: the first txn after the snapshot is {}, expected {from}",
-                        lf.path.display(),
-                        h.zxid
-                    ),
-                });
-            }
-            if strict && let Some(n) = notes.iter().find(|n| n.finding) {
-                strict_stop = Some((lf.path.clone(), n.message.clone()));
-                break;
-            }
-            prev = Some(h.zxid);
-            obs.before(&tree, &entry.txn);
-            let r: ApplyResult = tree.apply(&entry.txn);
-            obs.after(&tree, &entry.txn, &r);
-            applied += 1;
-            read.applied += 1;
-            if r.err != 0 {
-                errors += 1;
-            }
-            if r.invalid_sub_op {
-                notes.push(Note {
-                    finding: true,
-                    message: format!(
-                        "{}: txn {} at offset {:#x}: a multi sub-txn of a type ZooKeeper refuses; the rest of that multi was skipped, as ZooKeeper does",
-                        lf.path.display(),
-                        h.zxid,
-                        entry.offset
-                    ),
-                });
-            }
-            zxids = Some((zxids.map_or(h.zxid, |z| z.0), h.zxid));
-            read.zxids = Some((read.zxids.map_or(h.zxid, |z| z.0), h.zxid));
-            // compareSnapshotDigests, then compareDigest (§5.4).
-            if let Some((dz, dv)) = fuzzy
-                && h.zxid == dz
-            {
-                digests.snapshot = Some((dz, dv, tree.digest()));
-                fuzzy = None;
-            }
-            match entry.txn.digest {
-                None => digests.without_digest += 1,
-                Some(_) if fuzzy.is_some() => digests.skipped_fuzzy += 1,
-                Some(d) if d.version != 2 => digests.skipped_version += 1,
-                Some(d) if d.tree == tree.digest() => digests.passed += 1,
-                Some(d) => {
-                    digests.failed += 1;
-                    digests.first_mismatch.get_or_insert(h.zxid);
-                    if strict {
-                        strict_stop = Some((
-                            lf.path.clone(),
-                            format!(
-                                "digest mismatch at txn {} (offset {:#x}): logged {}, tree {}",
+                let h = entry.txn.header;
+                if fast_forward {
+                    if h.zxid < from {
+                        read.skipped += 1;
+                        continue;
+                    }
+                    fast_forward = false;
+                }
+                if target_zxid.is_some_and(|t| h.zxid > t) {
+                    hit_target = true;
+                    break 'entries;
+                }
+                if let Some(p) = prev {
+                    if h.zxid <= p {
+                        notes.push(Note {
+                            finding: true,
+                            message: format!(
+                                "{}: txn {} at offset {:#x} comes after {p} (out of order; applied anyway, as ZooKeeper does)",
+                                lf.path.display(),
                                 h.zxid,
-                                entry.offset,
-                                d.tree,
-                                tree.digest()
+                                entry.offset
                             ),
-                        ));
-                        break;
+                        });
+                    } else if h.zxid.epoch() == p.epoch() && h.zxid.0 != p.0 + 1 {
+                        notes.push(Note {
+                            finding: true,
+                            message: format!(
+                                "{}: gap: txn {} at offset {:#x} follows {p}; txns in between are missing",
+                                lf.path.display(),
+                                h.zxid,
+                                entry.offset
+                            ),
+                        });
+                    }
+                } else if h.zxid != from && h.zxid.epoch() == from.epoch() && start_zxid.0 != 0 {
+                    notes.push(Note {
+                        finding: true,
+                        message: format!(
+                            "{}: gap: the first txn after the snapshot is {}, expected {from}",
+                            lf.path.display(),
+                            h.zxid
+                        ),
+                    });
+                }
+                if strict && let Some(n) = notes.iter().find(|n| n.finding) {
+                    strict_stop = Some((lf.path.clone(), n.message.clone()));
+                    break 'entries;
+                }
+                prev = Some(h.zxid);
+                obs.before(&tree, &entry.txn);
+                let r: ApplyResult = tree.apply(&entry.txn);
+                obs.after(&tree, &entry.txn, &r);
+                applied += 1;
+                read.applied += 1;
+                if r.err != 0 {
+                    errors += 1;
+                }
+                if r.invalid_sub_op {
+                    notes.push(Note {
+                        finding: true,
+                        message: format!(
+                            "{}: txn {} at offset {:#x}: a multi sub-txn of a type ZooKeeper refuses; the rest of that multi was skipped, as ZooKeeper does",
+                            lf.path.display(),
+                            h.zxid,
+                            entry.offset
+                        ),
+                    });
+                }
+                zxids = Some((zxids.map_or(h.zxid, |z| z.0), h.zxid));
+                read.zxids = Some((read.zxids.map_or(h.zxid, |z| z.0), h.zxid));
+                // compareSnapshotDigests, then compareDigest (§5.4).
+                if let Some((dz, dv)) = fuzzy
+                    && h.zxid == dz
+                {
+                    digests.snapshot = Some((dz, dv, tree.digest()));
+                    fuzzy = None;
+                }
+                match entry.txn.digest {
+                    None => digests.without_digest += 1,
+                    Some(_) if fuzzy.is_some() => digests.skipped_fuzzy += 1,
+                    Some(d) if d.version != 2 => digests.skipped_version += 1,
+                    Some(d) if d.tree == tree.digest() => digests.passed += 1,
+                    Some(d) => {
+                        digests.failed += 1;
+                        digests.first_mismatch.get_or_insert(h.zxid);
+                        if strict {
+                            strict_stop = Some((
+                                lf.path.clone(),
+                                format!(
+                                    "digest mismatch at txn {} (offset {:#x}): logged {}, tree {}",
+                                    h.zxid,
+                                    entry.offset,
+                                    d.tree,
+                                    tree.digest()
+                                ),
+                            ));
+                            break 'entries;
+                        }
                     }
                 }
             }
