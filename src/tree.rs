@@ -227,6 +227,8 @@ pub struct AclTable {
     refs: Vec<u64>,
     index: FastMap<Box<[OwnedAcl]>, u32>,
     missing: FastMap<i64, u32>,
+    /// The list `intern` returned last.
+    last: Option<AclRef>,
 }
 
 impl Default for AclTable {
@@ -236,6 +238,7 @@ impl Default for AclTable {
             refs: vec![0],
             index: FastMap::default(),
             missing: FastMap::default(),
+            last: None,
         }
     }
 }
@@ -245,13 +248,29 @@ impl AclTable {
     pub fn intern(&mut self, acl: Option<&[Acl<'_>]>) -> AclRef {
         let r = match acl {
             None => AclRef::OPEN_UNSAFE,
+            // Most creates carry the list the one before carried.
+            Some(list) if self.last.is_some_and(|l| self.is_list(l, list)) => {
+                self.last.unwrap_or(AclRef::OPEN_UNSAFE)
+            }
             Some(list) => {
                 let owned: Box<[OwnedAcl]> = list.iter().map(OwnedAcl::from_acl).collect();
-                self.intern_owned(owned)
+                let r = self.intern_owned(owned);
+                self.last = Some(r);
+                r
             }
         };
         self.add_use(r);
         r
+    }
+
+    /// True when slot `r` holds exactly `list`.
+    fn is_list(&self, r: AclRef, list: &[Acl<'_>]) -> bool {
+        match self.slots.get(r.0 as usize) {
+            Some(AclSlot::List(l)) => {
+                l.len() == list.len() && l.iter().zip(list).all(|(o, a)| o.as_acl() == *a)
+            }
+            _ => false,
+        }
     }
 
     fn intern_owned(&mut self, owned: Box<[OwnedAcl]>) -> AclRef {
@@ -857,69 +876,84 @@ impl DataTree {
         // Nodes come in pre-order, so a node's parent is the previous node
         // or one of its ancestors: look there before hashing the path.
         let mut ancestors: Vec<u32> = Vec::new();
+        // Nodes go in batches: their index slots are read together first,
+        // so those cache misses overlap (see `warm`).
         let mut iter = snap.nodes();
-        for node in &mut iter {
-            report.nodes += 1;
-            let acl = if node.acl_id == -1 {
-                AclRef::OPEN_UNSAFE
-            } else if let Some(&r) = by_id.get(&node.acl_id) {
-                r
-            } else {
-                if !report.missing_acl_ids.contains(&node.acl_id) {
-                    report.missing_acl_ids.push(node.acl_id);
-                }
-                t.acls.missing_ref(node.acl_id)
-            };
-            t.acls.add_use(acl);
-            let parent = if node.path.is_empty() {
-                NONE
-            } else {
-                let Some((parent_key, _)) = split_parent(node.path) else {
-                    return Err(LoadError::BadPath {
-                        offset: node.offset,
-                        path: node.path.to_vec(),
-                    });
+        let mut batch = Vec::with_capacity(WARM_MAX);
+        loop {
+            batch.clear();
+            batch.extend((&mut iter).take(WARM_MAX));
+            if batch.is_empty() {
+                break;
+            }
+            let mut keys: [&[u8]; WARM_MAX] = [&[]; WARM_MAX];
+            for (k, node) in keys.iter_mut().zip(&batch) {
+                *k = node.path;
+            }
+            t.warm_keys(keys.get(..batch.len()).unwrap_or(&[]));
+            for node in batch.drain(..) {
+                report.nodes += 1;
+                let acl = if node.acl_id == -1 {
+                    AclRef::OPEN_UNSAFE
+                } else if let Some(&r) = by_id.get(&node.acl_id) {
+                    r
+                } else {
+                    if !report.missing_acl_ids.contains(&node.acl_id) {
+                        report.missing_acl_ids.push(node.acl_id);
+                    }
+                    t.acls.missing_ref(node.acl_id)
                 };
-                let mut found = None;
-                while let Some(&top) = ancestors.last() {
-                    if t.nodes
-                        .get(top as usize)
-                        .is_some_and(|n| n.live && n.pd.key() == parent_key)
-                    {
-                        found = Some(top);
-                        break;
-                    }
-                    ancestors.pop();
-                }
-                match found.or_else(|| t.find(parent_key)) {
-                    Some(p) => {
-                        if ancestors.is_empty() {
-                            ancestors.push(p);
-                        }
-                        p
-                    }
-                    None => {
-                        return Err(LoadError::MissingParent {
+                t.acls.add_use(acl);
+                let parent = if node.path.is_empty() {
+                    NONE
+                } else {
+                    let Some((parent_key, _)) = split_parent(node.path) else {
+                        return Err(LoadError::BadPath {
                             offset: node.offset,
                             path: node.path.to_vec(),
                         });
+                    };
+                    let mut found = None;
+                    while let Some(&top) = ancestors.last() {
+                        if t.nodes
+                            .get(top as usize)
+                            .is_some_and(|n| n.live && n.pd.key() == parent_key)
+                        {
+                            found = Some(top);
+                            break;
+                        }
+                        ancestors.pop();
                     }
+                    match found.or_else(|| t.find(parent_key)) {
+                        Some(p) => {
+                            if ancestors.is_empty() {
+                                ancestors.push(p);
+                            }
+                            p
+                        }
+                        None => {
+                            return Err(LoadError::MissingParent {
+                                offset: node.offset,
+                                path: node.path.to_vec(),
+                            });
+                        }
+                    }
+                };
+                let pd = PathData::in_stream(node.path, node.data, stream);
+                let (id, old) = t.insert_node(pd, acl, node.stat, parent);
+                if let Some(old) = old {
+                    // A path stored twice: the later record replaces the earlier
+                    // one (and its children), as `nodes.put` does.
+                    report.duplicate_paths += 1;
+                    t.acls.remove_use(old.acl);
                 }
-            };
-            let pd = PathData::in_stream(node.path, node.data, stream);
-            let (id, old) = t.insert_node(pd, acl, node.stat, parent);
-            if let Some(old) = old {
-                // A path stored twice: the later record replaces the earlier
-                // one (and its children), as `nodes.put` does.
-                report.duplicate_paths += 1;
-                t.acls.remove_use(old.acl);
-            }
-            ancestors.push(id);
-            if let NodeKind::Ephemeral(s) = NodeKind::of(node.stat.ephemeral_owner) {
-                t.ephemerals
-                    .entry(s.0)
-                    .or_default()
-                    .insert(node.path.into());
+                ancestors.push(id);
+                if let NodeKind::Ephemeral(s) = NodeKind::of(node.stat.ephemeral_owner) {
+                    t.ephemerals
+                        .entry(s.0)
+                        .or_default()
+                        .insert(node.path.into());
+                }
             }
         }
         match iter.into_end() {
@@ -1320,16 +1354,28 @@ impl DataTree {
                 _ => {}
             }
         }
-        let keys = keys.get(..n).unwrap_or(&[]);
-        let mut ids = [NONE; WARM_MAX];
-        let mut acc = 0u64;
-        for (k, id) in keys.iter().zip(ids.iter_mut()) {
-            let tag = PathIndex::tag(hash_key(k));
-            let s = self.index.slot(tag);
-            if (s >> 32) as u32 == tag {
-                *id = s as u32;
-            }
+        self.warm_keys(keys.get(..n).unwrap_or(&[]));
+    }
+
+    /// [`DataTree::warm`] for up to `WARM_MAX` paths.
+    fn warm_keys(&self, keys: &[&[u8]]) {
+        let n = keys.len().min(WARM_MAX);
+        let mut tags = [0u32; WARM_MAX];
+        for (k, tag) in keys.iter().zip(tags.iter_mut()) {
+            *tag = PathIndex::tag(hash_key(k));
         }
+        // A tight loop of independent loads, without branches: the misses
+        // overlap.
+        let mut ids = [NONE; WARM_MAX];
+        for (tag, id) in tags.iter().zip(ids.iter_mut()).take(n) {
+            let s = self.index.slot(*tag);
+            *id = if (s >> 32) as u32 == *tag {
+                s as u32
+            } else {
+                NONE
+            };
+        }
+        let mut acc = 0u64;
         for id in ids.get(..n).unwrap_or(&[]) {
             if let Some(node) = self.node(*id) {
                 acc ^= node.stat.mzxid.0 as u64 ^ node.pd.key_len as u64;
@@ -1337,7 +1383,8 @@ impl DataTree {
         }
         for id in ids.get(..n).unwrap_or(&[]) {
             if let Some(node) = self.node(*id) {
-                acc ^= node.pd.key().first().copied().map_or(0, u64::from);
+                let k = node.pd.key();
+                acc ^= u64::from(k.first().copied().unwrap_or(0) ^ k.last().copied().unwrap_or(0));
             }
         }
         std::hint::black_box(acc);
