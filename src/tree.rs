@@ -1306,10 +1306,24 @@ impl DataTree {
             .collect();
         let mut w = crate::format::write::SnapshotWriter::new(out, &sessions, &cache)?;
         let mut digest = 0i64;
-        for (key, n) in self.walk_in_order() {
-            let id = ids.get(n.acl.0 as usize).copied().unwrap_or(-1);
-            w.node(key, n.data(), id, &n.stat)?;
-            digest = digest.wrapping_add(i64::from(n.digest));
+        let mut walk = self.walk_in_order();
+        let mut batch = Vec::with_capacity(WARM_MAX);
+        loop {
+            batch.clear();
+            batch.extend((&mut walk).take(WARM_MAX));
+            if batch.is_empty() {
+                break;
+            }
+            // Touch each node's data first, so the cache misses overlap.
+            let acc = batch.iter().fold(0u8, |a, (_, n)| {
+                a ^ n.data().and_then(|d| d.first()).copied().unwrap_or(0)
+            });
+            std::hint::black_box(acc);
+            for (key, n) in &batch {
+                let id = ids.get(n.acl.0 as usize).copied().unwrap_or(-1);
+                w.node(key, n.data(), id, &n.stat)?;
+                digest = digest.wrapping_add(i64::from(n.digest));
+            }
         }
         w.finish(Some((zxid, digest)))
     }
