@@ -581,7 +581,10 @@ pub fn replay_observed(
         if strict_stop.is_some() {
             break;
         }
-        let bytes = source::open(&lf.path, opts.no_mmap).map_err(|e| Error::io(&lf.path, e))?;
+        // The tree keeps the log: node data set by its txns is not copied.
+        let bytes = std::sync::Arc::new(
+            source::open(&lf.path, opts.no_mmap).map_err(|e| Error::io(&lf.path, e))?,
+        );
         let mut read = LogRead {
             path: lf.path.clone(),
             name_zxid: lf.zxid,
@@ -691,7 +694,7 @@ pub fn replay_observed(
                         }
                         prev = Some(h.zxid);
                         obs.before(&tree, &entry.txn);
-                        let r: ApplyResult = tree.apply(&entry.txn);
+                        let r: ApplyResult = tree.apply_in(&entry.txn, Some(&bytes));
                         obs.after(&tree, &entry.txn, &r);
                         applied += 1;
                         read.applied += 1;

@@ -770,6 +770,8 @@ pub struct DataTree {
     quota_roots: FastSet<Box<[u8]>>,
     digest: i64,
     last_processed_zxid: Zxid,
+    /// The log the txn being applied was read from (see `apply_in`).
+    source: Option<Arc<Bytes>>,
 }
 
 impl Default for DataTree {
@@ -827,6 +829,7 @@ impl DataTree {
             quota_roots: FastSet::default(),
             digest: 0,
             last_processed_zxid: Zxid(0),
+            source: None,
         }
     }
 
@@ -1409,6 +1412,19 @@ impl DataTree {
     /// Applies one logged txn the way `FileTxnSnapLog.processTransaction` +
     /// `DataTree.processTxn` do, and updates `lastProcessedZxid` to the max.
     pub fn apply(&mut self, txn: &Txn<'_>) -> ApplyResult {
+        self.apply_in(txn, None)
+    }
+
+    /// [`DataTree::apply`] for a txn decoded from `log`: node data it sets
+    /// is not copied but refers to `log`, which the tree then keeps.
+    pub fn apply_in(&mut self, txn: &Txn<'_>, log: Option<&Arc<Bytes>>) -> ApplyResult {
+        self.source = log.cloned();
+        let r = self.apply_txn(txn);
+        self.source = None;
+        r
+    }
+
+    fn apply_txn(&mut self, txn: &Txn<'_>) -> ApplyResult {
         let h = &txn.header;
         let mut r = ApplyResult::default();
         match (&txn.body, h.op) {
@@ -1577,7 +1593,8 @@ impl DataTree {
             ephemeral_owner: owner,
             pzxid: zxid,
         };
-        if let (_, Some(old)) = self.insert_node(PathData::owned(path, c.data), acl, stat, parent) {
+        let pd = PathData::in_stream(path, c.data, self.source.as_ref());
+        if let (_, Some(old)) = self.insert_node(pd, acl, stat, parent) {
             // An orphan left by a delete of a node with children: replaced.
             self.acls.remove_use(old.acl);
         }
@@ -1655,15 +1672,22 @@ impl DataTree {
         time: i64,
     ) -> i32 {
         // ZooKeeper keeps the root under "" and "/" (an alias).
+        let logged = path;
         let path = key_of(path);
+        let source = self.source.take();
         let mut last_len = 0i64;
         let found = self.modify(path, |n| {
             last_len = n.pd.data_len as i64;
-            n.pd = n.pd.with_data(data);
+            n.pd = if path == logged {
+                PathData::in_stream(logged, data, source.as_ref())
+            } else {
+                n.pd.with_data(data)
+            };
             n.stat.mtime = time;
             n.stat.mzxid = zxid;
             n.stat.version = version;
         });
+        self.source = source;
         if !found {
             return code::NO_NODE;
         }
