@@ -31,6 +31,7 @@
 //! resolved to the last txn whose time is ≤ T by a scan of the logs.
 
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use crate::datadir::{DataDir, FileKind, LogFile, SnapFile, zookeeper_name_zxid};
 use crate::error::Error;
@@ -38,10 +39,15 @@ use crate::format::DecodeErrorKind;
 use crate::format::compress::{Compression, GZIP_MAGIC, SNAPPY_MAGIC};
 use crate::format::jute::Limits;
 use crate::format::snapshot::{SLASH_USTRING, Snapshot};
-use crate::format::txnlog::{IterOptions, LogEnd, TxnLog};
+use crate::format::txnlog::{IterOptions, LogEnd, TxnEntry, TxnLog};
 use crate::source;
 use crate::tree::{ApplyResult, DataTree, LoadError};
 use crate::zxid::Zxid;
+
+/// Log entries decoded ahead and warmed up together (see [`DataTree::warm`]).
+const WARM_BATCH: usize = 32;
+/// Log entries the reading thread hands over at a time.
+const READ_BATCH: usize = 1024;
 
 /// How many snapshots ZooKeeper tries at most (`FileSnap.deserialize`).
 pub const MAX_SNAPSHOT_CANDIDATES: usize = 100;
@@ -315,8 +321,10 @@ fn load_snapshot(
     if let Some(e) = &sb.container_error {
         return Err(format!("{e} (in the compressed file)"));
     }
-    let snap = Snapshot::parse(&sb.stream, opts.limits).map_err(|e| e.to_string())?;
-    let (mut tree, report) = DataTree::from_snapshot(&snap).map_err(|e| match e {
+    // The tree keeps the stream: node data is not copied out of it.
+    let stream = std::sync::Arc::new(sb.stream);
+    let snap = Snapshot::parse(&stream, opts.limits).map_err(|e| e.to_string())?;
+    let (mut tree, report) = DataTree::from_snapshot_in(&snap, &stream).map_err(|e| match e {
         LoadError::Decode(d) => d.to_string(),
         other => other.to_string(),
     })?;
@@ -573,7 +581,10 @@ pub fn replay_observed(
         if strict_stop.is_some() {
             break;
         }
-        let bytes = source::open(&lf.path, opts.no_mmap).map_err(|e| Error::io(&lf.path, e))?;
+        // The tree keeps the log: node data set by its txns is not copied.
+        let bytes = std::sync::Arc::new(
+            source::open(&lf.path, opts.no_mmap).map_err(|e| Error::io(&lf.path, e))?,
+        );
         let mut read = LogRead {
             path: lf.path.clone(),
             name_zxid: lf.zxid,
@@ -599,120 +610,149 @@ pub fn replay_observed(
                 break 'files;
             }
         };
-        let mut iter = log.entries(IterOptions {
+        let iter = log.entries(IterOptions {
             limits: opts.limits,
             verify_checksums: true,
         });
         let mut released = 0usize;
         let mut hit_target = false;
-        for entry in &mut iter {
-            let off = entry.offset as usize;
-            if off - released > 32 << 20 {
-                bytes.release_before(off);
-                released = off;
-                progress(done + entry.offset, total);
-            }
-            let h = entry.txn.header;
-            if fast_forward {
-                if h.zxid < from {
-                    read.skipped += 1;
-                    continue;
-                }
-                fast_forward = false;
-            }
-            if target_zxid.is_some_and(|t| h.zxid > t) {
-                hit_target = true;
-                break;
-            }
-            if let Some(p) = prev {
-                if h.zxid <= p {
-                    notes.push(Note {
-                        finding: true,
-                        message: format!(
-                            "{}: txn {} at offset {:#x} comes after {p} (out of order; applied anyway, as ZooKeeper does)",
-                            lf.path.display(),
-                            h.zxid,
-                            entry.offset
-                        ),
-                    });
-                } else if h.zxid.epoch() == p.epoch() && h.zxid.0 != p.0 + 1 {
-                    notes.push(Note {
-                        finding: true,
-                        message: format!(
-                            "{}: gap: txn {} at offset {:#x} follows {p}; txns in between are missing",
-                            lf.path.display(),
-                            h.zxid,
-                            entry.offset
-                        ),
-                    });
-                }
-            } else if h.zxid != from && h.zxid.epoch() == from.epoch() && start_zxid.0 != 0 {
-                notes.push(Note {
-                    finding: true,
-                    message: format!(
-                        "{}: gap: the first txn after the snapshot is {}, expected {from}",
-                        lf.path.display(),
-                        h.zxid
-                    ),
-                });
-            }
-            if strict && let Some(n) = notes.iter().find(|n| n.finding) {
-                strict_stop = Some((lf.path.clone(), n.message.clone()));
-                break;
-            }
-            prev = Some(h.zxid);
-            obs.before(&tree, &entry.txn);
-            let r: ApplyResult = tree.apply(&entry.txn);
-            obs.after(&tree, &entry.txn, &r);
-            applied += 1;
-            read.applied += 1;
-            if r.err != 0 {
-                errors += 1;
-            }
-            if r.invalid_sub_op {
-                notes.push(Note {
-                    finding: true,
-                    message: format!(
-                        "{}: txn {} at offset {:#x}: a multi sub-txn of a type ZooKeeper refuses; the rest of that multi was skipped, as ZooKeeper does",
-                        lf.path.display(),
-                        h.zxid,
-                        entry.offset
-                    ),
-                });
-            }
-            zxids = Some((zxids.map_or(h.zxid, |z| z.0), h.zxid));
-            read.zxids = Some((read.zxids.map_or(h.zxid, |z| z.0), h.zxid));
-            // compareSnapshotDigests, then compareDigest (§5.4).
-            if let Some((dz, dv)) = fuzzy
-                && h.zxid == dz
-            {
-                digests.snapshot = Some((dz, dv, tree.digest()));
-                fuzzy = None;
-            }
-            match entry.txn.digest {
-                None => digests.without_digest += 1,
-                Some(_) if fuzzy.is_some() => digests.skipped_fuzzy += 1,
-                Some(d) if d.version != 2 => digests.skipped_version += 1,
-                Some(d) if d.tree == tree.digest() => digests.passed += 1,
-                Some(d) => {
-                    digests.failed += 1;
-                    digests.first_mismatch.get_or_insert(h.zxid);
-                    if strict {
-                        strict_stop = Some((
-                            lf.path.clone(),
-                            format!(
-                                "digest mismatch at txn {} (offset {:#x}): logged {}, tree {}",
-                                h.zxid,
-                                entry.offset,
-                                d.tree,
-                                tree.digest()
-                            ),
-                        ));
+        // A second thread reads, checks and decodes the entries, in batches,
+        // while this one applies them. Before a batch is applied, the tree
+        // warms up the nodes it will touch (overlapping their cache misses).
+        let log_end = std::thread::scope(|s| {
+            let (tx, rx) = mpsc::sync_channel::<Vec<TxnEntry<'_>>>(8);
+            let reader = s.spawn(move || {
+                let mut iter = iter;
+                loop {
+                    let batch: Vec<_> = (&mut iter).take(READ_BATCH).collect();
+                    if batch.is_empty() || tx.send(batch).is_err() {
                         break;
                     }
                 }
+                iter.end().cloned()
+            });
+            'entries: while let Ok(batch) = rx.recv() {
+                for chunk in batch.chunks(WARM_BATCH) {
+                    tree.warm(chunk.iter().map(|e| &e.txn));
+                    for entry in chunk {
+                        let off = entry.offset as usize;
+                        if off - released > 32 << 20 {
+                            bytes.release_before(off);
+                            released = off;
+                            progress(done + entry.offset, total);
+                        }
+                        let h = entry.txn.header;
+                        if fast_forward {
+                            if h.zxid < from {
+                                read.skipped += 1;
+                                continue;
+                            }
+                            fast_forward = false;
+                        }
+                        if target_zxid.is_some_and(|t| h.zxid > t) {
+                            hit_target = true;
+                            break 'entries;
+                        }
+                        if let Some(p) = prev {
+                            if h.zxid <= p {
+                                notes.push(Note {
+                                finding: true,
+                                message: format!(
+                                    "{}: txn {} at offset {:#x} comes after {p} (out of order; applied anyway, as ZooKeeper does)",
+                                    lf.path.display(),
+                                    h.zxid,
+                                    entry.offset
+                                ),
+                            });
+                            } else if h.zxid.epoch() == p.epoch() && h.zxid.0 != p.0 + 1 {
+                                notes.push(Note {
+                                finding: true,
+                                message: format!(
+                                    "{}: gap: txn {} at offset {:#x} follows {p}; txns in between are missing",
+                                    lf.path.display(),
+                                    h.zxid,
+                                    entry.offset
+                                ),
+                            });
+                            }
+                        } else if h.zxid != from
+                            && h.zxid.epoch() == from.epoch()
+                            && start_zxid.0 != 0
+                        {
+                            notes.push(Note {
+                            finding: true,
+                            message: format!(
+                                "{}: gap: the first txn after the snapshot is {}, expected {from}",
+                                lf.path.display(),
+                                h.zxid
+                            ),
+                        });
+                        }
+                        if strict && let Some(n) = notes.iter().find(|n| n.finding) {
+                            strict_stop = Some((lf.path.clone(), n.message.clone()));
+                            break 'entries;
+                        }
+                        prev = Some(h.zxid);
+                        obs.before(&tree, &entry.txn);
+                        let r: ApplyResult = tree.apply_in(&entry.txn, Some(&bytes));
+                        obs.after(&tree, &entry.txn, &r);
+                        applied += 1;
+                        read.applied += 1;
+                        if r.err != 0 {
+                            errors += 1;
+                        }
+                        if r.invalid_sub_op {
+                            notes.push(Note {
+                            finding: true,
+                            message: format!(
+                                "{}: txn {} at offset {:#x}: a multi sub-txn of a type ZooKeeper refuses; the rest of that multi was skipped, as ZooKeeper does",
+                                lf.path.display(),
+                                h.zxid,
+                                entry.offset
+                            ),
+                        });
+                        }
+                        zxids = Some((zxids.map_or(h.zxid, |z| z.0), h.zxid));
+                        read.zxids = Some((read.zxids.map_or(h.zxid, |z| z.0), h.zxid));
+                        // compareSnapshotDigests, then compareDigest (§5.4).
+                        if let Some((dz, dv)) = fuzzy
+                            && h.zxid == dz
+                        {
+                            digests.snapshot = Some((dz, dv, tree.digest()));
+                            fuzzy = None;
+                        }
+                        match entry.txn.digest {
+                            None => digests.without_digest += 1,
+                            Some(_) if fuzzy.is_some() => digests.skipped_fuzzy += 1,
+                            Some(d) if d.version != 2 => digests.skipped_version += 1,
+                            Some(d) if d.tree == tree.digest() => digests.passed += 1,
+                            Some(d) => {
+                                digests.failed += 1;
+                                digests.first_mismatch.get_or_insert(h.zxid);
+                                if strict {
+                                    strict_stop = Some((
+                                        lf.path.clone(),
+                                        format!(
+                                            "digest mismatch at txn {} (offset {:#x}): logged {}, tree {}",
+                                            h.zxid,
+                                            entry.offset,
+                                            d.tree,
+                                            tree.digest()
+                                        ),
+                                    ));
+                                    break 'entries;
+                                }
+                            }
+                        }
+                    }
+                }
             }
-        }
+            // Stops the reader if the loop ended early.
+            drop(rx);
+            reader
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))
+        });
         done += lf.len;
         progress(done, total);
         if strict_stop.is_some() {
@@ -725,7 +765,7 @@ pub fn replay_observed(
             stopped = Stopped::Target;
             break 'files;
         }
-        let end = iter.end().cloned().unwrap_or(LogEnd::Eof { offset: 0 });
+        let end = log_end.unwrap_or(LogEnd::Eof { offset: 0 });
         let (continues, finding) = zookeeper_end_behaviour(&end);
         if strict && !end.is_clean() {
             strict_stop = Some((lf.path.clone(), end.describe()));

@@ -4,13 +4,23 @@
 //!
 //! Nodes are keyed by their path bytes; **the root's key is `""`**, exactly
 //! as ZooKeeper stores it on disk and hashes it for the digest (users see it
-//! as "/", see [`display_path`]). Every node keeps the names of its children,
-//! so `numChildren`, deletes and parent-before-child snapshot writing need no
-//! scan. ACL lists live once in a tree-owned table ([`AclTable`]), the way
-//! `ReferenceCountedACLCache` keeps them, and nodes refer to them by index.
+//! as "/", see [`display_path`]). ACL lists live once in a tree-owned table
+//! ([`AclTable`]), the way `ReferenceCountedACLCache` keeps them, and nodes
+//! refer to them by index.
 //!
-//! Memory is proportional to the tree: per node its path, data, a 60-byte
-//! stat, its children's names and a cached 32-bit digest.
+//! Layout, for speed on million-node trees (`zkdd replay` of a data dir is
+//! mostly cache misses): nodes live in one slab and refer to each other by
+//! index (parent; children as a linked list in insertion order, so
+//! `numChildren`, deletes and parent-before-child snapshot writing need no
+//! scan and no per-child allocation). A path index maps paths to slab
+//! indexes (open addressing, 8 bytes a slot). A node's path and data sit
+//! side by side: in the snapshot or log record they were read from (the tree
+//! keeps those files mapped; nothing is copied) or, when made here, in one
+//! allocation. [`DataTree::warm`] lets a caller touch what a batch of txns
+//! will look up before applying them, so the cache misses overlap.
+//!
+//! Memory: per node about 140 bytes of slab and index plus its path and
+//! data, which for nodes read from files are the files' own pages.
 //!
 //! See: `DataTree.java`, `NodeHashMapImpl.java`, `DigestCalculator.java`,
 //! `ReferenceCountedACLCache.java`, `StatsTrack.java` (3.8.0).
@@ -18,10 +28,12 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use crate::format::jute::Acl;
 use crate::format::snapshot::{NodeKind, Snapshot, SnapshotEnd, StatPersisted, Trailer};
 use crate::format::txn::{CreateTxn, OpCode, Txn, TxnBody};
+use crate::source::Bytes;
 use crate::zxid::{SessionId, Zxid};
 
 /// A small, fast, non-cryptographic hasher (the FxHash multiply-rotate,
@@ -225,6 +237,8 @@ pub struct AclTable {
     refs: Vec<u64>,
     index: FastMap<Box<[OwnedAcl]>, u32>,
     missing: FastMap<i64, u32>,
+    /// The list `intern` returned last.
+    last: Option<AclRef>,
 }
 
 impl Default for AclTable {
@@ -234,6 +248,7 @@ impl Default for AclTable {
             refs: vec![0],
             index: FastMap::default(),
             missing: FastMap::default(),
+            last: None,
         }
     }
 }
@@ -243,13 +258,29 @@ impl AclTable {
     pub fn intern(&mut self, acl: Option<&[Acl<'_>]>) -> AclRef {
         let r = match acl {
             None => AclRef::OPEN_UNSAFE,
+            // Most creates carry the list the one before carried.
+            Some(list) if self.last.is_some_and(|l| self.is_list(l, list)) => {
+                self.last.unwrap_or(AclRef::OPEN_UNSAFE)
+            }
             Some(list) => {
                 let owned: Box<[OwnedAcl]> = list.iter().map(OwnedAcl::from_acl).collect();
-                self.intern_owned(owned)
+                let r = self.intern_owned(owned);
+                self.last = Some(r);
+                r
             }
         };
         self.add_use(r);
         r
+    }
+
+    /// True when slot `r` holds exactly `list`.
+    fn is_list(&self, r: AclRef, list: &[Acl<'_>]) -> bool {
+        match self.slots.get(r.0 as usize) {
+            Some(AclSlot::List(l)) => {
+                l.len() == list.len() && l.iter().zip(list).all(|(o, a)| o.as_acl() == *a)
+            }
+            _ => false,
+        }
     }
 
     fn intern_owned(&mut self, owned: Box<[OwnedAcl]>) -> AclRef {
@@ -337,20 +368,148 @@ impl AclTable {
     }
 }
 
-/// One znode.
+/// No node (an absent link).
+const NONE: u32 = u32::MAX;
+
+/// Most paths [`DataTree::warm`] looks at in one call.
+const WARM_MAX: usize = 128;
+
+/// Where a node's path and data bytes are.
+#[derive(Clone, Debug)]
+enum Blob {
+    /// Path, then data, in one allocation.
+    Owned(Box<[u8]>),
+    /// A node record of the snapshot stream the node was loaded from, from
+    /// its path on: path, data length, data. Loading copies nothing.
+    Shared { buf: Arc<Bytes>, start: usize },
+}
+
+/// A node's path (its key) and data, side by side so that a lookup that
+/// compares the path has also brought in the start of the data.
+#[derive(Clone, Debug)]
+struct PathData {
+    blob: Blob,
+    key_len: usize,
+    data_len: usize,
+    /// Null data (distinct from empty).
+    null: bool,
+}
+
+impl PathData {
+    fn owned(key: &[u8], data: Option<&[u8]>) -> PathData {
+        let d = data.unwrap_or(&[]);
+        let mut v = Vec::with_capacity(key.len() + d.len());
+        v.extend_from_slice(key);
+        v.extend_from_slice(d);
+        PathData {
+            blob: Blob::Owned(v.into_boxed_slice()),
+            key_len: key.len(),
+            data_len: d.len(),
+            null: data.is_none(),
+        }
+    }
+
+    /// Refers to a node record in `stream` when `key` and `data` are its
+    /// path and data (a jute string, then a jute buffer), else copies them.
+    fn in_stream(key: &[u8], data: Option<&[u8]>, stream: Option<&Arc<Bytes>>) -> PathData {
+        let Some(buf) = stream else {
+            return PathData::owned(key, data);
+        };
+        let base = buf.as_ptr() as usize;
+        let start = (key.as_ptr() as usize).wrapping_sub(base);
+        let data_ok = data.is_none_or(|d| {
+            (d.as_ptr() as usize).wrapping_sub(base) == start.wrapping_add(key.len() + 4)
+        });
+        let end = start
+            .checked_add(key.len() + 4)
+            .and_then(|e| e.checked_add(data.map_or(0, <[u8]>::len)));
+        if !data_ok || end.is_none_or(|e| e > buf.len()) {
+            return PathData::owned(key, data);
+        }
+        PathData {
+            blob: Blob::Shared {
+                buf: Arc::clone(buf),
+                start,
+            },
+            key_len: key.len(),
+            data_len: data.map_or(0, <[u8]>::len),
+            null: data.is_none(),
+        }
+    }
+
+    fn vacant() -> PathData {
+        PathData {
+            blob: Blob::Owned(Box::default()),
+            key_len: 0,
+            data_len: 0,
+            null: true,
+        }
+    }
+
+    /// The bytes from the path on, and where the data starts in them.
+    fn bytes(&self) -> (&[u8], usize) {
+        match &self.blob {
+            Blob::Owned(b) => (b, self.key_len),
+            Blob::Shared { buf, start } => (buf.get(*start..).unwrap_or(&[]), self.key_len + 4),
+        }
+    }
+
+    fn key(&self) -> &[u8] {
+        self.bytes().0.get(..self.key_len).unwrap_or(&[])
+    }
+
+    fn data(&self) -> Option<&[u8]> {
+        if self.null {
+            return None;
+        }
+        let (b, at) = self.bytes();
+        Some(b.get(at..at + self.data_len).unwrap_or(&[]))
+    }
+
+    /// The same path with other data.
+    fn with_data(&self, data: Option<&[u8]>) -> PathData {
+        PathData::owned(self.key(), data)
+    }
+}
+
+/// One znode. Nodes live in a slab and refer to each other by index: the
+/// parent, and the children as a doubly linked list in insertion order.
+/// A node whose parent was deleted or replaced (an orphan) has no parent
+/// link and is unreachable from the root, as in ZooKeeper's map.
 #[derive(Clone, Debug)]
 pub struct TreeNode {
-    data: Option<Box<[u8]>>,
-    acl: AclRef,
+    pd: PathData,
     stat: StatPersisted,
-    children: FastSet<Box<[u8]>>,
+    acl: AclRef,
     digest: u32,
+    parent: u32,
+    first_child: u32,
+    last_child: u32,
+    prev: u32,
+    next: u32,
+    num_children: u32,
+    live: bool,
 }
 
 impl TreeNode {
+    fn vacant() -> TreeNode {
+        TreeNode {
+            pd: PathData::vacant(),
+            stat: StatPersisted::default(),
+            acl: AclRef::OPEN_UNSAFE,
+            digest: 0,
+            parent: NONE,
+            first_child: NONE,
+            last_child: NONE,
+            prev: NONE,
+            next: NONE,
+            num_children: 0,
+            live: false,
+        }
+    }
     /// Data; `None` for null (distinct from empty).
     pub fn data(&self) -> Option<&[u8]> {
-        self.data.as_deref()
+        self.pd.data()
     }
     /// The ACL reference (resolve with [`DataTree::acl`]).
     pub fn acl_ref(&self) -> AclRef {
@@ -362,20 +521,169 @@ impl TreeNode {
     }
     /// Derived `numChildren`.
     pub fn num_children(&self) -> usize {
-        self.children.len()
+        self.num_children as usize
     }
     /// Derived `dataLength` (0 for null).
     pub fn data_length(&self) -> usize {
-        self.data.as_ref().map_or(0, |d| d.len())
-    }
-    /// Child names, in no particular order.
-    pub fn children(&self) -> impl Iterator<Item = &[u8]> {
-        self.children.iter().map(|c| &c[..])
+        self.pd.data_len
     }
     /// This node's contribution to the tree digest.
     pub fn digest(&self) -> u32 {
         self.digest
     }
+}
+
+/// Live nodes by path: open addressing with linear probing over one array
+/// of `u64` slots, each the high 32 bits of the path's hash (the tag; its
+/// top bits pick the home slot) and the node id. A lookup reads one cache
+/// line of slots and then the node itself (no separate control bytes), and
+/// growing never rehashes a path.
+#[derive(Clone, Debug, Default)]
+struct PathIndex {
+    /// A power of two long (or empty).
+    slots: Vec<u64>,
+    items: usize,
+    tombs: usize,
+}
+
+/// A slot never used.
+const EMPTY: u64 = 0;
+/// A slot whose entry was removed (probing goes on past it).
+const TOMB: u64 = 1;
+
+impl PathIndex {
+    /// The tag of a hash: never 0, so an entry is never `EMPTY` or `TOMB`.
+    fn tag(hash: u64) -> u32 {
+        ((hash >> 32) as u32) | 1
+    }
+
+    fn entry(tag: u32, id: u32) -> u64 {
+        (u64::from(tag) << 32) | u64::from(id)
+    }
+
+    fn home(&self, tag: u32) -> usize {
+        let bits = self.slots.len().trailing_zeros();
+        // The top `bits` bits of the tag (`bits` ≤ 32: see `grow`).
+        (u64::from(tag) << bits >> 32) as usize
+    }
+
+    fn mask(&self) -> usize {
+        self.slots.len().wrapping_sub(1)
+    }
+
+    fn len(&self) -> usize {
+        self.items
+    }
+
+    /// The home slot of `tag` (`EMPTY` if there is no table).
+    fn slot(&self, tag: u32) -> u64 {
+        self.slots.get(self.home(tag)).copied().unwrap_or(EMPTY)
+    }
+
+    /// The id of the entry with `hash` for which `eq` holds.
+    fn find(&self, hash: u64, mut eq: impl FnMut(u32) -> bool) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let tag = Self::tag(hash);
+        let mut i = self.home(tag);
+        loop {
+            let s = *self.slots.get(i)?;
+            if s == EMPTY {
+                return None;
+            }
+            if (s >> 32) as u32 == tag && eq(s as u32) {
+                return Some(s as u32);
+            }
+            i = (i + 1) & self.mask();
+        }
+    }
+
+    /// Adds an entry (the caller knows no entry for the same path exists).
+    fn insert(&mut self, hash: u64, id: u32) {
+        self.reserve(1);
+        let tag = Self::tag(hash);
+        let mut i = self.home(tag);
+        while let Some(s) = self.slots.get_mut(i) {
+            if *s == EMPTY || *s == TOMB {
+                if *s == TOMB {
+                    self.tombs -= 1;
+                }
+                *s = Self::entry(tag, id);
+                self.items += 1;
+                return;
+            }
+            i = (i + 1) & self.mask();
+        }
+    }
+
+    /// Removes the entry for node `id` with `hash`.
+    fn remove(&mut self, hash: u64, id: u32) {
+        if self.slots.is_empty() {
+            return;
+        }
+        let tag = Self::tag(hash);
+        let want = Self::entry(tag, id);
+        let mut i = self.home(tag);
+        loop {
+            let next = (i + 1) & self.mask();
+            let after = self.slots.get(next).copied();
+            let Some(s) = self.slots.get_mut(i) else {
+                return;
+            };
+            if *s == EMPTY {
+                return;
+            }
+            if *s == want {
+                // No probe sequence runs past an empty successor: the slot
+                // can be empty again instead of a tombstone.
+                if after == Some(EMPTY) {
+                    *s = EMPTY;
+                } else {
+                    *s = TOMB;
+                    self.tombs += 1;
+                }
+                self.items -= 1;
+                return;
+            }
+            i = next;
+        }
+    }
+
+    /// Makes room for `more` entries, keeping the table at most 5/8 full
+    /// (tombstones included).
+    fn reserve(&mut self, more: usize) {
+        let used = self.items + self.tombs + more;
+        if used * 8 <= self.slots.len() * 5 {
+            return;
+        }
+        let want = ((self.items + more) * 2).max(16).next_power_of_two();
+        self.grow(want.min(1 << 32));
+    }
+
+    /// Rebuilds the table with `len` slots (dropping tombstones).
+    fn grow(&mut self, len: usize) {
+        let old = std::mem::replace(&mut self.slots, vec![EMPTY; len]);
+        self.tombs = 0;
+        let mask = self.mask();
+        for s in old.into_iter().filter(|&s| s != EMPTY && s != TOMB) {
+            let mut i = self.home((s >> 32) as u32);
+            while let Some(slot) = self.slots.get_mut(i) {
+                if *slot == EMPTY {
+                    *slot = s;
+                    break;
+                }
+                i = (i + 1) & mask;
+            }
+        }
+    }
+}
+
+/// The index's hash of a key.
+fn hash_key(key: &[u8]) -> u64 {
+    let mut h = FastHasher::default();
+    h.write(key);
+    h.finish()
 }
 
 /// What applying one txn did.
@@ -461,13 +769,19 @@ pub struct LoadReport {
 /// The znode tree, sessions and digest.
 #[derive(Clone, Debug)]
 pub struct DataTree {
-    nodes: FastMap<Box<[u8]>, TreeNode>,
+    /// Node slab; freed slots are listed in `free`.
+    nodes: Vec<TreeNode>,
+    free: Vec<u32>,
+    /// Live nodes by path: slab indexes, hashed by their keys.
+    index: PathIndex,
     acls: AclTable,
     sessions: FastMap<SessionId, i32>,
     ephemerals: FastMap<i64, FastSet<Box<[u8]>>>,
     quota_roots: FastSet<Box<[u8]>>,
     digest: i64,
     last_processed_zxid: Zxid,
+    /// The log the txn being applied was read from (see `apply_in`).
+    source: Option<Arc<Bytes>>,
 }
 
 impl Default for DataTree {
@@ -483,7 +797,12 @@ impl DataTree {
     pub fn new() -> DataTree {
         let mut t = DataTree::empty();
         let zero = StatPersisted::default();
-        t.insert_node(b"", Some(b""), AclRef::OPEN_UNSAFE, zero);
+        t.insert_node(
+            PathData::owned(b"", Some(b"")),
+            AclRef::OPEN_UNSAFE,
+            zero,
+            NONE,
+        );
         t.acls.add_use(AclRef::OPEN_UNSAFE);
         for (path, aversion, acl) in [
             (&b"/zookeeper"[..], 0, None),
@@ -500,12 +819,10 @@ impl DataTree {
         ] {
             let acl = t.acls.intern(acl.as_deref());
             let stat = StatPersisted { aversion, ..zero };
-            t.insert_node(path, Some(b""), acl, stat);
-            if let Some((parent, name)) = split_parent(path)
-                && let Some(p) = t.nodes.get_mut(parent)
-            {
-                p.children.insert(name.into());
-            }
+            let parent = split_parent(path)
+                .and_then(|(p, _)| t.find(p))
+                .unwrap_or(NONE);
+            t.insert_node(PathData::owned(path, Some(b"")), acl, stat, parent);
         }
         t
     }
@@ -513,13 +830,16 @@ impl DataTree {
     /// A tree with no nodes at all (what `deserialize` starts from).
     fn empty() -> DataTree {
         DataTree {
-            nodes: FastMap::default(),
+            nodes: Vec::new(),
+            free: Vec::new(),
+            index: PathIndex::default(),
             acls: AclTable::default(),
             sessions: FastMap::default(),
             ephemerals: FastMap::default(),
             quota_roots: FastSet::default(),
             digest: 0,
             last_processed_zxid: Zxid(0),
+            source: None,
         }
     }
 
@@ -528,10 +848,28 @@ impl DataTree {
     /// the snapshot's cache, ephemerals indexed, quotas set up from the
     /// `zookeeper_limits` nodes with their stats recomputed. Sessions come
     /// from the snapshot. `lastProcessedZxid` is left at 0: the caller sets
-    /// it to the file name's zxid.
+    /// it to the file name's zxid. Node data is copied out of `snap`.
     pub fn from_snapshot(snap: &Snapshot<'_>) -> Result<(DataTree, LoadReport), LoadError> {
+        Self::load(snap, None)
+    }
+
+    /// [`DataTree::from_snapshot`] for a snapshot parsed from `stream`:
+    /// node data is not copied but refers to `stream`, which the tree keeps.
+    pub fn from_snapshot_in(
+        snap: &Snapshot<'_>,
+        stream: &Arc<Bytes>,
+    ) -> Result<(DataTree, LoadReport), LoadError> {
+        Self::load(snap, Some(stream))
+    }
+
+    fn load(
+        snap: &Snapshot<'_>,
+        stream: Option<&Arc<Bytes>>,
+    ) -> Result<(DataTree, LoadReport), LoadError> {
         let mut t = DataTree::empty();
-        // A node record takes at least 76 bytes; typical ones ~120.
+        // A node record takes at least 76 bytes; typical ones far more. The
+        // slab is filled in order, so unused capacity is never touched.
+        t.index.reserve(snap.len() / 256);
         t.nodes.reserve(snap.len() / 128);
         let mut report = LoadReport::default();
         let mut by_id: FastMap<i64, AclRef> = FastMap::default();
@@ -548,50 +886,87 @@ impl DataTree {
         for s in snap.sessions() {
             t.sessions.insert(s.session, s.timeout_ms);
         }
+        // Nodes come in pre-order, so a node's parent is the previous node
+        // or one of its ancestors: look there before hashing the path.
+        let mut ancestors: Vec<u32> = Vec::new();
+        // Nodes go in batches: their index slots are read together first,
+        // so those cache misses overlap (see `warm`).
         let mut iter = snap.nodes();
-        for node in &mut iter {
-            report.nodes += 1;
-            let acl = if node.acl_id == -1 {
-                AclRef::OPEN_UNSAFE
-            } else if let Some(&r) = by_id.get(&node.acl_id) {
-                r
-            } else {
-                if !report.missing_acl_ids.contains(&node.acl_id) {
-                    report.missing_acl_ids.push(node.acl_id);
-                }
-                t.acls.missing_ref(node.acl_id)
-            };
-            t.acls.add_use(acl);
-            if !node.path.is_empty() {
-                let Some((parent, name)) = split_parent(node.path) else {
-                    return Err(LoadError::BadPath {
-                        offset: node.offset,
-                        path: node.path.to_vec(),
-                    });
-                };
-                match t.nodes.get_mut(parent) {
-                    Some(p) => {
-                        p.children.insert(name.into());
+        let mut batch = Vec::with_capacity(WARM_MAX);
+        loop {
+            batch.clear();
+            batch.extend((&mut iter).take(WARM_MAX));
+            if batch.is_empty() {
+                break;
+            }
+            let mut keys: [&[u8]; WARM_MAX] = [&[]; WARM_MAX];
+            for (k, node) in keys.iter_mut().zip(&batch) {
+                *k = node.path;
+            }
+            t.warm_keys(keys.get(..batch.len()).unwrap_or(&[]));
+            for node in batch.drain(..) {
+                report.nodes += 1;
+                let acl = if node.acl_id == -1 {
+                    AclRef::OPEN_UNSAFE
+                } else if let Some(&r) = by_id.get(&node.acl_id) {
+                    r
+                } else {
+                    if !report.missing_acl_ids.contains(&node.acl_id) {
+                        report.missing_acl_ids.push(node.acl_id);
                     }
-                    None => {
-                        return Err(LoadError::MissingParent {
+                    t.acls.missing_ref(node.acl_id)
+                };
+                t.acls.add_use(acl);
+                let parent = if node.path.is_empty() {
+                    NONE
+                } else {
+                    let Some((parent_key, _)) = split_parent(node.path) else {
+                        return Err(LoadError::BadPath {
                             offset: node.offset,
                             path: node.path.to_vec(),
                         });
+                    };
+                    let mut found = None;
+                    while let Some(&top) = ancestors.last() {
+                        if t.nodes
+                            .get(top as usize)
+                            .is_some_and(|n| n.live && n.pd.key() == parent_key)
+                        {
+                            found = Some(top);
+                            break;
+                        }
+                        ancestors.pop();
                     }
+                    match found.or_else(|| t.find(parent_key)) {
+                        Some(p) => {
+                            if ancestors.is_empty() {
+                                ancestors.push(p);
+                            }
+                            p
+                        }
+                        None => {
+                            return Err(LoadError::MissingParent {
+                                offset: node.offset,
+                                path: node.path.to_vec(),
+                            });
+                        }
+                    }
+                };
+                let pd = PathData::in_stream(node.path, node.data, stream);
+                let (id, old) = t.insert_node(pd, acl, node.stat, parent);
+                if let Some(old) = old {
+                    // A path stored twice: the later record replaces the earlier
+                    // one (and its children), as `nodes.put` does.
+                    report.duplicate_paths += 1;
+                    t.acls.remove_use(old.acl);
                 }
-            }
-            if let Some(old) = t.insert_node(node.path, node.data, acl, node.stat) {
-                // A path stored twice: the later record replaces the earlier
-                // one (and its child names), as `nodes.put` does.
-                report.duplicate_paths += 1;
-                t.acls.remove_use(old.acl);
-            }
-            if let NodeKind::Ephemeral(s) = NodeKind::of(node.stat.ephemeral_owner) {
-                t.ephemerals
-                    .entry(s.0)
-                    .or_default()
-                    .insert(node.path.into());
+                ancestors.push(id);
+                if let NodeKind::Ephemeral(s) = NodeKind::of(node.stat.ephemeral_owner) {
+                    t.ephemerals
+                        .entry(s.0)
+                        .or_default()
+                        .insert(node.path.into());
+                }
             }
         }
         match iter.into_end() {
@@ -603,45 +978,141 @@ impl DataTree {
         Ok((t, report))
     }
 
-    /// Inserts a node (digest added); returns a node it replaced (digest removed).
-    fn insert_node(
-        &mut self,
-        key: &[u8],
-        data: Option<&[u8]>,
-        acl: AclRef,
-        stat: StatPersisted,
-    ) -> Option<TreeNode> {
-        let digest = node_digest(key, data, &stat);
-        self.digest = self.digest.wrapping_add(i64::from(digest));
-        let old = self.nodes.insert(
-            key.into(),
-            TreeNode {
-                data: data.map(Into::into),
-                acl,
-                stat,
-                children: FastSet::default(),
-                digest,
-            },
-        );
-        if let Some(o) = &old {
-            self.digest = self.digest.wrapping_sub(i64::from(o.digest));
-        }
-        old
+    // ---- the slab, the index and the child lists ------------------------
+
+    fn node(&self, id: u32) -> Option<&TreeNode> {
+        self.nodes.get(id as usize)
     }
 
-    fn remove_entry(&mut self, key: &[u8]) -> Option<TreeNode> {
-        let node = self.nodes.remove(key)?;
+    fn key(&self, id: u32) -> &[u8] {
+        self.node(id).map_or(&[][..], |n| n.pd.key())
+    }
+
+    /// The live node at `key`.
+    fn find(&self, key: &[u8]) -> Option<u32> {
+        let nodes = &self.nodes;
+        self.index.find(hash_key(key), |id| {
+            nodes.get(id as usize).is_some_and(|n| n.pd.key() == key)
+        })
+    }
+
+    /// Appends `child` to `parent`'s children.
+    fn link(&mut self, parent: u32, child: u32) {
+        let Some(p) = self.nodes.get_mut(parent as usize) else {
+            return;
+        };
+        let last = p.last_child;
+        p.last_child = child;
+        if last == NONE {
+            p.first_child = child;
+        }
+        p.num_children += 1;
+        if let Some(c) = self.nodes.get_mut(child as usize) {
+            c.parent = parent;
+            c.prev = last;
+            c.next = NONE;
+        }
+        if let Some(l) = self.nodes.get_mut(last as usize) {
+            l.next = child;
+        }
+    }
+
+    /// Takes `child` out of its parent's children; false if it had no parent.
+    fn unlink(&mut self, child: u32) -> bool {
+        let Some(c) = self.nodes.get_mut(child as usize) else {
+            return false;
+        };
+        let (parent, prev, next) = (c.parent, c.prev, c.next);
+        if parent == NONE {
+            return false;
+        }
+        (c.parent, c.prev, c.next) = (NONE, NONE, NONE);
+        match self.nodes.get_mut(prev as usize) {
+            Some(p) => p.next = next,
+            None => {
+                if let Some(p) = self.nodes.get_mut(parent as usize) {
+                    p.first_child = next;
+                }
+            }
+        }
+        match self.nodes.get_mut(next as usize) {
+            Some(n) => n.prev = prev,
+            None => {
+                if let Some(p) = self.nodes.get_mut(parent as usize) {
+                    p.last_child = prev;
+                }
+            }
+        }
+        if let Some(p) = self.nodes.get_mut(parent as usize) {
+            p.num_children = p.num_children.saturating_sub(1);
+        }
+        true
+    }
+
+    /// Inserts a node under `parent` (`NONE`: no parent) with its digest
+    /// added; returns its id and a node it replaced (digest removed).
+    fn insert_node(
+        &mut self,
+        pd: PathData,
+        acl: AclRef,
+        stat: StatPersisted,
+        parent: u32,
+    ) -> (u32, Option<TreeNode>) {
+        let key = pd.key();
+        let digest = node_digest(key, pd.data(), &stat);
+        self.digest = self.digest.wrapping_add(i64::from(digest));
+        let hash = hash_key(key);
+        let old = self.find(key).and_then(|id| self.remove_id(id));
+        let node = TreeNode {
+            pd,
+            stat,
+            acl,
+            digest,
+            live: true,
+            ..TreeNode::vacant()
+        };
+        let id = match self.free.pop() {
+            Some(id) => {
+                if let Some(slot) = self.nodes.get_mut(id as usize) {
+                    *slot = node;
+                }
+                id
+            }
+            None => {
+                self.nodes.push(node);
+                (self.nodes.len() - 1) as u32
+            }
+        };
+        self.index.insert(hash, id);
+        if parent != NONE {
+            self.link(parent, id);
+        }
+        (id, old)
+    }
+
+    /// Removes a node (digest removed): out of the index and its parent's
+    /// children; its own children become orphans. Returns it.
+    fn remove_id(&mut self, id: u32) -> Option<TreeNode> {
+        self.index.remove(hash_key(self.key(id)), id);
+        self.unlink(id);
+        let mut c = self.node(id)?.first_child;
+        while let Some(n) = self.nodes.get_mut(c as usize) {
+            c = n.next;
+            (n.parent, n.prev, n.next) = (NONE, NONE, NONE);
+        }
+        let node = std::mem::replace(self.nodes.get_mut(id as usize)?, TreeNode::vacant());
+        self.free.push(id);
         self.digest = self.digest.wrapping_sub(i64::from(node.digest));
         Some(node)
     }
 
     /// Changes a node in place and keeps the digest in step (preChange/postChange).
-    fn modify(&mut self, key: &[u8], f: impl FnOnce(&mut TreeNode)) -> bool {
-        let Some(n) = self.nodes.get_mut(key) else {
+    fn modify_id(&mut self, id: u32, f: impl FnOnce(&mut TreeNode)) -> bool {
+        let Some(n) = self.nodes.get_mut(id as usize) else {
             return false;
         };
         f(n);
-        let d = node_digest(key, n.data.as_deref(), &n.stat);
+        let d = node_digest(n.pd.key(), n.pd.data(), &n.stat);
         self.digest = self
             .digest
             .wrapping_sub(i64::from(n.digest))
@@ -650,9 +1121,38 @@ impl DataTree {
         true
     }
 
+    /// [`DataTree::modify_id`] by path.
+    fn modify(&mut self, key: &[u8], f: impl FnOnce(&mut TreeNode)) -> bool {
+        match self.find(key) {
+            Some(id) => self.modify_id(id, f),
+            None => false,
+        }
+    }
+
+    /// The ids of `id`'s children, in insertion order.
+    fn child_ids(&self, id: u32) -> impl Iterator<Item = u32> + '_ {
+        let first = self.node(id).map_or(NONE, |n| n.first_child);
+        std::iter::successors(Some(first).filter(|&c| c != NONE), move |&c| {
+            self.node(c).map(|n| n.next).filter(|&n| n != NONE)
+        })
+    }
+
     /// The node at `path` ("/" or "" for the root).
     pub fn get(&self, path: &[u8]) -> Option<&TreeNode> {
-        self.nodes.get(key_of(path))
+        self.find(key_of(path)).and_then(|id| self.node(id))
+    }
+
+    /// The names of a node's children, in the order they were added.
+    pub fn children<'a>(&'a self, node: &'a TreeNode) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let first = Some(node.first_child).filter(|&c| c != NONE);
+        std::iter::successors(first, move |&c| {
+            self.node(c).map(|n| n.next).filter(|&n| n != NONE)
+        })
+        .map(|c| {
+            let k = self.key(c);
+            let at = k.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
+            k.get(at..).unwrap_or(&[])
+        })
     }
 
     /// Resolves a node's ACL list (`None`: its id was missing from the snapshot's cache).
@@ -667,7 +1167,7 @@ impl DataTree {
 
     /// Number of nodes held (orphans of a childful delete included, as in ZooKeeper's map).
     pub fn node_count(&self) -> usize {
-        self.nodes.len()
+        self.index.len()
     }
 
     /// The incremental tree digest (wrapping sum of node digests).
@@ -677,8 +1177,9 @@ impl DataTree {
 
     /// Recomputes the digest from scratch (for checks).
     pub fn recompute_digest(&self) -> i64 {
-        self.nodes.iter().fold(0i64, |acc, (k, n)| {
-            acc.wrapping_add(i64::from(node_digest(k, n.data.as_deref(), &n.stat)))
+        self.nodes.iter().filter(|n| n.live).fold(0i64, |acc, n| {
+            let d = node_digest(n.pd.key(), n.pd.data(), &n.stat);
+            acc.wrapping_add(i64::from(d))
         })
     }
 
@@ -708,27 +1209,57 @@ impl DataTree {
     /// children in byte order), with its key. Orphans are left out, as
     /// ZooKeeper's own walk and snapshot writer leave them out.
     pub fn walk(&self) -> Vec<(&[u8], &TreeNode)> {
-        let mut out = Vec::with_capacity(self.nodes.len());
-        let Some((root_key, root)) = self.nodes.get_key_value(&b""[..]) else {
+        let mut out = Vec::with_capacity(self.index.len());
+        let Some(root) = self.find(b"") else {
             return out;
         };
-        let mut stack: Vec<(&[u8], &TreeNode)> = vec![(&root_key[..], root)];
-        let mut buf = Vec::new();
-        while let Some((k, n)) = stack.pop() {
-            out.push((k, n));
-            let mut kids: Vec<&[u8]> = n.children().collect();
-            kids.sort_unstable_by(|a, b| b.cmp(a));
-            for name in kids {
-                buf.clear();
-                buf.extend_from_slice(k);
-                buf.push(b'/');
-                buf.extend_from_slice(name);
-                if let Some((ck, cn)) = self.nodes.get_key_value(&buf[..]) {
-                    stack.push((&ck[..], cn));
-                }
-            }
+        let mut stack = vec![root];
+        let mut kids: Vec<(&[u8], u32)> = Vec::new();
+        while let Some(id) = stack.pop() {
+            let Some(n) = self.node(id) else {
+                continue;
+            };
+            out.push((n.pd.key(), n));
+            kids.clear();
+            kids.extend(self.child_ids(id).map(|c| (self.key(c), c)));
+            // Children of one parent share its prefix: comparing keys is
+            // comparing names. Pushed in reverse so they pop in order.
+            kids.sort_unstable_by(|a, b| b.0.cmp(a.0));
+            stack.extend(kids.iter().map(|&(_, c)| c));
         }
         out
+    }
+
+    /// Every node reachable from the root, parents before children, children
+    /// in the order they were added (for a loaded snapshot: its own order).
+    /// Cheaper than [`DataTree::walk`]: no sorting, no lookups, no list.
+    fn walk_in_order(&self) -> impl Iterator<Item = (&[u8], &TreeNode)> {
+        let mut next = self.find(b"");
+        let root = next;
+        std::iter::from_fn(move || {
+            let id = next?;
+            let n = self.node(id)?;
+            // Pre-order successor: the first child, else the next sibling
+            // of the nearest node on the way up that has one.
+            next = if n.first_child != NONE {
+                Some(n.first_child)
+            } else {
+                let mut at = id;
+                loop {
+                    if Some(at) == root {
+                        break None;
+                    }
+                    let Some(a) = self.node(at) else {
+                        break None;
+                    };
+                    if a.next != NONE {
+                        break Some(a.next);
+                    }
+                    at = a.parent;
+                }
+            };
+            Some((n.pd.key(), n))
+        })
     }
 
     /// The paths of the ephemerals `session` owns (keys, as [`DataTree::get`] takes).
@@ -774,7 +1305,9 @@ impl DataTree {
 
     /// Writes the tree as an uncompressed snapshot stream the way
     /// `FileSnap.serialize` does: sessions (by id), the ACL cache (lists in
-    /// use), every node reachable from the root with parents first, the
+    /// use), every node reachable from the root with parents first
+    /// (children in the order they were added, as ZooKeeper writes them in
+    /// its own set order; any such order loads the same tree), the
     /// terminator and seal, then a digest section at `zxid` with the digest
     /// of the nodes written, and its seal. Returns the writer.
     pub fn write_snapshot<W: std::io::Write>(&self, out: W, zxid: Zxid) -> std::io::Result<W> {
@@ -786,12 +1319,102 @@ impl DataTree {
             .collect();
         let mut w = crate::format::write::SnapshotWriter::new(out, &sessions, &cache)?;
         let mut digest = 0i64;
-        for (key, n) in self.walk() {
-            let id = ids.get(n.acl.0 as usize).copied().unwrap_or(-1);
-            w.node(key, n.data(), id, &n.stat)?;
-            digest = digest.wrapping_add(i64::from(n.digest));
+        let mut walk = self.walk_in_order();
+        let mut batch = Vec::with_capacity(WARM_MAX);
+        loop {
+            batch.clear();
+            batch.extend((&mut walk).take(WARM_MAX));
+            if batch.is_empty() {
+                break;
+            }
+            // Touch each node's data first, so the cache misses overlap.
+            let acc = batch.iter().fold(0u8, |a, (_, n)| {
+                a ^ n.data().and_then(|d| d.first()).copied().unwrap_or(0)
+            });
+            std::hint::black_box(acc);
+            for (key, n) in &batch {
+                let id = ids.get(n.acl.0 as usize).copied().unwrap_or(-1);
+                w.node(key, n.data(), id, &n.stat)?;
+                digest = digest.wrapping_add(i64::from(n.digest));
+            }
         }
         w.finish(Some((zxid, digest)))
+    }
+
+    /// Brings into cache what applying `txns` will look up: for each path
+    /// (and a create's or delete's parent) its index slot, its node and the
+    /// start of its path bytes, one stage for all paths before the next, so
+    /// the cache misses of many lookups overlap instead of queueing one
+    /// after the other. Changes nothing; a stale guess only costs a read.
+    pub fn warm<'t>(&self, txns: impl IntoIterator<Item = &'t Txn<'t>>) {
+        let mut keys: [&[u8]; WARM_MAX] = [&[]; WARM_MAX];
+        let mut n = 0;
+        let mut add = |k: &'t [u8], parent: bool| {
+            for k in [
+                Some(k),
+                parent.then(|| split_parent(k).map(|(p, _)| p)).flatten(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if let Some(slot) = keys.get_mut(n) {
+                    *slot = k;
+                    n += 1;
+                }
+            }
+        };
+        for t in txns {
+            match &t.body {
+                TxnBody::SetData { path, .. } | TxnBody::SetAcl { path, .. } => add(path, false),
+                TxnBody::Create(c) => add(c.path, true),
+                TxnBody::Delete { path } => add(path, true),
+                TxnBody::Multi { ops } => {
+                    for op in ops {
+                        match &op.body {
+                            TxnBody::SetData { path, .. } => add(path, false),
+                            TxnBody::Create(c) => add(c.path, true),
+                            TxnBody::Delete { path } => add(path, true),
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.warm_keys(keys.get(..n).unwrap_or(&[]));
+    }
+
+    /// [`DataTree::warm`] for up to `WARM_MAX` paths.
+    fn warm_keys(&self, keys: &[&[u8]]) {
+        let n = keys.len().min(WARM_MAX);
+        let mut tags = [0u32; WARM_MAX];
+        for (k, tag) in keys.iter().zip(tags.iter_mut()) {
+            *tag = PathIndex::tag(hash_key(k));
+        }
+        // A tight loop of independent loads, without branches: the misses
+        // overlap.
+        let mut ids = [NONE; WARM_MAX];
+        for (tag, id) in tags.iter().zip(ids.iter_mut()).take(n) {
+            let s = self.index.slot(*tag);
+            *id = if (s >> 32) as u32 == *tag {
+                s as u32
+            } else {
+                NONE
+            };
+        }
+        let mut acc = 0u64;
+        for id in ids.get(..n).unwrap_or(&[]) {
+            if let Some(node) = self.node(*id) {
+                acc ^= node.stat.mzxid.0 as u64 ^ node.pd.key_len as u64;
+            }
+        }
+        for id in ids.get(..n).unwrap_or(&[]) {
+            if let Some(node) = self.node(*id) {
+                let k = node.pd.key();
+                acc ^= u64::from(k.first().copied().unwrap_or(0) ^ k.last().copied().unwrap_or(0));
+            }
+        }
+        std::hint::black_box(acc);
     }
 
     // ---- apply rules -------------------------------------------------
@@ -799,6 +1422,19 @@ impl DataTree {
     /// Applies one logged txn the way `FileTxnSnapLog.processTransaction` +
     /// `DataTree.processTxn` do, and updates `lastProcessedZxid` to the max.
     pub fn apply(&mut self, txn: &Txn<'_>) -> ApplyResult {
+        self.apply_in(txn, None)
+    }
+
+    /// [`DataTree::apply`] for a txn decoded from `log`: node data it sets
+    /// is not copied but refers to `log`, which the tree then keeps.
+    pub fn apply_in(&mut self, txn: &Txn<'_>, log: Option<&Arc<Bytes>>) -> ApplyResult {
+        self.source = log.cloned();
+        let r = self.apply_txn(txn);
+        self.source = None;
+        r
+    }
+
+    fn apply_txn(&mut self, txn: &Txn<'_>) -> ApplyResult {
         let h = &txn.header;
         let mut r = ApplyResult::default();
         match (&txn.body, h.op) {
@@ -931,18 +1567,22 @@ impl DataTree {
         let Some((parent_key, name)) = split_parent(path) else {
             return code::NO_NODE;
         };
-        let Some(parent) = self.nodes.get(parent_key) else {
+        let Some(parent) = self.find(parent_key) else {
             return code::NO_NODE;
         };
         // (ZooKeeper interns the ACL before this check; an unused cache
-        // entry changes nothing a node resolves to.)
-        let exists = parent.children.contains(name);
+        // entry changes nothing a node resolves to.) The name is among the
+        // parent's children exactly when the node at `path` is linked to it.
+        let exists = self
+            .find(path)
+            .and_then(|id| self.node(id))
+            .is_some_and(|n| n.parent == parent);
         if exists {
             return code::NODE_EXISTS;
         }
         let acl = self.acls.intern(c.acl.as_deref());
         let mut pcv = c.parent_cversion;
-        self.modify(parent_key, |p| {
+        self.modify_id(parent, |p| {
             if pcv == -1 {
                 pcv = p.stat.cversion.wrapping_add(1);
             }
@@ -951,7 +1591,6 @@ impl DataTree {
                 p.stat.cversion = pcv;
                 p.stat.pzxid = zxid;
             }
-            p.children.insert(name.into());
         });
         let stat = StatPersisted {
             czxid: zxid,
@@ -964,7 +1603,8 @@ impl DataTree {
             ephemeral_owner: owner,
             pzxid: zxid,
         };
-        if let Some(old) = self.insert_node(path, c.data, acl, stat) {
+        let pd = PathData::in_stream(path, c.data, self.source.as_ref());
+        if let (_, Some(old)) = self.insert_node(pd, acl, stat, parent) {
             // An orphan left by a delete of a node with children: replaced.
             self.acls.remove_use(old.acl);
         }
@@ -992,21 +1632,24 @@ impl DataTree {
         let Some((parent_key, name)) = split_parent(path) else {
             return code::NO_NODE;
         };
-        if !self.nodes.contains_key(parent_key) {
+        let Some(parent) = self.find(parent_key) else {
             return code::NO_NODE;
-        }
+        };
         // The parent loses the child name and gets pzxid first, even when the
-        // child is already gone (a fuzzy snapshot).
-        let mut touched = false;
-        self.modify(parent_key, |p| {
-            touched |= p.children.remove(name);
+        // child is already gone (a fuzzy snapshot). The node at `path` is
+        // removed even when it is an orphan (not the parent's child).
+        let child = self.find(path);
+        let mut touched = child
+            .and_then(|id| self.node(id))
+            .is_some_and(|n| n.parent == parent);
+        self.modify_id(parent, |p| {
             if zxid > p.stat.pzxid {
                 p.stat.pzxid = zxid;
                 touched = true;
             }
         });
         r.changed |= touched;
-        let Some(node) = self.remove_entry(path) else {
+        let Some(node) = child.and_then(|id| self.remove_id(id)) else {
             return code::NO_NODE;
         };
         r.changed = true;
@@ -1024,7 +1667,7 @@ impl DataTree {
             self.quota_roots.remove(real);
         }
         if let Some(q) = self.max_quota_prefix(path) {
-            let bytes = node.data.as_ref().map_or(0, |d| d.len() as i64);
+            let bytes = node.pd.data_len as i64;
             self.update_quota_stat(&q, -bytes, -1);
         }
         code::OK
@@ -1039,15 +1682,22 @@ impl DataTree {
         time: i64,
     ) -> i32 {
         // ZooKeeper keeps the root under "" and "/" (an alias).
+        let logged = path;
         let path = key_of(path);
+        let source = self.source.take();
         let mut last_len = 0i64;
         let found = self.modify(path, |n| {
-            last_len = n.data.as_ref().map_or(0, |d| d.len() as i64);
-            n.data = data.map(Into::into);
+            last_len = n.pd.data_len as i64;
+            n.pd = if path == logged {
+                PathData::in_stream(logged, data, source.as_ref())
+            } else {
+                n.pd.with_data(data)
+            };
             n.stat.mtime = time;
             n.stat.mzxid = zxid;
             n.stat.version = version;
         });
+        self.source = source;
         if !found {
             return code::NO_NODE;
         }
@@ -1060,12 +1710,13 @@ impl DataTree {
 
     fn set_acl(&mut self, path: &[u8], acl: Option<&[Acl<'_>]>, version: i32) -> i32 {
         let path = key_of(path);
-        let Some(old) = self.nodes.get(path).map(|n| n.acl) else {
+        let Some(id) = self.find(path) else {
             return code::NO_NODE;
         };
+        let old = self.node(id).map_or(AclRef::OPEN_UNSAFE, |n| n.acl);
         let new = self.acls.intern(acl);
         self.acls.remove_use(old);
-        self.modify(path, |n| {
+        self.modify_id(id, |n| {
             n.stat.aversion = version;
             n.acl = new;
         });
@@ -1080,7 +1731,7 @@ impl DataTree {
         r: &mut ApplyResult,
     ) -> bool {
         let path = path.strip_suffix(b"/").unwrap_or(path);
-        let Some(n) = self.nodes.get(path) else {
+        let Some((id, n)) = self.find(path).and_then(|id| Some((id, self.node(id)?))) else {
             return false;
         };
         let cv = if new_cversion == -1 {
@@ -1089,7 +1740,7 @@ impl DataTree {
             new_cversion
         };
         if cv > n.stat.cversion {
-            self.modify(path, |n| {
+            self.modify_id(id, |n| {
                 n.stat.cversion = cv;
                 n.stat.pzxid = zxid;
             });
@@ -1156,36 +1807,31 @@ impl DataTree {
     /// without touching its stat (and outside the digest: it lives under /zookeeper/).
     fn update_quota_stat(&mut self, real: &[u8], bytes_diff: i64, count_diff: i64) {
         let sp = Self::stat_path(real);
-        let Some(n) = self.nodes.get(&sp[..]) else {
+        let Some((id, n)) = self.find(&sp).and_then(|id| Some((id, self.node(id)?))) else {
             return;
         };
-        let mut st = StatsTrack::parse(n.data.as_deref().unwrap_or(&[]));
+        let mut st = StatsTrack::parse(n.data().unwrap_or(&[]));
         st.count = st.count.wrapping_add(count_diff);
         st.bytes = st.bytes.wrapping_add(bytes_diff);
         let text = st.to_bytes();
-        self.modify(&sp, |n| n.data = Some(text.into()));
+        self.modify_id(id, |n| n.pd = n.pd.with_data(Some(&text)));
     }
 
     /// `updateQuotaForPath`: recounts the subtree and rewrites the stats node.
     fn update_quota_for_path(&mut self, real: &[u8]) {
         let (mut count, mut bytes) = (0i64, 0i64);
-        let mut stack: Vec<Vec<u8>> = vec![real.to_vec()];
-        while let Some(p) = stack.pop() {
-            let Some(n) = self.nodes.get(&p[..]) else {
+        let mut stack: Vec<u32> = self.find(real).into_iter().collect();
+        while let Some(id) = stack.pop() {
+            let Some(n) = self.node(id) else {
                 continue;
             };
             count += 1;
-            bytes += n.data.as_ref().map_or(0, |d| d.len() as i64);
-            for c in n.children() {
-                let mut cp = p.clone();
-                cp.push(b'/');
-                cp.extend_from_slice(c);
-                stack.push(cp);
-            }
+            bytes += n.pd.data_len as i64;
+            stack.extend(self.child_ids(id));
         }
         let sp = Self::stat_path(real);
         let text = quota_stats_text(count, bytes);
-        self.modify(&sp, |n| n.data = Some(text.into()));
+        self.modify(&sp, |n| n.pd = n.pd.with_data(Some(&text)));
     }
 
     /// `setupQuota`: after a snapshot load, every leaf named
@@ -1193,23 +1839,18 @@ impl DataTree {
     /// that root's stats are recomputed from the tree.
     fn setup_quota(&mut self) {
         let mut found = Vec::new();
-        let mut stack = vec![QUOTA_ROOT.to_vec()];
-        while let Some(p) = stack.pop() {
-            let Some(n) = self.nodes.get(&p[..]) else {
+        let mut stack: Vec<u32> = self.find(QUOTA_ROOT).into_iter().collect();
+        while let Some(id) = stack.pop() {
+            let Some(n) = self.node(id) else {
                 continue;
             };
-            if n.children.is_empty() {
-                if let Some(real) = quota_limit_real(&p) {
+            if n.num_children == 0 {
+                if let Some(real) = quota_limit_real(n.pd.key()) {
                     found.push(real.to_vec());
                 }
                 continue;
             }
-            for c in n.children() {
-                let mut cp = p.clone();
-                cp.push(b'/');
-                cp.extend_from_slice(c);
-                stack.push(cp);
-            }
+            stack.extend(self.child_ids(id));
         }
         for real in found {
             self.update_quota_for_path(&real);

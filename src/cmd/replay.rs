@@ -2,8 +2,9 @@
 //! write it as a snapshot ZooKeeper loads or as JSON Lines.
 
 use std::fs;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use serde_json::json;
 
@@ -340,7 +341,7 @@ fn refuse_inside_source(p: &Path, dir: &DataDir) -> Result<(), Error> {
 fn atomic_write(
     path: &Path,
     force: bool,
-    f: impl FnOnce(&mut BufWriter<fs::File>) -> io::Result<()>,
+    f: impl FnOnce(&mut BackgroundWriter) -> io::Result<()>,
 ) -> Result<u64, Error> {
     if path.exists() && !force {
         return Err(Error::Usage(format!(
@@ -362,9 +363,7 @@ fn atomic_write(
             .write(true)
             .create_new(true)
             .open(&tmp)?;
-        let mut w = BufWriter::with_capacity(1 << 20, file);
-        f(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
+        let file = write_in_background(file, f)?;
         file.sync_all()?;
         let len = file.metadata()?.len();
         drop(file);
@@ -378,6 +377,85 @@ fn atomic_write(
     result.map_err(|e| {
         let _ = fs::remove_file(&tmp);
         Error::io(path, e)
+    })
+}
+
+/// Size of the chunks handed to the writing thread.
+const CHUNK: usize = 1 << 20;
+
+/// A `Write` whose bytes a second thread writes to a file, in 1 MiB chunks:
+/// making the bytes (walking the tree, compressing) and the write system
+/// calls (a copy into the page cache, as long again) overlap.
+struct BackgroundWriter {
+    buf: Vec<u8>,
+    full: Option<mpsc::SyncSender<Vec<u8>>>,
+    empty: mpsc::Receiver<Vec<u8>>,
+}
+
+impl BackgroundWriter {
+    fn send(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let next = self
+            .empty
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+        let buf = std::mem::replace(&mut self.buf, next);
+        match &self.full {
+            // A closed channel means the writing thread stopped on an
+            // error, which `write_in_background` reports.
+            Some(tx) => tx
+                .send(buf)
+                .map_err(|_| io::Error::other("the writing thread stopped")),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Write for BackgroundWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.send()
+    }
+}
+
+/// Runs `f` with a [`BackgroundWriter`] onto `file`; returns the file once
+/// every byte is written (not yet synced).
+fn write_in_background(
+    mut file: fs::File,
+    f: impl FnOnce(&mut BackgroundWriter) -> io::Result<()>,
+) -> io::Result<fs::File> {
+    let (full_tx, full_rx) = mpsc::sync_channel::<Vec<u8>>(4);
+    let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|s| {
+        let writer = s.spawn(move || -> io::Result<fs::File> {
+            for mut buf in full_rx {
+                file.write_all(&buf)?;
+                buf.clear();
+                let _ = empty_tx.send(buf);
+            }
+            Ok(file)
+        });
+        let mut w = BackgroundWriter {
+            buf: Vec::with_capacity(CHUNK),
+            full: Some(full_tx),
+            empty: empty_rx,
+        };
+        let made = f(&mut w).and_then(|()| w.send());
+        w.full = None; // ends the writing thread's loop
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the writing thread panicked")));
+        // The writer's own error (disk full, ...) explains a failed send.
+        let file = written?;
+        made.map(|()| file)
     })
 }
 

@@ -226,18 +226,38 @@ pub fn padded_log_len(len: u64, prealloc: Option<u64>) -> u64 {
     }
 }
 
-/// A writer that keeps the running Adler-32 of everything written.
+/// Bytes a [`SnapshotWriter`] gathers before checksumming and writing them:
+/// small enough to stay in cache between the two passes.
+const BLOCK: usize = 64 * 1024;
+
+/// A writer that keeps the running Adler-32 of everything written. Records
+/// are appended to a block; each full block is checksummed and written in
+/// one call, so there is one copy per byte and few, large writes.
 struct Checked<W: Write> {
     inner: W,
     adler: RunningAdler32,
+    block: JuteBuf,
 }
 
 impl<W: Write> Checked<W> {
     fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.adler.update(bytes);
-        self.inner.write_all(bytes)
+        self.block.0.extend_from_slice(bytes);
+        self.maybe_flush()
+    }
+    fn maybe_flush(&mut self) -> io::Result<()> {
+        if self.block.0.len() >= BLOCK {
+            self.flush_block()?;
+        }
+        Ok(())
+    }
+    fn flush_block(&mut self) -> io::Result<()> {
+        self.adler.update(&self.block.0);
+        self.inner.write_all(&self.block.0)?;
+        self.block.0.clear();
+        Ok(())
     }
     fn seal(&mut self) -> io::Result<()> {
+        self.flush_block()?;
         let v = i64::from(self.adler.value());
         self.put(&v.to_be_bytes())?;
         self.put(&SLASH_USTRING)
@@ -248,7 +268,6 @@ impl<W: Write> Checked<W> {
 /// then terminator, seal and the optional digest section with its seal.
 pub struct SnapshotWriter<W: Write> {
     out: Checked<W>,
-    scratch: JuteBuf,
 }
 
 impl<W: Write> SnapshotWriter<W> {
@@ -258,7 +277,7 @@ impl<W: Write> SnapshotWriter<W> {
         sessions: &[(SessionId, i32)],
         acl_cache: &[(i64, Vec<Acl<'_>>)],
     ) -> io::Result<Self> {
-        let mut b = JuteBuf::new();
+        let mut b = JuteBuf(Vec::with_capacity(BLOCK + 1024));
         b.0.extend_from_slice(&SNAP_MAGIC);
         b.i32(2).i64(-1);
         b.i32(sessions.len() as i32);
@@ -272,12 +291,10 @@ impl<W: Write> SnapshotWriter<W> {
         let mut out = Checked {
             inner,
             adler: RunningAdler32::new(),
+            block: b,
         };
-        out.put(&b.0)?;
-        Ok(SnapshotWriter {
-            out,
-            scratch: JuteBuf::new(),
-        })
+        out.maybe_flush()?;
+        Ok(SnapshotWriter { out })
     }
 
     /// Writes one node; the root's path is "" on disk.
@@ -288,17 +305,14 @@ impl<W: Write> SnapshotWriter<W> {
         acl_id: i64,
         stat: &StatPersisted,
     ) -> io::Result<()> {
-        self.scratch.0.clear();
         let path = if path == b"/" { &b""[..] } else { path };
-        self.scratch
+        self.out
+            .block
             .string(path)
             .buffer(data)
             .i64(acl_id)
             .stat(stat);
-        let bytes = std::mem::take(&mut self.scratch.0);
-        let r = self.out.put(&bytes);
-        self.scratch.0 = bytes;
-        r
+        self.out.maybe_flush()
     }
 
     /// Writes terminator and seal #1, then `digest` = (zxid, tree digest) as
@@ -312,6 +326,7 @@ impl<W: Write> SnapshotWriter<W> {
             self.out.put(&b.0)?;
             self.out.seal()?;
         }
+        self.out.flush_block()?;
         Ok(self.out.inner)
     }
 }
