@@ -563,8 +563,10 @@ impl PathIndex {
 
     fn home(&self, tag: u32) -> usize {
         let bits = self.slots.len().trailing_zeros();
-        // The top `bits` bits of the tag (`bits` ≤ 32: see `grow`).
-        (u64::from(tag) << bits >> 32) as usize
+        // The top `bits` bits of the tag (`bits` ≤ 32: see `grow`). An empty
+        // table has `bits` = 64, which `wrapping_shl` turns into a shift by
+        // 0: home 0, which `slot` reads as absent.
+        (u64::from(tag).wrapping_shl(bits) >> 32) as usize
     }
 
     fn mask(&self) -> usize {
@@ -2051,6 +2053,32 @@ mod tests {
         assert_eq!(t.digest(), before);
         assert_eq!(r.err, -103);
         assert_eq!(t.last_processed_zxid(), Zxid(2));
+    }
+
+    #[test]
+    fn path_index_empty_insert_remove_and_grow() {
+        let mut ix = PathIndex::default();
+        // An empty table answers every question without touching a slot.
+        assert_eq!(ix.slot(PathIndex::tag(hash_key(b"/a"))), EMPTY);
+        assert_eq!(ix.find(hash_key(b"/a"), |_| true), None);
+        ix.remove(hash_key(b"/a"), 0);
+        let keys: Vec<Vec<u8>> = (0..1000u32)
+            .map(|i| format!("/n{i}").into_bytes())
+            .collect();
+        for (id, k) in (0u32..).zip(&keys) {
+            ix.insert(hash_key(k), id);
+        }
+        assert_eq!(ix.len(), keys.len());
+        for (id, k) in (0u32..).zip(&keys) {
+            assert_eq!(ix.find(hash_key(k), |i| i == id), Some(id));
+        }
+        for (id, k) in (0u32..).zip(&keys).step_by(2) {
+            ix.remove(hash_key(k), id);
+        }
+        for (id, k) in (0u32..).zip(&keys) {
+            let found = ix.find(hash_key(k), |i| i == id);
+            assert_eq!(found, (id % 2 == 1).then_some(id), "{}", id);
+        }
     }
 
     #[test]
