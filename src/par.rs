@@ -11,6 +11,10 @@ use std::collections::BTreeMap;
 use std::sync::mpsc;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
+use crate::format::header::FILE_HEADER_LEN;
+use crate::format::jute::Limits;
+use crate::format::txnlog::{LogChunk, LogSpan, TxnLog};
+
 /// Whether the caller wants more results after this one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flow {
@@ -135,9 +139,70 @@ where
     })
 }
 
+/// Runs `work` over the entries of `log` on `threads` threads and passes
+/// the results to `sink` on the calling thread in file order, covering
+/// exactly the entries a single pass from the first one reads.
+///
+/// The log is cut into spans of `span` bytes ([`TxnLog::spans`]); each
+/// worker guesses where the entries of its span start ([`TxnLog::resync`])
+/// and works from there, so no thread has to follow the whole chain of
+/// length fields first. `work` returns its result and the offset after the
+/// last entry it read. A span whose guessed start is not where the
+/// previous span's entries ended (damage, or a wrong guess) is worked again
+/// from that offset on the calling thread: a guess never changes a result.
+pub fn log_chunks<R, E>(
+    threads: usize,
+    log: &TxnLog<'_>,
+    span: u64,
+    limits: &Limits,
+    work: impl Fn(LogChunk) -> (R, u64) + Sync,
+    mut sink: impl FnMut(R) -> Result<Flow, E>,
+) -> Result<(), E>
+where
+    R: Send,
+{
+    let first = FILE_HEADER_LEN as u64;
+    let guess = |sp: LogSpan| {
+        if threads <= 1 {
+            // One thread follows the chain anyway: no guessing.
+            return None;
+        }
+        let start = if sp.from <= first {
+            Some(first)
+        } else {
+            log.resync(sp.from, sp.to, limits)
+        }?;
+        let done = work(LogChunk { start, end: sp.to });
+        Some((start, done))
+    };
+    // Where the chain of entries says the next one starts.
+    let mut expected = first;
+    ordered(
+        threads,
+        log.spans(span),
+        |sp| (sp, guess(sp)),
+        |(sp, guessed)| {
+            if sp.to.is_some_and(|to| expected >= to) {
+                // An entry read before covers this whole span.
+                return Ok(Flow::Continue);
+            }
+            let (result, next) = match guessed {
+                Some((start, done)) if start == expected => done,
+                _ => work(LogChunk {
+                    start: expected,
+                    end: sp.to,
+                }),
+            };
+            expected = next;
+            sink(result)
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::txnlog::{IterOptions, LogEnd};
 
     #[test]
     fn results_come_back_in_order_on_any_thread_count() {
@@ -159,6 +224,91 @@ mod tests {
             );
             assert!(r.is_ok());
             assert_eq!(got, (0..1000).collect::<Vec<_>>(), "threads {threads}");
+        }
+    }
+
+    /// Entry offsets and the end, chunk by chunk, as `log_chunks` delivers them.
+    fn chunked(log: &TxnLog<'_>, threads: usize, span: u64) -> Vec<(u64, Option<LogEnd>)> {
+        let opts = IterOptions::default();
+        let mut got = Vec::new();
+        let r: Result<(), ()> = log_chunks(
+            threads,
+            log,
+            span,
+            &opts.limits,
+            |chunk| {
+                let mut it = log.entries_at(chunk.start, opts);
+                let mut offsets = Vec::new();
+                let mut end = None;
+                loop {
+                    if chunk.end.is_some_and(|e| it.offset() >= e) {
+                        break;
+                    }
+                    match it.next() {
+                        Some(e) => offsets.push((e.offset, None)),
+                        None => {
+                            end = it.end().cloned();
+                            break;
+                        }
+                    }
+                }
+                if let Some(end) = end {
+                    offsets.push((u64::MAX, Some(end)));
+                }
+                let next = it.offset();
+                (offsets, next)
+            },
+            |offsets| {
+                let stop = offsets.last().is_some_and(|o| o.1.is_some());
+                got.extend(offsets);
+                Ok(if stop { Flow::Stop } else { Flow::Continue })
+            },
+        );
+        assert!(r.is_ok());
+        got
+    }
+
+    #[test]
+    fn log_chunks_equal_one_pass_despite_damage_and_false_guesses() {
+        use crate::format::txn::OpCode;
+        use crate::format::write::{JuteBuf, TxnLogWriter};
+        // Deletes whose paths hold a whole valid-looking entry (framing and
+        // Adler-32 right): a span that starts inside one guesses wrong.
+        let mut fake = TxnLogWriter::new();
+        fake.append_bytes(&[9u8; 20]);
+        let fake = fake.finish(None).split_off(16);
+        let mut log = TxnLogWriter::new();
+        for i in 1..=60 {
+            let mut b = JuteBuf::new();
+            b.i64(0x100)
+                .i32(i)
+                .i64(i64::from(i))
+                .i64(1000)
+                .i32(OpCode::DELETE.0);
+            b.string(if i % 3 == 0 {
+                &fake
+            } else {
+                b"/some/node/path"
+            });
+            log.append_bytes(&b.0);
+        }
+        let clean = log.finish(Some(1024));
+        let mut damaged = clean.clone();
+        let mid = clean.len() / 3;
+        damaged[mid] ^= 0x10;
+        for bytes in [&clean, &damaged] {
+            let log = TxnLog::parse(bytes).unwrap();
+            let single = chunked(&log, 1, 1 << 30);
+            assert!(single.len() > 10, "{single:?}");
+            for threads in [2, 3] {
+                for span in [7, 43, 64, 100, 1000] {
+                    assert_eq!(
+                        chunked(&log, threads, span),
+                        single,
+                        "{threads} threads, span {span}"
+                    );
+                }
+            }
         }
     }
 

@@ -22,9 +22,7 @@ use std::path::Path;
 use crate::format::checksum::adler32;
 use crate::format::header::FILE_HEADER_LEN;
 use crate::format::jute::Limits;
-use crate::format::txnlog::{
-    END_OF_RECORD, ENTRY_PREFIX_LEN, IterOptions, LogEnd, TxnLog, first_nonzero,
-};
+use crate::format::txnlog::{ENTRY_PREFIX_LEN, IterOptions, LogEnd, TxnLog, first_nonzero};
 use crate::format::write::padded_log_len;
 use crate::zxid::Zxid;
 
@@ -207,24 +205,7 @@ pub fn salvage_scan(
     let mut p = from.max(FILE_HEADER_LEN as u64);
     let prefix = ENTRY_PREFIX_LEN as u64;
     while p + prefix < len && budget > 0 {
-        let at = |o: u64, n: usize| -> Option<&[u8]> {
-            let s = usize::try_from(o).ok()?;
-            data.get(s..s.checked_add(n)?)
-        };
-        // Skip runs of zeros quickly: an entry never starts with a zero length.
-        let Some(pre) = at(p, ENTRY_PREFIX_LEN) else {
-            break;
-        };
-        let (ck, ln) = pre.split_at(8);
-        let stored = u64::from_be_bytes(ck.try_into().unwrap_or([0; 8]));
-        let n = i32::from_be_bytes(ln.try_into().unwrap_or([0; 4]));
-        let candidate = n > 0
-            && (n as u64) <= opts.limits.max_length
-            && stored >> 32 == 0
-            && p + prefix + (n as u64) < len
-            && at(p + prefix + n as u64, 1) == Some(&[END_OF_RECORD][..]);
-        if candidate {
-            let body = at(p + prefix, n as usize).unwrap_or(&[]);
+        if let Some((stored, body)) = log.frame_at(p, &opts.limits) {
             // TxnHeader: clientId (8), cxid (4), zxid (8).
             let zxid = body
                 .get(12..20)
@@ -236,7 +217,7 @@ pub fn salvage_scan(
                 (None, _) => false,
             };
             if zxid_ok {
-                budget = budget.saturating_sub(n as u64);
+                budget = budget.saturating_sub(body.len() as u64);
                 if u64::from(adler32(body)) == stored {
                     let mut it = log.entries_at(p, opts);
                     let mut run = Run::default();
@@ -260,11 +241,14 @@ pub fn salvage_scan(
                 }
             }
         }
-        if n == 0 && stored == 0 {
-            // Jump over zeros in one go.
-            let rest = data
-                .get(usize::try_from(p).unwrap_or(usize::MAX)..)
-                .unwrap_or(&[]);
+        let rest = data
+            .get(usize::try_from(p).unwrap_or(usize::MAX)..)
+            .unwrap_or(&[]);
+        if rest
+            .get(..ENTRY_PREFIX_LEN)
+            .is_some_and(|b| b.iter().all(|&x| x == 0))
+        {
+            // An entry never starts with 12 zero bytes: jump over zero runs.
             match first_nonzero(rest) {
                 Some(i) => p += (i as u64).saturating_sub(prefix - 1).max(1),
                 None => break,

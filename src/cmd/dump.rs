@@ -547,12 +547,12 @@ impl ChunkRender<'_> {
     /// as a single pass over the log would.
     fn chunk(&self, log: &TxnLog<'_>, options: IterOptions, chunk: LogChunk) -> ChunkDone {
         let mut done = ChunkDone {
-            // JSON lines are about 1.3x the entries they show; growing the
-            // buffer instead would copy it several times.
+            // JSON lines are 1.3x to 1.7x the entries they show; growing
+            // the buffer instead would copy it.
             text: Vec::with_capacity(if self.stats {
                 0
             } else {
-                LOG_CHUNK_BYTES as usize * 3 / 2
+                LOG_CHUNK_BYTES as usize * 2
             }),
             count: 0,
             first: None,
@@ -668,10 +668,16 @@ impl Dumper<'_, '_> {
         let mut released = 0u64;
         // `None` after the loop: stopped at the --zxid bound, end unknown.
         let mut end = None;
-        par::ordered(
+        par::log_chunks(
             self.global.threads(),
-            log.chunks(LOG_CHUNK_BYTES),
-            |chunk| render.chunk(&log, options, chunk),
+            &log,
+            LOG_CHUNK_BYTES,
+            &options.limits,
+            |chunk| {
+                let done = render.chunk(&log, options, chunk);
+                let next = done.next;
+                (done, next)
+            },
             |done: ChunkDone| -> Result<Flow, Error> {
                 count += done.count;
                 if first.is_none() {

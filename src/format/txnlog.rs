@@ -110,104 +110,109 @@ impl<'a> TxnLog<'a> {
 pub struct LogChunk {
     /// Offset of the chunk's first entry.
     pub start: u64,
-    /// Offset just past its last entry; `None` for the chunk that runs to
-    /// the end of the entries, wherever and however the log ends.
+    /// Entries starting at or after this offset belong to the next chunk;
+    /// `None` for the chunk that runs to the end of the entries, wherever
+    /// and however the log ends.
     pub end: Option<u64>,
 }
 
+/// A fixed byte range of a log, `[from, to)`, whose entries one worker
+/// handles; see [`TxnLog::spans`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogSpan {
+    /// First byte of the range.
+    pub from: u64,
+    /// End of the range; `None` for the last one, which runs to the end.
+    pub to: Option<u64>,
+}
+
 impl<'a> TxnLog<'a> {
-    /// Splits the entries into chunks of about `target` bytes by following
-    /// the length fields only. Nothing is checked here: the boundaries are
-    /// where entries start if the lengths are right, and whoever iterates a
-    /// chunk with [`TxnLog::entries_at`] finds any problem exactly as a
-    /// single pass would. The last chunk has no end, so the end of the log
-    /// (padding, torn tail, corruption in the framing) is found by the
-    /// ordinary iterator.
-    pub fn chunks(&self, target: u64) -> LogChunks<'a> {
-        LogChunks {
-            data: self.data,
-            pos: FILE_HEADER_LEN as u64,
-            target: target.max(1),
-            done: false,
-            warmed: 0,
-        }
+    /// Cuts the bytes after the header into spans of `target` bytes (the
+    /// last one open-ended), without reading them. Where the entries of a
+    /// span start is found by [`TxnLog::resync`], so spans can be handed to
+    /// threads without first following the chain of length fields, a chain
+    /// of dependent cache misses that would run on one thread.
+    pub fn spans(&self, target: u64) -> impl Iterator<Item = LogSpan> + Send + use<'a> {
+        let target = target.max(1);
+        let len = self.data.len() as u64;
+        let mut from = Some(FILE_HEADER_LEN as u64);
+        std::iter::from_fn(move || {
+            let f = from?;
+            let to = f.checked_add(target).filter(|&t| t < len);
+            from = to;
+            Some(LogSpan { from: f, to })
+        })
     }
-}
 
-/// Iterator over [`LogChunk`]s; see [`TxnLog::chunks`].
-#[derive(Clone, Debug)]
-pub struct LogChunks<'a> {
-    data: &'a [u8],
-    pos: u64,
-    target: u64,
-    done: bool,
-    /// Bytes before this offset have been touched by [`LogChunks::warm`].
-    warmed: usize,
-}
-
-/// Bytes [`LogChunks`] pulls into the cache at a time.
-const WARM_STEP: usize = 1 << 20;
-
-impl LogChunks<'_> {
-    /// Following the length fields is a chain of dependent loads ~500 bytes
-    /// apart, each a cache miss that no prefetcher predicts: ~150 ns an
-    /// entry, 0.3 s for a 1 GB log, all of it on the one thread that finds
-    /// the chunks. Reading one byte per cache line ahead of the chain is a
-    /// sequential stream the hardware prefetches at full bandwidth, and the
-    /// chain then hits the cache (and so do the workers, soon after).
-    #[inline]
-    fn warm(&mut self, pos: usize) {
-        if pos + 8192 <= self.warmed {
-            return;
-        }
-        let start = self.warmed.max(pos);
-        let end = (start + WARM_STEP).min(self.data.len());
-        let touched = self
+    /// The txn bytes of the entry whose framing starts at `offset`, with the
+    /// stored checksum, if that framing looks right: a checksum that fits in
+    /// 32 bits (ZooKeeper stores an Adler-32 in a long), a positive length
+    /// within `limits`, and the end-of-record byte where the length puts it.
+    /// The checksum itself is not compared.
+    pub fn frame_at(&self, offset: u64, limits: &Limits) -> Option<(u64, &'a [u8])> {
+        let at = usize::try_from(offset).ok()?;
+        let prefix: &[u8; ENTRY_PREFIX_LEN] = self
             .data
-            .get(start..end)
-            .unwrap_or(&[])
-            .iter()
-            .step_by(64)
-            .fold(0u8, |acc, &b| acc ^ b);
-        std::hint::black_box(touched);
-        self.warmed = end;
-    }
-}
-
-impl Iterator for LogChunks<'_> {
-    type Item = LogChunk;
-
-    fn next(&mut self) -> Option<LogChunk> {
-        if self.done {
+            .get(at..at.checked_add(ENTRY_PREFIX_LEN)?)?
+            .try_into()
+            .ok()?;
+        let (stored, len) = prefix.split_at(8);
+        let stored = u64::from_be_bytes(stored.try_into().ok()?);
+        let len = i32::from_be_bytes(len.try_into().ok()?);
+        if stored >> 32 != 0 || len <= 0 || len as u64 > limits.max_length {
             return None;
         }
-        let start = self.pos;
-        loop {
-            if self.pos - start >= self.target {
-                return Some(LogChunk {
-                    start,
-                    end: Some(self.pos),
-                });
-            }
-            if let Ok(pos) = usize::try_from(self.pos) {
-                self.warm(pos);
-            }
-            let len = usize::try_from(self.pos + 8)
-                .ok()
-                .and_then(|at| self.data.get(at..at.checked_add(4)?))
-                .and_then(|b| <[u8; 4]>::try_from(b).ok())
-                .map_or(0, i32::from_be_bytes);
-            let next = self.pos + ENTRY_PREFIX_LEN as u64 + u64::from(len.unsigned_abs()) + 1;
-            if len <= 0 || next > self.data.len() as u64 {
-                self.done = true;
-                return Some(LogChunk { start, end: None });
-            }
-            self.pos = next;
+        let body_at = at + ENTRY_PREFIX_LEN;
+        let body_end = body_at.checked_add(len as usize)?;
+        if self.data.get(body_end) != Some(&END_OF_RECORD) {
+            return None;
         }
+        Some((stored, self.data.get(body_at..body_end)?))
+    }
+
+    /// The first offset in `[from, to)` (`to` = end of file when `None`)
+    /// where an entry with a plausible framing and a matching Adler-32
+    /// starts: where the entries of a [`LogSpan`] begin. Runs of zeros are
+    /// skipped a word at a time.
+    ///
+    /// This is a guess, not a proof: random bytes pass all these checks
+    /// with odds of about 2^-40 per offset, and a damaged entry may be
+    /// skipped. A caller must confirm it with the chain of entries before
+    /// (the previous span's iteration has to end exactly here). On crafted
+    /// bytes where many offsets look like long entries, it gives up (`None`)
+    /// after checksumming twice the range, so its work stays bounded.
+    pub fn resync(&self, from: u64, to: Option<u64>, limits: &Limits) -> Option<u64> {
+        let end = to.unwrap_or(self.data.len() as u64);
+        let mut p = from.max(FILE_HEADER_LEN as u64);
+        let mut budget = end.saturating_sub(p).saturating_mul(2).max(1 << 20);
+        while p < end {
+            if let Some((stored, body)) = self.frame_at(p, limits) {
+                if u64::from(adler32(body)) == stored {
+                    return Some(p);
+                }
+                budget = budget.checked_sub(body.len() as u64)?;
+            }
+            // An entry never starts with 12 zero bytes: jump over zero runs
+            // (the preallocated tail of a log) instead of trying each offset.
+            let rest = self.data.get(usize::try_from(p).ok()?..)?;
+            if rest
+                .get(..ENTRY_PREFIX_LEN)
+                .is_some_and(|b| b.iter().all(|&x| x == 0))
+            {
+                // Only up to the end of the range: past it is another span's.
+                let in_range =
+                    usize::try_from(end - p).map_or(rest, |n| rest.get(..n).unwrap_or(rest));
+                let zeros = first_nonzero(in_range)?;
+                p += (zeros as u64)
+                    .saturating_sub(ENTRY_PREFIX_LEN as u64 - 1)
+                    .max(1);
+            } else {
+                p += 1;
+            }
+        }
+        None
     }
 }
-
-impl std::iter::FusedIterator for LogChunks<'_> {}
 
 /// One framed entry and its decoded txn.
 #[derive(Clone, Debug)]
@@ -551,57 +556,80 @@ mod tests {
         assert_eq!(it.end(), Some(&LogEnd::Eof { offset: 16 }));
     }
 
-    #[test]
-    fn chunks_cover_the_entries_and_leave_the_end_to_the_iterator() {
+    /// A header and entries of the given body lengths (bodies of 7s, with
+    /// their real Adler-32), then `pad` zeros; returns the entry offsets.
+    fn log_of(lens: &[usize], pad: usize) -> (Vec<u8>, Vec<u64>) {
         let mut v = b"ZKLG".to_vec();
         v.extend_from_slice(&[0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0]);
-        let entry = |v: &mut Vec<u8>, len: usize| {
-            v.extend_from_slice(&[0; 8]);
+        let mut offsets = Vec::new();
+        for &len in lens {
+            offsets.push(v.len() as u64);
+            let body = vec![7u8; len];
+            v.extend_from_slice(&u64::from(adler32(&body)).to_be_bytes());
             v.extend_from_slice(&(len as i32).to_be_bytes());
-            v.extend(std::iter::repeat_n(7u8, len));
+            v.extend_from_slice(&body);
             v.push(END_OF_RECORD);
-        };
-        for len in [10, 20, 30, 40] {
-            entry(&mut v, len);
         }
-        v.extend_from_slice(&[0; 40]);
+        v.resize(v.len() + pad, 0);
+        (v, offsets)
+    }
+
+    #[test]
+    fn spans_cover_the_file_and_resync_finds_each_entry_start() {
+        let (v, offsets) = log_of(&[10, 20, 30, 40], 40);
         let log = TxnLog::parse(&v).unwrap();
-        let chunks: Vec<_> = log.chunks(40).collect();
-        // Framed sizes 23, 33, 43, 53: a chunk closes once it holds >= 40 bytes;
-        // the zero length at 168 is left to the last chunk's iterator.
+        let spans: Vec<_> = log.spans(50).collect();
         assert_eq!(
-            chunks,
+            spans,
             vec![
-                LogChunk {
-                    start: 16,
-                    end: Some(72)
+                LogSpan {
+                    from: 16,
+                    to: Some(66)
                 },
-                LogChunk {
-                    start: 72,
-                    end: Some(115)
+                LogSpan {
+                    from: 66,
+                    to: Some(116)
                 },
-                LogChunk {
-                    start: 115,
-                    end: Some(168)
+                LogSpan {
+                    from: 116,
+                    to: Some(166)
                 },
-                LogChunk {
-                    start: 168,
-                    end: None
+                LogSpan {
+                    from: 166,
+                    to: None
                 },
             ]
         );
-        // A torn last entry: the framing scan stops before it.
-        v.truncate(168);
-        entry(&mut v, 100);
-        v.truncate(v.len() - 5);
+        let limits = Limits::default();
+        // Entries at 16, 39, 72, 115; framed sizes 23, 33, 43, 53.
+        assert_eq!(offsets, vec![16, 39, 72, 115]);
+        let starts: Vec<_> = spans
+            .iter()
+            .map(|s| log.resync(s.from, s.to, &limits))
+            .collect();
+        // No entry starts in [116, 166), nor in the padding after 168.
+        assert_eq!(starts, vec![Some(16), Some(72), None, None]);
+        // Every offset inside an entry resyncs to the next entry start.
+        for from in 16..v.len() as u64 {
+            let want = offsets.iter().copied().find(|&o| o >= from);
+            assert_eq!(log.resync(from, None, &limits), want, "from {from}");
+        }
+        // A damaged checksum is not a start.
+        let mut bad = v.clone();
+        bad[72 + 7] ^= 1;
+        let log = TxnLog::parse(&bad).unwrap();
+        assert_eq!(log.resync(40, None, &limits), Some(115));
+        assert_eq!(log.frame_at(72, &limits).map(|f| f.1.len()), Some(30));
+        assert_eq!(log.frame_at(73, &limits), None);
+    }
+
+    #[test]
+    fn a_tiny_log_is_one_open_span() {
+        let (v, _) = log_of(&[], 0);
         let log = TxnLog::parse(&v).unwrap();
-        let last = log.chunks(1 << 20).last().unwrap();
         assert_eq!(
-            last,
-            LogChunk {
-                start: 16,
-                end: None
-            }
+            log.spans(1 << 20).collect::<Vec<_>>(),
+            vec![LogSpan { from: 16, to: None }]
         );
     }
 
