@@ -518,6 +518,8 @@ const SNAPSHOT_CHUNK_BYTES: u64 = 2 << 20;
 /// What a worker needs to render log entries: everything but the output.
 struct ChunkRender<'r> {
     file: &'r str,
+    /// [`TxnJson::line_start`] of `file`.
+    line_start: Vec<u8>,
     filter: &'r Filter,
     args: &'r Args,
     local: bool,
@@ -612,7 +614,7 @@ impl ChunkRender<'_> {
                 txn: &entry.txn,
                 size: entry.framed_len(),
             }
-            .write(text, times);
+            .write_after(&self.line_start, text, times);
             text.push(b'\n');
         } else {
             let line = human::txn_line(
@@ -658,6 +660,7 @@ impl Dumper<'_, '_> {
         };
         let render = ChunkRender {
             file: &file,
+            line_start: TxnJson::line_start(&file),
             filter: &self.filter,
             args: self.args,
             local: self.global.local,
@@ -811,6 +814,7 @@ impl Dumper<'_, '_> {
                     });
                     let render = ChunkRender {
                         file: &file,
+                        line_start: TxnJson::line_start(&file),
                         filter: &self.filter,
                         args: self.args,
                         local: self.global.local,

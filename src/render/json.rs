@@ -103,12 +103,28 @@ pub struct TxnJson<'a, 'b> {
 }
 
 impl TxnJson<'_, '_> {
-    /// Appends the line (without newline) to `out`: the fast path `dump` uses.
-    pub fn write(&self, out: &mut Vec<u8>, times: &mut TimeCache) {
-        let h = &self.txn.header;
-        let mut o = Obj::begin(out);
+    /// `{"type":"txn","file":"…"`: how every txn line of `file` starts,
+    /// escaped once per file for [`TxnJson::write_after`].
+    pub fn line_start(file: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut o = Obj::begin(&mut out);
         o.key("type").extend_from_slice(b"\"txn\"");
-        jsonw::string(o.key("file"), self.file);
+        jsonw::string(o.key("file"), file);
+        out
+    }
+
+    /// Appends the line (without newline) to `out`.
+    pub fn write(&self, out: &mut Vec<u8>, times: &mut TimeCache) {
+        self.write_after(&Self::line_start(self.file), out, times);
+    }
+
+    /// Appends the line (without newline) to `out`, starting with `start`,
+    /// which must be [`TxnJson::line_start`] of `self.file`: the fast path
+    /// `dump` uses.
+    pub fn write_after(&self, start: &[u8], out: &mut Vec<u8>, times: &mut TimeCache) {
+        let h = &self.txn.header;
+        out.extend_from_slice(start);
+        let mut o = Obj::resume(out);
         jsonw::int(o.key("offset"), self.offset as i64);
         jsonw::hex64(o.key("zxid"), h.zxid.0);
         times.write(o.key("time"), h.time);

@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 
 use crate::format::jute::{Acl, PERM_BITS_IN_ORDER};
+use crate::render::bytescan;
 use crate::timefmt;
 
 /// Formats ms times as RFC 3339 UTC with milliseconds, reusing the
@@ -93,40 +94,69 @@ fn push_escaped(out: &mut Vec<u8>, c: u8) {
     }
 }
 
+/// Appends `block[from..]` (the block starts at `src[at]`), escaping the
+/// bytes marked in `special`.
+#[inline(always)]
+fn push_block(
+    out: &mut Vec<u8>,
+    src: &[u8],
+    at: usize,
+    block: &[u8; 16],
+    from: usize,
+    special: u32,
+) {
+    let mut mask = special >> from << from;
+    let mut from = from;
+    while mask != 0 {
+        let p = mask.trailing_zeros() as usize;
+        push_window::<16>(out, src, at + from, p - from);
+        push_escaped(out, block[p]);
+        from = p + 1;
+        mask &= mask - 1;
+    }
+    push_window::<16>(out, src, at + from, 16 - from);
+}
+
 /// Appends `bytes` escaped as the inside of a JSON string (no quotes), and
-/// returns the OR of all the bytes: bit 7 is set when any byte is not
-/// ASCII, the only case where the caller still has to check UTF-8.
+/// returns true when a byte is not ASCII, the only case where the caller
+/// still has to check UTF-8.
 ///
-/// Blocks of 16 bytes are tested in one go (the loop compiles to a few
-/// SIMD compares) and copied whole when nothing in them needs escaping,
-/// which is most of a typical znode value even when it is JSON full of
-/// quotes.
-fn escape_into(out: &mut Vec<u8>, bytes: &[u8]) -> u8 {
-    out.reserve(bytes.len());
-    // Written as lane-wise array operations, which LLVM turns into vector
-    // compares and ORs; a byte-wise fold over `seen` would stay scalar.
-    let mut high = [0u8; 16];
+/// 16 bytes at a time ([`bytescan::json_classes`]): a block with nothing
+/// to escape is one fixed-size copy; in other blocks the runs between the
+/// bytes to escape are copied, never byte by byte.
+fn escape_into(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
+    out.reserve(bytes.len() + 16);
+    let mut high = 0u32;
     let (blocks, tail) = bytes.as_chunks::<16>();
-    for block in blocks {
-        let mut special = [false; 16];
-        for ((s, h), &c) in special.iter_mut().zip(&mut high).zip(block) {
-            *h |= c;
-            *s = c < 0x20 || c == b'"' || c == b'\\';
+    for (k, block) in blocks.iter().enumerate() {
+        let (special, h) = bytescan::json_classes(block);
+        high |= h;
+        if special == 0 {
+            out.extend_from_slice(block);
+        } else {
+            push_block(out, bytes, k * 16, block, 0, special);
         }
-        if special.iter().fold(false, |a, &b| a | b) {
-            for &c in block {
+    }
+    if tail.is_empty() {
+        return high != 0;
+    }
+    let at = bytes.len().wrapping_sub(16);
+    match bytes.get(at..).map(<&[u8; 16]>::try_from) {
+        // The last 16 bytes, of which the tail is the end: no copy into a
+        // padded block (reading that back costs a store-forwarding stall).
+        Some(Ok(last)) => {
+            let (special, h) = bytescan::json_classes(last);
+            push_block(out, bytes, at, last, 16 - tail.len(), special);
+            high | h != 0
+        }
+        // A string shorter than 16 bytes.
+        _ => {
+            for &c in tail {
                 push_escaped(out, c);
             }
-        } else {
-            out.extend_from_slice(block);
+            high != 0 || !tail.is_ascii()
         }
     }
-    let mut seen = high.iter().fold(0, |a, &b| a | b);
-    for &c in tail {
-        seen |= c;
-        push_escaped(out, c);
-    }
-    seen
 }
 
 /// Appends a JSON string (quoted, escaped as serde_json does).
@@ -142,7 +172,7 @@ pub fn lossy_string(out: &mut Vec<u8>, b: &[u8]) {
     out.push(b'"');
     // Escaping first and checking UTF-8 only when a non-ASCII byte showed
     // up saves a second pass over the common, all-ASCII, case.
-    if escape_into(out, b) & 0x80 != 0 && std::str::from_utf8(b).is_err() {
+    if escape_into(out, b) && std::str::from_utf8(b).is_err() {
         out.truncate(start);
         string(out, &String::from_utf8_lossy(b));
         return;
@@ -162,30 +192,87 @@ pub fn hex32(out: &mut Vec<u8>, v: i32) {
 
 fn hex(out: &mut Vec<u8>, v: u64) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut buf = [0u8; 16];
-    let mut i = 16;
+    let digits = (64 - (v | 1).leading_zeros()).div_ceil(4) as usize;
+    // The digits go straight into `out` (see `decimal`).
+    let start = out.len();
+    // `"0x`, room for 16 digits, and the closing quote after any of them.
+    const FILL: [u8; 20] = {
+        let mut f = [b'"'; 20];
+        f[1] = b'0';
+        f[2] = b'x';
+        f
+    };
+    out.extend_from_slice(&FILL);
     let mut x = v;
-    loop {
-        i -= 1;
-        buf[i] = HEX[(x & 15) as usize];
+    for d in out[start + 3..start + 3 + digits].iter_mut().rev() {
+        *d = HEX[(x & 15) as usize];
         x >>= 4;
-        if x == 0 {
-            break;
-        }
     }
-    out.extend_from_slice(b"\"0x");
-    out.extend_from_slice(&buf[i..]);
-    out.push(b'"');
+    out.truncate(start + 4 + digits);
+}
+
+/// Appends `src[at..at + len]` (`len` ≤ N) as one fixed-size copy of N
+/// bytes cut back to `len`, when `src` has them; a call to copy a few bytes
+/// of varying length costs more than the formatting itself.
+#[inline(always)]
+fn push_window<const N: usize>(out: &mut Vec<u8>, src: &[u8], at: usize, len: usize) {
+    if let Some(Ok(w)) = src.get(at..at + N).map(<&[u8; N]>::try_from) {
+        let start = out.len();
+        out.extend_from_slice(w);
+        out.truncate(start + len);
+    } else {
+        out.extend_from_slice(src.get(at..at + len).unwrap_or_default());
+    }
+}
+
+/// The eight decimal digits of `x` (< 10^8, with leading zeros) as ASCII,
+/// the most significant in the lowest byte: split into 4-, 2- and 1-digit
+/// lanes of one word with multiply-shift divisions, so all lanes divide at
+/// once instead of one dependent division per digit pair.
+fn eight_digits(x: u32) -> u64 {
+    let x = u64::from(x);
+    // Two 4-digit lanes of 32 bits; x * 10486 >> 20 is x / 100 below 43699.
+    let v = (x / 10_000) | ((x % 10_000) << 32);
+    let hundreds = ((v * 10_486) >> 20) & 0x0000_007f_0000_007f;
+    // Four 2-digit lanes of 16 bits; x * 103 >> 10 is x / 10 below 179.
+    let v = hundreds | ((v - hundreds * 100) << 16);
+    let tens = ((v * 103) >> 10) & 0x000f_000f_000f_000f;
+    let v = tens | ((v - tens * 10) << 8);
+    v + 0x3030_3030_3030_3030
+}
+
+/// Appends `v` in decimal, with a leading `-` when `negative`. Values
+/// below 10^16 (all but the largest) are formatted in registers by
+/// [`eight_digits`] and stored with one fixed-size copy cut back to their
+/// length; formatting into a buffer and copying it would read back bytes
+/// just written one or two at a time (a store-forwarding stall) or call
+/// memcpy for a few bytes.
+fn decimal(out: &mut Vec<u8>, negative: bool, v: u64) {
+    if negative {
+        out.push(b'-');
+    }
+    let len = v.checked_ilog10().map_or(1, |l| l as usize + 1);
+    if len > 16 {
+        let mut buf = itoa::Buffer::new();
+        out.extend_from_slice(buf.format(v).as_bytes());
+        return;
+    }
+    let high = eight_digits((v / 100_000_000) as u32);
+    let low = eight_digits((v % 100_000_000) as u32);
+    let all = (u128::from(low) << 64 | u128::from(high)) >> (8 * (16 - len));
+    let start = out.len();
+    out.extend_from_slice(&all.to_le_bytes());
+    out.truncate(start + len);
 }
 
 /// Appends an integer.
 pub fn int(out: &mut Vec<u8>, v: i64) {
-    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    decimal(out, v < 0, v.unsigned_abs());
 }
 
 /// Appends an unsigned integer.
 pub fn uint(out: &mut Vec<u8>, v: u64) {
-    out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+    decimal(out, false, v);
 }
 
 /// Appends znode data: `null`, `{"text":...}` or `{"base64":...}`.
@@ -197,7 +284,7 @@ pub fn data(out: &mut Vec<u8>, d: Option<&[u8]>) {
     let start = out.len();
     out.extend_from_slice(b"{\"text\":\"");
     // As in `lossy_string`: UTF-8 is checked only when non-ASCII showed up.
-    if escape_into(out, bytes) & 0x80 == 0 || std::str::from_utf8(bytes).is_ok() {
+    if !escape_into(out, bytes) || std::str::from_utf8(bytes).is_ok() {
         out.extend_from_slice(b"\"}");
         return;
     }
@@ -256,6 +343,11 @@ impl<'b> Obj<'b> {
     pub fn begin(out: &'b mut Vec<u8>) -> Obj<'b> {
         out.push(b'{');
         Obj { out, first: true }
+    }
+    /// Goes on with an object whose `{` and first keys are already in
+    /// `out`.
+    pub fn resume(out: &'b mut Vec<u8>) -> Obj<'b> {
+        Obj { out, first: false }
     }
     /// Writes `"key":` and returns the buffer for the value. Inlined so
     /// that the key's length is a constant and its copy a few moves.
@@ -355,6 +447,25 @@ mod tests {
                     serde_json::to_vec(&serde_json::json!({ "base64": b64 })).unwrap()[..]
                 );
             }
+        }
+    }
+
+    #[test]
+    fn decimal_and_hex_match_std_formatting() {
+        let mut samples: Vec<u64> = vec![0, 1, 9, 10, 99, 100, 101, 999, u64::MAX, u64::MAX - 1];
+        samples.extend((0..64).map(|b| 1u64 << b));
+        samples.extend((0..64).map(|b| (1u64 << b) - 1));
+        samples.extend((1..20).map(|e| 10u64.pow(e) - 1));
+        samples.extend((1..20).map(|e| 10u64.pow(e)));
+        for &v in &samples {
+            let mut out = b"x".to_vec();
+            uint(&mut out, v);
+            int(&mut out, v as i64);
+            hex(&mut out, v);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                format!("x{v}{}\"{:#x}\"", v as i64, v)
+            );
         }
     }
 

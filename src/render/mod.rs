@@ -4,6 +4,7 @@
 //! and the output settings. Tests build one over in-memory buffers.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod bytescan;
 pub mod human;
 pub mod json;
 pub mod jsonw;
