@@ -10,6 +10,35 @@ pub fn rfc3339_utc(ms: i64) -> Option<String> {
         .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
 }
 
+/// `YYYY-MM-DDTHH:MM:SS` of `second` (since the epoch, UTC): the part of
+/// [`rfc3339_utc`] before the milliseconds, for years 0 to 9999 (`None`
+/// outside), from chrono's calendar fields without its formatter, which
+/// costs more than the rest of a JSON line.
+pub fn utc_second_prefix(second: i64) -> Option<[u8; 19]> {
+    use chrono::{Datelike, Timelike};
+    let t = DateTime::<Utc>::from_timestamp(second, 0)?;
+    let year = u32::try_from(t.year()).ok().filter(|&y| y <= 9999)?;
+    let mut out = [0u8; 19];
+    let fields = [
+        (0, 4, year),
+        (5, 2, t.month()),
+        (8, 2, t.day()),
+        (11, 2, t.hour()),
+        (14, 2, t.minute()),
+        (17, 2, t.second()),
+    ];
+    for (at, width, mut v) in fields {
+        for d in out.get_mut(at..at + width)?.iter_mut().rev() {
+            *d = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    }
+    for (at, sep) in [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')] {
+        *out.get_mut(at)? = sep;
+    }
+    Some(out)
+}
+
 /// RFC 3339 in the local time zone with milliseconds.
 pub fn rfc3339_local(ms: i64) -> Option<String> {
     DateTime::<Utc>::from_timestamp_millis(ms).map(|t| {
@@ -71,6 +100,28 @@ pub fn parse(s: &str, local: bool) -> Result<i64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn second_prefix_is_the_start_of_the_full_format() {
+        for second in [
+            0i64,
+            1,
+            59,
+            86_399,
+            951_782_400,
+            1_795_422_860,
+            -1,
+            -62_135_596_800,
+            -62_167_219_200,
+            253_402_300_799,
+        ] {
+            let full = rfc3339_utc(second * 1000).unwrap();
+            let prefix = utc_second_prefix(second).unwrap();
+            assert_eq!(&full.as_bytes()[..19], &prefix[..], "{full}");
+        }
+        assert_eq!(utc_second_prefix(-62_167_219_201), None);
+        assert_eq!(utc_second_prefix(253_402_300_800), None);
+    }
 
     #[test]
     fn formats_like_the_json_contract() {

@@ -19,10 +19,11 @@ use crate::format::snapshot::{NodeKind, Snapshot, SnapshotEnd};
 use crate::format::txn::{OpCode, Txn, TxnBody};
 use crate::format::txnlog::{IterOptions, LogChunk, LogEnd, TxnEntry, TxnLog};
 use crate::par::{self, Flow};
+use crate::parents::ParentFinder;
 use crate::render::Output;
 use crate::render::human::{self, DataMode};
 use crate::render::json::{NodeJson, TxnJson, session_json};
-use crate::render::jsonw::TimeCache;
+use crate::render::jsonw::{self, TimeCache};
 use crate::source;
 use crate::timefmt;
 use crate::tree::FastMap;
@@ -927,17 +928,22 @@ impl Dumper<'_, '_> {
         // First pass: check the whole stream, count children and ephemerals
         // per session (not stored on disk), and cut the nodes into chunks
         // that the second pass renders on several threads.
-        let mut children: FastMap<&[u8], u64> = FastMap::default();
+        // Children per node ordinal.
+        let mut children: Vec<u32> = Vec::new();
+        let mut parents = ParentFinder::new();
         let mut ephemerals: FastMap<SessionId, u64> = FastMap::default();
-        let mut chunks: Vec<(u64, usize)> = Vec::new();
+        // (offset, nodes, ordinal of the first) of each chunk.
+        let mut chunks: Vec<(u64, usize, usize)> = Vec::new();
         let mut node_count = 0u64;
         let mut iter = snap.nodes();
         let (mut chunk_start, mut chunk_nodes) = (snap.nodes_offset(), 0usize);
         let mut released = 0u64;
         for node in &mut iter {
+            let ord = children.len();
+            children.push(0);
             node_count += 1;
             if node.offset - chunk_start >= SNAPSHOT_CHUNK_BYTES {
-                chunks.push((chunk_start, chunk_nodes));
+                chunks.push((chunk_start, chunk_nodes, ord - chunk_nodes));
                 (chunk_start, chunk_nodes) = (node.offset, 0);
                 if node.offset - released >= 64 << 20 {
                     // Keep resident memory flat on huge mapped snapshots.
@@ -946,18 +952,26 @@ impl Dumper<'_, '_> {
                 }
             }
             chunk_nodes += 1;
-            if let Some(i) = node.path.iter().rposition(|&b| b == b'/') {
-                *children
-                    .entry(node.path.get(..i).unwrap_or(&[]))
-                    .or_default() += 1;
+            let parent = node
+                .path
+                .iter()
+                .rposition(|&b| b == b'/')
+                .map(|i| node.path.get(..i).unwrap_or_default());
+            // Ordinals fit in u32: a node record takes more than 32 bytes.
+            let found = parents.add(ord as u32, node.path, parent, || {
+                snap.nodes().take(ord).map(|n| n.path)
+            });
+            if let Some(count) = found.and_then(|p| children.get_mut(p as usize)) {
+                *count += 1;
             }
             if let Some(s) = NodeKind::of(node.stat.ephemeral_owner).session() {
                 *ephemerals.entry(s).or_default() += 1;
             }
         }
         if chunk_nodes > 0 {
-            chunks.push((chunk_start, chunk_nodes));
+            chunks.push((chunk_start, chunk_nodes, children.len() - chunk_nodes));
         }
+        drop(parents);
         if !json && self.stats.is_none() {
             let h = snap.header();
             let via = compression.suffix().map_or(String::new(), |s| {
@@ -995,14 +1009,16 @@ impl Dumper<'_, '_> {
             for e in snap.acl_cache() {
                 acls.entry(e.id).or_insert_with(|| e.acl.clone());
             }
-            let render = |(start, count): (u64, usize)| {
+            let file_json = jsonw::quoted(&file);
+            let render = |(start, count, first): (u64, usize, usize)| {
                 let mut text = Vec::with_capacity(SNAPSHOT_CHUNK_BYTES as usize * 3 / 2);
                 let mut times = TimeCache::default();
-                for node in snap.nodes_at(start).take(count) {
+                let counts = children.get(first..).unwrap_or_default();
+                for (node, &num_children) in snap.nodes_at(start).take(count).zip(counts) {
                     if !self.filter.matches_node(node.display_path()) {
                         continue;
                     }
-                    let num_children = children.get(node.path).copied().unwrap_or(0);
+                    let num_children = u64::from(num_children);
                     let acl = acls.get(&node.acl_id).and_then(Option::as_deref);
                     if json {
                         NodeJson {
@@ -1011,7 +1027,7 @@ impl Dumper<'_, '_> {
                             acl,
                             stat: &node.stat,
                             num_children,
-                            origin: Some((&file, node.offset, node.acl_id)),
+                            origin: Some((&file_json, node.offset, node.acl_id)),
                         }
                         .write(&mut text, &mut times);
                     } else {

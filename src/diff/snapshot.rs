@@ -35,6 +35,7 @@ use std::path::Path;
 use crate::error::Error;
 use crate::format::compress::Compression;
 use crate::format::snapshot::{STAT_PERSISTED_LEN, Snapshot, SnapshotEnd, StatPersisted};
+use crate::parents::ParentFinder;
 use crate::replay::{self, Options};
 use crate::source::{self, Bytes};
 use crate::tree::{
@@ -149,9 +150,7 @@ fn build(stream: &[u8], opts: &Options) -> Result<Option<Built>, String> {
     let key_of = |e: &Entry| stream.get(e.key_start()..e.data_start()).unwrap_or(&[]);
     // A node record takes at least 76 bytes.
     let mut entries: Vec<Entry> = Vec::with_capacity(stream.len() / 256);
-    // Ancestors of the last node (pre-order), or every key once that fails.
-    let mut stack: Vec<(u32, &[u8])> = Vec::new();
-    let mut seen: Option<FastMap<&[u8], u32>> = None;
+    let mut parent_of = ParentFinder::new();
     let mut last_acl = (-1i64, 0u32);
     // Each node's parent ordinal, for the sort.
     let mut parents: Vec<u32> = Vec::with_capacity(stream.len() / 256);
@@ -198,27 +197,7 @@ fn build(stream: &[u8], opts: &Options) -> Result<Option<Built>, String> {
                 }
                 .to_string());
             };
-            let found = match &mut seen {
-                None => {
-                    while stack.last().is_some_and(|&(_, k)| k != parent) {
-                        stack.pop();
-                    }
-                    match stack.last() {
-                        Some(&(p, _)) => Some(p),
-                        None => {
-                            // Not pre-order: index every key seen so far.
-                            let mut m: FastMap<&[u8], u32> = FastMap::default();
-                            for (i, e) in entries.iter().enumerate() {
-                                m.insert(key_of(e), i as u32);
-                            }
-                            let p = m.get(parent).copied();
-                            seen = Some(m);
-                            p
-                        }
-                    }
-                }
-                Some(m) => m.get(parent).copied(),
-            };
+            let found = parent_of.add(ord, node.path, Some(parent), || entries.iter().map(key_of));
             let Some((p, pe)) = found.and_then(|p| Some((p, entries.get_mut(p as usize)?))) else {
                 return Err(LoadError::MissingParent {
                     offset: node.offset,
@@ -230,7 +209,7 @@ fn build(stream: &[u8], opts: &Options) -> Result<Option<Built>, String> {
             parents.push(p);
             names.extend_from_slice(name);
         } else {
-            stack.clear();
+            parent_of.add(ord, node.path, None, || entries.iter().map(key_of));
             parents.push(NO_PARENT);
             roots += 1;
         }
@@ -238,12 +217,6 @@ fn build(stream: &[u8], opts: &Options) -> Result<Option<Built>, String> {
             return Ok(None);
         };
         name_end.push(end);
-        match &mut seen {
-            None => stack.push((ord, node.path)),
-            Some(m) => {
-                m.insert(node.path, ord);
-            }
-        }
         entries.push(Entry {
             rec: node.offset,
             key_len: node.path.len() as u32,
@@ -252,8 +225,7 @@ fn build(stream: &[u8], opts: &Options) -> Result<Option<Built>, String> {
             acl,
         });
     }
-    drop(seen);
-    drop(stack);
+    drop(parent_of);
     let trailer = match iter.into_end() {
         Some(SnapshotEnd::Complete(tr)) => tr,
         Some(SnapshotEnd::Corrupt(e)) => return Err(e.to_string()),

@@ -255,8 +255,10 @@ pub struct NodeJson<'a, 'b> {
     pub stat: &'b StatPersisted,
     /// Number of children.
     pub num_children: u64,
-    /// Extra fields (file, offset, acl_id) when dumping a file.
-    pub origin: Option<(&'b str, u64, i64)>,
+    /// Extra fields (file, offset, acl_id) when dumping a file; the file
+    /// name already as a JSON string ([`jsonw::quoted`]: it is the same on
+    /// every line).
+    pub origin: Option<(&'b [u8], u64, i64)>,
 }
 
 impl NodeJson<'_, '_> {
@@ -290,7 +292,7 @@ impl NodeJson<'_, '_> {
             s.end();
         }
         if let Some((file, offset, acl_id)) = self.origin {
-            jsonw::string(o.key("file"), file);
+            o.key("file").extend_from_slice(file);
             jsonw::uint(o.key("offset"), offset);
             jsonw::int(o.key("acl_id"), acl_id);
         }
@@ -380,7 +382,8 @@ mod tests {
             [None, Some(b""), Some(b"{\"a\":\"\n\"}"), Some(b"\xff\x00")];
         for data in datas {
             for acl in [None, Some(&acl[..]), Some(&acl[..0])] {
-                for origin in [None, Some(("dir/snap\"shot.1", 1234u64, -1i64))] {
+                let file = jsonw::quoted("dir/snap\"shot.1");
+                for origin in [None, Some((&file[..], 1234u64, -1i64))] {
                     let node = NodeJson {
                         path: b"/a/\xc3\"b",
                         data,
@@ -403,7 +406,8 @@ mod tests {
                             num_children: 3,
                         })
                     );
-                    if let Some((f, off, id)) = origin {
+                    if origin.is_some() {
+                        let (f, off, id) = ("dir/snap\"shot.1", 1234, -1);
                         slow += &format!(r#","file":{},"offset":{off},"acl_id":{id}"#, j(&f));
                     }
                     slow.push('}');

@@ -11,39 +11,38 @@ use crate::render::bytescan;
 use crate::timefmt;
 
 /// Formats ms times as RFC 3339 UTC with milliseconds, reusing the
-/// `YYYY-MM-DDTHH:MM:SS` part while consecutive times share a second.
+/// `YYYY-MM-DDTHH:MM:SS` part of the last two seconds seen (a node line
+/// has a ctime and an mtime, consecutive txns mostly share a second).
 #[derive(Debug, Default)]
 pub struct TimeCache {
-    second: Option<i64>,
-    prefix: String,
+    /// (second, its `YYYY-MM-DDTHH:MM:SS`), most recently filled first.
+    slots: [Option<(i64, [u8; 19])>; 2],
 }
 
 impl TimeCache {
     /// Appends `"2026-11-23T08:34:20.025Z"` (quoted) or `null`.
     pub fn write(&mut self, out: &mut Vec<u8>, ms: i64) {
         let second = ms.div_euclid(1000);
-        if self.second != Some(second) {
-            match timefmt::rfc3339_utc(second * 1000) {
-                // "YYYY-MM-DDTHH:MM:SS.000Z" → keep up to the seconds.
-                Some(s) if s.len() == 24 => {
-                    self.prefix.clear();
-                    self.prefix.push_str(&s[..19]);
-                    self.second = Some(second);
+        let prefix = match self.slots {
+            [Some((s, p)), _] | [_, Some((s, p))] if s == second => p,
+            _ => match timefmt::utc_second_prefix(second) {
+                Some(p) => {
+                    self.slots = [Some((second, p)), self.slots[0]];
+                    p
                 }
-                _ => {
-                    // Out of chrono's range or a 5-digit year: the slow path.
-                    self.second = None;
+                // Out of chrono's range or not a 4-digit year: the slow path.
+                None => {
                     match timefmt::rfc3339_utc(ms) {
                         Some(s) => string(out, &s),
                         None => out.extend_from_slice(b"null"),
                     }
                     return;
                 }
-            }
-        }
+            },
+        };
         let milli = ms.rem_euclid(1000) as u32;
         out.push(b'"');
-        out.extend_from_slice(self.prefix.as_bytes());
+        out.extend_from_slice(&prefix);
         out.extend_from_slice(&[
             b'.',
             b'0' + (milli / 100) as u8,
@@ -159,6 +158,14 @@ fn escape_into(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
     }
 }
 
+/// A JSON string (quoted, escaped as serde_json does) on its own, for text
+/// repeated on many lines (a file name).
+pub fn quoted(s: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len() + 2);
+    string(&mut out, s);
+    out
+}
+
 /// Appends a JSON string (quoted, escaped as serde_json does).
 pub fn string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
@@ -250,6 +257,15 @@ fn eight_digits(x: u32) -> u64 {
 fn decimal(out: &mut Vec<u8>, negative: bool, v: u64) {
     if negative {
         out.push(b'-');
+    }
+    // Versions, counts and ids are mostly one or two digits.
+    if v < 10 {
+        out.push(b'0' + v as u8);
+        return;
+    }
+    if v < 100 {
+        out.extend_from_slice(&[b'0' + (v / 10) as u8, b'0' + (v % 10) as u8]);
+        return;
     }
     let len = v.checked_ilog10().map_or(1, |l| l as usize + 1);
     if len > 16 {
@@ -466,6 +482,32 @@ mod tests {
                 String::from_utf8(out).unwrap(),
                 format!("x{v}{}\"{:#x}\"", v as i64, v)
             );
+        }
+    }
+
+    #[test]
+    fn time_cache_matches_the_formatter_across_seconds_and_years() {
+        let mut cache = TimeCache::default();
+        let ms = [
+            1_795_422_860_025,
+            1_000,
+            1_795_422_860_999,
+            1_000,
+            1_795_422_861_000,
+            0,
+            -1,
+            -62_135_596_800_001,
+            253_402_300_799_999,
+            253_402_300_800_000,
+            i64::MIN,
+            1_795_422_860_025,
+        ];
+        // Interleaved like the ctime and mtime of node lines.
+        for &t in ms.iter().chain(ms.iter().rev()) {
+            let mut out = Vec::new();
+            cache.write(&mut out, t);
+            let want = timefmt::rfc3339_utc(t).map_or("null".to_string(), |s| format!("{s:?}"));
+            assert_eq!(String::from_utf8(out).unwrap(), want, "{t}");
         }
     }
 
