@@ -288,7 +288,7 @@ struct Dumper<'o, 'w> {
     problems: usize,
 }
 
-#[derive(Default)]
+#[derive(Clone, Copy, Default)]
 struct Counter {
     count: u64,
     bytes: u64,
@@ -299,57 +299,56 @@ impl Counter {
         self.count += 1;
         self.bytes += bytes;
     }
+    fn merge(&mut self, other: Counter) {
+        self.count += other.count;
+        self.bytes += other.bytes;
+    }
 }
 
+/// `--stats` counts, kept in hash maps with raw keys while a log is read
+/// (they are updated for every txn) and named and sorted only for output.
 #[derive(Default)]
 struct Stats {
-    by_op: BTreeMap<String, Counter>,
-    by_session: BTreeMap<SessionId, Counter>,
-    by_subtree: BTreeMap<String, Counter>,
+    by_op: FastMap<i32, Counter>,
+    by_session: FastMap<SessionId, Counter>,
+    /// By the first component of a path, as stored.
+    by_top: FastMap<Box<[u8]>, Counter>,
+    /// Txns without a path.
+    no_path: Counter,
     total: Counter,
-    /// Reused buffer for subtree keys.
-    key: String,
 }
 
 impl Stats {
     /// Adds the counts of another part of the same input.
     fn merge(&mut self, other: Stats) {
-        fn merge_map<K: Ord>(into: &mut BTreeMap<K, Counter>, from: BTreeMap<K, Counter>) {
+        fn merge_map<K: Eq + std::hash::Hash>(
+            into: &mut FastMap<K, Counter>,
+            from: FastMap<K, Counter>,
+        ) {
             for (k, c) in from {
-                let t = into.entry(k).or_default();
-                t.count += c.count;
-                t.bytes += c.bytes;
+                into.entry(k).or_default().merge(c);
             }
         }
         merge_map(&mut self.by_op, other.by_op);
         merge_map(&mut self.by_session, other.by_session);
-        merge_map(&mut self.by_subtree, other.by_subtree);
-        self.total.count += other.total.count;
-        self.total.bytes += other.total.bytes;
+        merge_map(&mut self.by_top, other.by_top);
+        self.no_path.merge(other.no_path);
+        self.total.merge(other.total);
     }
 
-    /// Counts `bytes` for the top-level subtree of `path`.
-    fn add_subtree(&mut self, path: &[u8], bytes: u64) {
-        subtree_key(path, &mut self.key);
-        match self.by_subtree.get_mut(self.key.as_str()) {
+    /// Counts `bytes` for the top-level subtree `top`.
+    fn add_top(&mut self, top: &[u8], bytes: u64) {
+        match self.by_top.get_mut(top) {
             Some(c) => c.add(bytes),
-            None => self
-                .by_subtree
-                .entry(self.key.clone())
-                .or_default()
-                .add(bytes),
+            None => self.by_top.entry(top.into()).or_default().add(bytes),
         }
     }
 
-    // Called for every txn of a possibly huge log: the common cases (a known op, one
-    // path) look up existing keys by borrowed strings instead of allocating new ones.
+    // Called for every txn of a possibly huge log: no allocation unless a
+    // key is new (or a multi's paths are not UTF-8).
     fn add(&mut self, txn: &Txn<'_>, bytes: u64) {
         self.total.add(bytes);
-        let op = txn.header.op;
-        match op.name().and_then(|n| self.by_op.get_mut(n)) {
-            Some(c) => c.add(bytes),
-            None => self.by_op.entry(op.display_name()).or_default().add(bytes),
-        }
+        self.by_op.entry(txn.header.op.0).or_default().add(bytes);
         self.by_session
             .entry(txn.header.session)
             .or_default()
@@ -363,46 +362,68 @@ impl Stats {
             _ => None,
         };
         if let Some(path) = single {
-            self.add_subtree(path, bytes);
+            self.add_top(top_component(path), bytes);
             return;
         }
         let paths = txn.paths();
-        if let [path] = paths.as_slice() {
-            self.add_subtree(path, bytes);
+        if paths.is_empty() {
+            self.no_path.add(bytes);
             return;
         }
         // Several paths (multi, closeSession): each top-level subtree once.
-        // Tops are compared as bytes, which equals comparing the keys unless
-        // lossy UTF-8 makes two different tops one key: then the slow path.
-        if !paths.is_empty()
-            && paths
-                .iter()
-                .all(|p| std::str::from_utf8(top_component(p)).is_ok())
+        // Tops are compared as bytes, which equals comparing the names unless
+        // lossy UTF-8 makes two different tops one name: then by name.
+        if paths
+            .iter()
+            .all(|p| std::str::from_utf8(top_component(p)).is_ok())
         {
             for (i, p) in paths.iter().enumerate() {
                 let top = top_component(p);
                 if !paths.iter().take(i).any(|q| top_component(q) == top) {
-                    self.add_subtree(p, bytes);
+                    self.add_top(top, bytes);
                 }
             }
             return;
         }
         let mut tops: Vec<String> = paths
             .iter()
-            .map(|p| {
-                let mut k = String::new();
-                subtree_key(p, &mut k);
-                k
-            })
+            .map(|p| String::from_utf8_lossy(top_component(p)).into_owned())
             .collect();
         tops.sort();
         tops.dedup();
-        if tops.is_empty() {
-            tops.push("(no path)".to_string());
-        }
         for t in tops {
-            self.by_subtree.entry(t).or_default().add(bytes);
+            self.add_top(t.as_bytes(), bytes);
         }
+    }
+
+    /// The counts by op name, session and subtree (`/top`, or `(no path)`),
+    /// sorted by name.
+    #[allow(clippy::type_complexity)]
+    fn named(
+        &self,
+    ) -> (
+        BTreeMap<String, Counter>,
+        BTreeMap<SessionId, Counter>,
+        BTreeMap<String, Counter>,
+    ) {
+        let mut ops: BTreeMap<String, Counter> = BTreeMap::new();
+        for (&op, &c) in &self.by_op {
+            let op = OpCode(op);
+            let name = op.name().map_or_else(|| op.display_name(), str::to_string);
+            ops.entry(name).or_default().merge(c);
+        }
+        let sessions = self.by_session.iter().map(|(&k, &c)| (k, c)).collect();
+        let mut subtrees: BTreeMap<String, Counter> = BTreeMap::new();
+        for (top, &c) in &self.by_top {
+            // Splitting the bytes at '/' equals splitting the lossy string:
+            // '/' is ASCII and never part of a replaced sequence.
+            let name = format!("/{}", String::from_utf8_lossy(top));
+            subtrees.entry(name).or_default().merge(c);
+        }
+        if self.no_path.count > 0 {
+            subtrees.insert("(no path)".to_string(), self.no_path);
+        }
+        (ops, sessions, subtrees)
     }
 }
 
@@ -411,16 +432,6 @@ fn top_component(path: &[u8]) -> &[u8] {
     let start = path.iter().position(|&b| b != b'/').unwrap_or(path.len());
     let rest = path.get(start..).unwrap_or(&[]);
     rest.split(|&b| b == b'/').next().unwrap_or(&[])
-}
-
-/// Writes `/` and the first component of `path` (the --stats subtree key) into `key`.
-fn subtree_key(path: &[u8], key: &mut String) {
-    // Splitting the bytes at '/' equals splitting the lossy string: '/' is ASCII
-    // and never part of a replaced sequence.
-    let top = top_component(path);
-    key.clear();
-    key.push('/');
-    key.push_str(&String::from_utf8_lossy(top));
 }
 
 /// Runs `zkdd dump`.
@@ -1134,6 +1145,7 @@ impl Dumper<'_, '_> {
     }
 
     fn print_stats(&mut self, s: &Stats) -> Result<(), Error> {
+        let (by_op, by_session, by_subtree) = s.named();
         if self.out.json {
             let map = |m: &mut dyn Iterator<Item = (String, &Counter)>| -> serde_json::Value {
                 m.map(|(k, c)| (k, json!({"count": c.count, "bytes": c.bytes})))
@@ -1144,9 +1156,9 @@ impl Dumper<'_, '_> {
                 "type": "stats",
                 "txns": s.total.count,
                 "bytes": s.total.bytes,
-                "by_op": map(&mut s.by_op.iter().map(|(k, c)| (k.clone(), c))),
-                "by_session": map(&mut s.by_session.iter().map(|(k, c)| (hex64(k.0), c))),
-                "by_subtree": map(&mut s.by_subtree.iter().map(|(k, c)| (k.clone(), c))),
+                "by_op": map(&mut by_op.iter().map(|(k, c)| (k.clone(), c))),
+                "by_session": map(&mut by_session.iter().map(|(k, c)| (hex64(k.0), c))),
+                "by_subtree": map(&mut by_subtree.iter().map(|(k, c)| (k.clone(), c))),
             }))?;
             return Ok(());
         }
@@ -1175,20 +1187,17 @@ impl Dumper<'_, '_> {
         section(
             self.out,
             "Op",
-            s.by_op.iter().map(|(k, c)| (k.clone(), c)).collect(),
+            by_op.iter().map(|(k, c)| (k.clone(), c)).collect(),
         )?;
         section(
             self.out,
             "Session",
-            s.by_session
-                .iter()
-                .map(|(k, c)| (k.to_string(), c))
-                .collect(),
+            by_session.iter().map(|(k, c)| (k.to_string(), c)).collect(),
         )?;
         section(
             self.out,
             "Subtree",
-            s.by_subtree.iter().map(|(k, c)| (k.clone(), c)).collect(),
+            by_subtree.iter().map(|(k, c)| (k.clone(), c)).collect(),
         )?;
         self.out.line(&format!(
             "Total: {} txns, {} bytes",
