@@ -73,7 +73,8 @@ pub struct GlobalArgs {
     /// More detail on stderr (repeat for more).
     #[arg(long, short, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
-    /// Read files into memory instead of memory-mapping them (use on a live data dir).
+    /// Read files instead of memory-mapping them (use on a live data dir); txn logs are read a
+    /// window of 16 MiB at a time, snapshots whole.
     #[arg(long, global = true)]
     pub no_mmap: bool,
     /// Largest buffer or string length accepted from a file (jute.maxbuffer + extrasize).

@@ -16,6 +16,7 @@ pub mod format; // on-disk formats over &[u8]
 #[doc(hidden)]
 pub mod fuzz; // fuzz entry points, also run by the test suite on stable
 pub mod history; // every change to a znode across a data dir
+pub mod logstream; // txn logs read through a bounded window (--no-mmap)
 pub mod par; // ordered parallel work over chunks of a file
 pub mod parents; // a snapshot node's parent by ordinal, in one pass
 pub mod purge; // retention plan and execution

@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use std::sync::mpsc;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
-use crate::format::header::FILE_HEADER_LEN;
 use crate::format::jute::Limits;
 use crate::format::txnlog::{LogChunk, LogSpan, TxnLog};
 
@@ -161,7 +160,7 @@ pub fn log_chunks<R, E>(
 where
     R: Send,
 {
-    let first = FILE_HEADER_LEN as u64;
+    let first = log.first_entry();
     let guess = |sp: LogSpan| {
         if threads <= 1 {
             // One thread follows the chain anyway: no guessing.

@@ -25,7 +25,8 @@ use crate::format::jute::{JUTE_MAX_BUFFER, Limits};
 use crate::format::snapshot::{
     SLASH_USTRING, STAT_PERSISTED_LEN, Snapshot, SnapshotEnd, ZxidDigest,
 };
-use crate::format::txnlog::{IterOptions, LogEnd, TxnLog};
+use crate::format::txnlog::{IterOptions, LogEnd, TxnEntry, TxnIter, TxnLog};
+use crate::logstream::{self, WindowedLog};
 use crate::source;
 use crate::zxid::Zxid;
 
@@ -437,43 +438,65 @@ fn scan_log(path: &Path, name_zxid: Zxid, opts: &Options, progress: Progress<'_>
         before_gap: None,
         findings: Vec::new(),
     };
-    let bytes = match source::open(path, opts.no_mmap) {
-        Ok(b) => b,
-        Err(e) => {
+    let io_failed = |s: &mut LogScan, e: &dyn std::fmt::Display| {
+        s.unreadable = true;
+        s.zk_end = ZkEnd::Fatal(format!("cannot read {}: {e}", name_of(path)));
+        s.findings.push(finding(
+            Severity::Error,
+            "io_error",
+            path,
+            None,
+            None,
+            format!("cannot read: {e}"),
+            None,
+        ));
+    };
+    // Mapped, or read a window at a time with --no-mmap (bounded memory).
+    let mut mapped = None;
+    let mut windowed = None;
+    let header = if opts.no_mmap {
+        match WindowedLog::open(path, logstream::window_size()) {
+            Err(e) => {
+                io_failed(&mut s, &e);
+                return s;
+            }
+            Ok(Ok(w)) => Ok(windowed.insert(w).len()),
+            Ok(Err(e)) => Err((e, std::fs::metadata(path).map_or(0, |m| m.len()))),
+        }
+    } else {
+        match source::open(path, false) {
+            Err(e) => {
+                io_failed(&mut s, &e);
+                return s;
+            }
+            Ok(bytes) => {
+                let parsed = TxnLog::parse(&bytes).map(|_| bytes.len() as u64);
+                let len = bytes.len() as u64;
+                mapped = Some(bytes);
+                parsed.map_err(|e| (e, len))
+            }
+        }
+    };
+    let size = match header {
+        Ok(size) => size,
+        Err((_, 0)) => {
             s.unreadable = true;
-            s.zk_end = ZkEnd::Fatal(format!("cannot read {}: {e}", name_of(path)));
+            s.zk_end = ZkEnd::Fatal(format!(
+                "EOFException reading the header of {}",
+                name_of(path)
+            ));
             s.findings.push(finding(
                 Severity::Error,
-                "io_error",
+                "log_empty",
                 path,
+                Some(0),
                 None,
-                None,
-                format!("cannot read: {e}"),
-                None,
+                "empty file (0 bytes, not even a header)".into(),
+                Some("ZooKeeper fails with an EOFException when it opens this log during restore"),
             ));
             return s;
         }
-    };
-    if bytes.is_empty() {
-        s.unreadable = true;
-        s.zk_end = ZkEnd::Fatal(format!(
-            "EOFException reading the header of {}",
-            name_of(path)
-        ));
-        s.findings.push(finding(
-            Severity::Error,
-            "log_empty",
-            path,
-            Some(0),
-            None,
-            "empty file (0 bytes, not even a header)".into(),
-            Some("ZooKeeper fails with an EOFException when it opens this log during restore"),
-        ));
-        return s;
-    }
-    let log = match TxnLog::parse(&bytes) {
-        Ok(l) => l,
-        Err(e) => {
+        Err((e, _)) => {
             s.unreadable = true;
             let why = if matches!(e.kind(), DecodeErrorKind::BadMagic { .. }) {
                 format!("invalid magic number in {}", name_of(path))
@@ -497,99 +520,41 @@ fn scan_log(path: &Path, name_zxid: Zxid, opts: &Options, progress: Progress<'_>
         limits: opts.limits,
         verify_checksums: true,
     };
-    let mut it = log.entries(iter_opts);
-    let mut prev: Option<Zxid> = None;
-    let mut order_bad = 0u64;
-    let mut gaps = 0u64;
-    let mut big = 0u64;
-    let mut released = 0usize;
-    for e in &mut it {
-        let z = e.txn.header.zxid;
-        if let Some(p) = prev {
-            if z <= p {
-                if order_bad == 0 {
-                    s.findings.push(finding(
-                        Severity::Error,
-                        "log_zxid_order",
-                        path,
-                        Some(e.offset),
-                        Some(z),
-                        format!("zxid {z} follows {p}: zxids must increase"),
-                        Some("ZooKeeper logs an error and applies the txn anyway, out of order"),
-                    ));
+    let mut checks = EntryChecks::default();
+    let mut released = 0u64;
+    let mut check_entries = |log: &TxnLog<'_>| {
+        let mut it = log.entries(iter_opts);
+        for e in &mut it {
+            checks.entry(&mut s, &e);
+            if e.offset.saturating_sub(released) > 64 << 20 {
+                if let Some(bytes) = &mapped {
+                    bytes.release_before(e.offset as usize);
                 }
-                order_bad += 1;
-            } else if z.epoch() == p.epoch() && z.0 > p.0 + 1 {
-                if gaps == 0 {
-                    s.findings.push(finding(
-                        Severity::Error,
-                        "log_zxid_gap",
-                        path,
-                        Some(e.offset),
-                        Some(z),
-                        format!(
-                            "zxids {}..{} are missing before this entry ({} txns)",
-                            Zxid(p.0 + 1),
-                            Zxid(z.0 - 1),
-                            z.0 - p.0 - 1
-                        ),
-                        Some("those txns are lost; ZooKeeper replays across the gap without noticing"),
-                    ));
-                }
-                gaps += 1;
-                s.gap_missing += (z.0 - p.0 - 1) as u64;
-                s.before_gap.get_or_insert(p);
+                progress(e.offset - released);
+                released = e.offset;
             }
         }
-        if e.bytes.len() as u64 > JUTE_MAX_BUFFER {
-            if big == 0 {
-                s.findings.push(finding(
-                    Severity::Warning,
-                    "log_entry_over_maxbuffer",
-                    path,
-                    Some(e.offset),
-                    Some(z),
-                    format!(
-                        "entry of {} bytes is larger than the default jute.maxbuffer ({JUTE_MAX_BUFFER})",
-                        e.bytes.len()
-                    ),
-                    Some("restore reads it (limit is maxbuffer + extrasize), but syncing it to a follower or a client with the default jute.maxbuffer may fail"),
-                ));
+        it.end().cloned()
+    };
+    let (mut source, end) = match (&mapped, &mut windowed) {
+        (Some(bytes), _) => match TxnLog::parse(bytes) {
+            Ok(log) => {
+                let end = check_entries(&log);
+                (LogSource::Mapped(log), end)
             }
-            big += 1;
-        }
-        prev = Some(z);
-        s.count += 1;
-        s.first.get_or_insert(z);
-        s.last = Some(z);
-        s.max = Some(s.max.map_or(z, |m| m.max(z)));
-        if e.offset as usize - released > 64 << 20 {
-            bytes.release_before(e.offset as usize);
-            progress(e.offset - released as u64);
-            released = e.offset as usize;
-        }
-    }
-    if order_bad > 1 || gaps > 1 {
-        let last = s.findings.last_mut();
-        if let Some(f) = last {
-            let _ = write!(
-                f.message,
-                " (and {} more places in this file)",
-                (order_bad + gaps).saturating_sub(1)
-            );
-        }
-    }
-    if big > 1
-        && let Some(f) = s
-            .findings
-            .iter_mut()
-            .find(|f| f.code == "log_entry_over_maxbuffer")
-    {
-        let _ = write!(f.message, " ({big} such entries in this file)");
-    }
-    let end = it.end().cloned().unwrap_or(LogEnd::Eof {
-        offset: bytes.len() as u64,
-    });
+            Err(_) => return s,
+        },
+        (None, Some(w)) => match w.run(0, &iter_opts.limits, |view| Ok(check_entries(view))) {
+            Ok(end) => (LogSource::Windowed(w), end),
+            Err(e) => {
+                io_failed(&mut s, &e);
+                return s;
+            }
+        },
+        (None, None) => return s,
+    };
+    checks.finish(&mut s);
+    let end = end.unwrap_or(LogEnd::Eof { offset: size });
     if s.count == 0
         && matches!(
             end,
@@ -623,12 +588,164 @@ fn scan_log(path: &Path, name_zxid: Zxid, opts: &Options, progress: Progress<'_>
             Some("ZooKeeper picks log files by name, so it may skip this file or read it out of order"),
         ));
     }
-    classify_end(&mut s, &log, &end, iter_opts);
-    progress((bytes.len() - released) as u64);
+    classify_end(&mut s, &mut source, &end, iter_opts);
+    progress(size.saturating_sub(released));
     s
 }
 
-fn classify_end(s: &mut LogScan, log: &TxnLog<'_>, end: &LogEnd, iter_opts: IterOptions) {
+/// The per-entry checks of a log scan, with their counters.
+#[derive(Default)]
+struct EntryChecks {
+    prev: Option<Zxid>,
+    order_bad: u64,
+    gaps: u64,
+    big: u64,
+}
+
+impl EntryChecks {
+    fn entry(&mut self, s: &mut LogScan, e: &TxnEntry<'_>) {
+        let path = s.path.clone();
+        let path = path.as_path();
+        let Self {
+            prev,
+            order_bad,
+            gaps,
+            big,
+        } = self;
+        let z = e.txn.header.zxid;
+        if let Some(p) = *prev {
+            if z <= p {
+                if *order_bad == 0 {
+                    s.findings.push(finding(
+                        Severity::Error,
+                        "log_zxid_order",
+                        path,
+                        Some(e.offset),
+                        Some(z),
+                        format!("zxid {z} follows {p}: zxids must increase"),
+                        Some("ZooKeeper logs an error and applies the txn anyway, out of order"),
+                    ));
+                }
+                *order_bad += 1;
+            } else if z.epoch() == p.epoch() && z.0 > p.0 + 1 {
+                if *gaps == 0 {
+                    s.findings.push(finding(
+                        Severity::Error,
+                        "log_zxid_gap",
+                        path,
+                        Some(e.offset),
+                        Some(z),
+                        format!(
+                            "zxids {}..{} are missing before this entry ({} txns)",
+                            Zxid(p.0 + 1),
+                            Zxid(z.0 - 1),
+                            z.0 - p.0 - 1
+                        ),
+                        Some("those txns are lost; ZooKeeper replays across the gap without noticing"),
+                    ));
+                }
+                *gaps += 1;
+                s.gap_missing += (z.0 - p.0 - 1) as u64;
+                s.before_gap.get_or_insert(p);
+            }
+        }
+        if e.bytes.len() as u64 > JUTE_MAX_BUFFER {
+            if *big == 0 {
+                s.findings.push(finding(
+                    Severity::Warning,
+                    "log_entry_over_maxbuffer",
+                    path,
+                    Some(e.offset),
+                    Some(z),
+                    format!(
+                        "entry of {} bytes is larger than the default jute.maxbuffer ({JUTE_MAX_BUFFER})",
+                        e.bytes.len()
+                    ),
+                    Some("restore reads it (limit is maxbuffer + extrasize), but syncing it to a follower or a client with the default jute.maxbuffer may fail"),
+                ));
+            }
+            *big += 1;
+        }
+        *prev = Some(z);
+        s.count += 1;
+        s.first.get_or_insert(z);
+        s.last = Some(z);
+        s.max = Some(s.max.map_or(z, |m| m.max(z)));
+    }
+
+    /// Notes how many more places had the same problems.
+    fn finish(&self, s: &mut LogScan) {
+        let Self {
+            order_bad,
+            gaps,
+            big,
+            ..
+        } = *self;
+        if order_bad > 1 || gaps > 1 {
+            let last = s.findings.last_mut();
+            if let Some(f) = last {
+                let _ = write!(
+                    f.message,
+                    " (and {} more places in this file)",
+                    (order_bad + gaps).saturating_sub(1)
+                );
+            }
+        }
+        if big > 1
+            && let Some(f) = s
+                .findings
+                .iter_mut()
+                .find(|f| f.code == "log_entry_over_maxbuffer")
+        {
+            let _ = write!(f.message, " ({big} such entries in this file)");
+        }
+    }
+}
+
+/// A log's bytes for the checks after its end: mapped whole, or read
+/// through a window.
+enum LogSource<'a> {
+    Mapped(TxnLog<'a>),
+    Windowed(&'a mut WindowedLog),
+}
+
+impl LogSource<'_> {
+    /// The length field of the entry at `offset`.
+    fn len_at(&mut self, offset: u64) -> Option<i32> {
+        let b = match self {
+            LogSource::Mapped(log) => log.bytes_at(offset + 8, 4)?.try_into().ok()?,
+            LogSource::Windowed(w) => w.bytes_at(offset + 8, 4).ok()?.try_into().ok()?,
+        };
+        Some(i32::from_be_bytes(b))
+    }
+
+    /// The valid entries from `offset` on: count, first and last zxid.
+    fn entries_from(&mut self, offset: u64, opts: IterOptions) -> Option<(u64, Zxid, Zxid)> {
+        let mut count = 0u64;
+        let (mut first, mut last) = (None, None);
+        let mut add = |it: &mut TxnIter<'_>| {
+            for e in it.by_ref() {
+                count += 1;
+                first.get_or_insert(e.txn.header.zxid);
+                last = Some(e.txn.header.zxid);
+            }
+        };
+        match self {
+            LogSource::Mapped(log) => add(&mut log.entries_at(offset, opts)),
+            LogSource::Windowed(w) => {
+                // An I/O error here only shortens the count.
+                let _ = w.run(offset, &opts.limits, |view| {
+                    let mut it = view.entries(opts);
+                    add(&mut it);
+                    Ok(it.end().cloned())
+                });
+            }
+        }
+        Some((count, first?, last?))
+    }
+}
+
+fn classify_end(s: &mut LogScan, log: &mut LogSource<'_>, end: &LogEnd, iter_opts: IterOptions) {
     let path = s.path.clone();
     let off = end.offset();
     match end {
@@ -653,7 +770,7 @@ fn classify_end(s: &mut LogScan, log: &TxnLog<'_>, end: &LogEnd, iter_opts: Iter
                 Some("ZooKeeper stops reading at the zero length and never sees what follows; it may be stale or lost data"),
             ));
             // A zeroed run in the middle of real entries: look for them.
-            resync_after(s, log, *nz, iter_opts);
+            s.after = log.entries_from(*nz, iter_opts);
         }
         LogEnd::TornTail {
             needed, available, ..
@@ -742,14 +859,9 @@ fn classify_end(s: &mut LogScan, log: &TxnLog<'_>, end: &LogEnd, iter_opts: Iter
             ));
             // The framing is known when the length was sane: look past it.
             let bytes_off = off + 12;
-            let len = log
-                .data()
-                .get(off as usize + 8..off as usize + 12)
-                .and_then(|b| <[u8; 4]>::try_from(b).ok())
-                .map(i32::from_be_bytes)
-                .unwrap_or(-1);
+            let len = log.len_at(off).unwrap_or(-1);
             if len > 0 && code != "log_bad_length" {
-                resync_after(s, log, bytes_off + len as u64 + 1, iter_opts);
+                s.after = log.entries_from(bytes_off + len as u64 + 1, iter_opts);
             }
         }
     }
@@ -763,21 +875,6 @@ fn classify_end(s: &mut LogScan, log: &TxnLog<'_>, end: &LogEnd, iter_opts: Iter
         )
     {
         s.zk_end = ZkEnd::Skip;
-    }
-}
-
-/// Counts the valid entries from `offset` on (what ZooKeeper would skip).
-fn resync_after(s: &mut LogScan, log: &TxnLog<'_>, offset: u64, opts: IterOptions) {
-    let mut it = log.entries_at(offset, opts);
-    let mut count = 0u64;
-    let (mut first, mut last) = (None, None);
-    for e in &mut it {
-        count += 1;
-        first.get_or_insert(e.txn.header.zxid);
-        last = Some(e.txn.header.zxid);
-    }
-    if let (Some(f), Some(l)) = (first, last) {
-        s.after = Some((count, f, l));
     }
 }
 

@@ -18,6 +18,7 @@ use crate::format::jute::Acl;
 use crate::format::snapshot::{NodeKind, Snapshot, SnapshotEnd};
 use crate::format::txn::{OpCode, Txn, TxnBody};
 use crate::format::txnlog::{IterOptions, LogChunk, LogEnd, TxnEntry, TxnLog};
+use crate::logstream::{self, WindowedLog};
 use crate::par::{self, Flow};
 use crate::parents::ParentFinder;
 use crate::render::Output;
@@ -650,22 +651,41 @@ impl Dumper<'_, '_> {
 
     fn log(&mut self, path: &Path) -> Result<(), Error> {
         let file = path.display().to_string();
-        let bytes = source::open(path, self.global.no_mmap).map_err(|e| Error::io(path, e))?;
-        let log = match TxnLog::parse(&bytes) {
-            Ok(l) => l,
-            Err(e) => return self.unreadable(&file, "txnlog", bytes.len() as u64, &e),
+        // Mapped, or read a window at a time with --no-mmap (a multi-GB log
+        // on a live server's host must not be read into memory whole).
+        let mut mapped = None;
+        let mut windowed = None;
+        let (header, size) = if self.global.no_mmap {
+            match WindowedLog::open(path, logstream::window_size())? {
+                Ok(w) => (
+                    *windowed.insert(w).header(),
+                    windowed.as_ref().map_or(0, WindowedLog::len),
+                ),
+                Err(e) => {
+                    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+                    return self.unreadable(&file, "txnlog", size, &e);
+                }
+            }
+        } else {
+            let bytes = source::open(path, false).map_err(|e| Error::io(path, e))?;
+            match TxnLog::parse(&bytes) {
+                Ok(log) => {
+                    let header = *log.header();
+                    let size = bytes.len() as u64;
+                    mapped = Some(bytes);
+                    (header, size)
+                }
+                Err(e) => return self.unreadable(&file, "txnlog", bytes.len() as u64, &e),
+            }
         };
         let human = !self.out.json && self.stats.is_none();
         if human {
-            let h = log.header();
             self.out.line(&format!(
-                "# {file}: txn log, version {}, dbid {}, {} bytes",
-                h.version,
-                h.dbid,
-                bytes.len()
+                "# {file}: txn log, version {}, dbid {}, {size} bytes",
+                header.version, header.dbid,
             ))?;
         }
-        let pb = self.out.progress(bytes.len() as u64, &file);
+        let pb = self.out.progress(size, &file);
         let options = IterOptions {
             limits: self.global.limits(),
             verify_checksums: true,
@@ -681,43 +701,59 @@ impl Dumper<'_, '_> {
         };
         let (mut count, mut first, mut last) = (0u64, None, None);
         let mut released = 0u64;
-        // `None` after the loop: stopped at the --zxid bound, end unknown.
-        let mut end = None;
-        par::log_chunks(
-            self.global.threads(),
-            &log,
-            LOG_CHUNK_BYTES,
-            &options.limits,
-            |chunk| {
-                let done = render.chunk(&log, options, chunk);
-                let next = done.next;
-                (done, next)
-            },
-            |done: ChunkDone| -> Result<Flow, Error> {
-                count += done.count;
-                if first.is_none() {
-                    first = done.first;
-                }
-                last = done.last.or(last);
-                if let (Some(total), Some(part)) = (&mut self.stats, done.stats) {
-                    total.merge(part);
-                }
-                self.out.write_all(&done.text)?;
-                if done.next - released > 4 << 20 {
-                    // Keep resident memory flat on huge mapped logs.
-                    bytes.release_before(done.next as usize);
-                    released = done.next;
-                    pb.set_position(done.next);
-                }
-                Ok(match done.stop {
-                    None => Flow::Continue,
-                    Some(stop) => {
-                        end = stop;
-                        Flow::Stop
+        let threads = self.global.threads();
+        // Renders the entries of `log` (the file or a window of it) and
+        // says how they ended; `None`: stopped at the --zxid bound.
+        let mut dump_entries = |log: &TxnLog<'_>| -> Result<Option<LogEnd>, Error> {
+            let mut end = None;
+            par::log_chunks(
+                threads,
+                log,
+                LOG_CHUNK_BYTES,
+                &options.limits,
+                |chunk| {
+                    let done = render.chunk(log, options, chunk);
+                    let next = done.next;
+                    (done, next)
+                },
+                |done: ChunkDone| -> Result<Flow, Error> {
+                    count += done.count;
+                    if first.is_none() {
+                        first = done.first;
                     }
-                })
+                    last = done.last.or(last);
+                    if let (Some(total), Some(part)) = (&mut self.stats, done.stats) {
+                        total.merge(part);
+                    }
+                    self.out.write_all(&done.text)?;
+                    if done.next.saturating_sub(released) > 4 << 20 {
+                        if let Some(bytes) = &mapped {
+                            // Keep resident memory flat on huge mapped logs.
+                            bytes.release_before(done.next as usize);
+                        }
+                        released = done.next;
+                        pb.set_position(done.next);
+                    }
+                    Ok(match done.stop {
+                        None => Flow::Continue,
+                        Some(stop) => {
+                            end = stop;
+                            Flow::Stop
+                        }
+                    })
+                },
+            )?;
+            Ok(end)
+        };
+        // `None` after this: stopped at the --zxid bound, end unknown.
+        let end = match (&mapped, &mut windowed) {
+            (Some(bytes), _) => match TxnLog::parse(bytes) {
+                Ok(log) => dump_entries(&log)?,
+                Err(e) => return self.unreadable(&file, "txnlog", size, &e),
             },
-        )?;
+            (None, Some(w)) => w.run(0, &options.limits, dump_entries)?,
+            (None, None) => None,
+        };
         pb.finish_and_clear();
         // A break on --zxid leaves the end unknown; that is not a problem.
         let clean = end.as_ref().is_none_or(LogEnd::is_clean);
@@ -736,7 +772,7 @@ impl Dumper<'_, '_> {
                 "type": "file",
                 "file": file,
                 "format": "txnlog",
-                "size": bytes.len(),
+                "size": size,
                 "txns": count,
                 "first_zxid": first.map(|z| z.to_string()),
                 "last_zxid": last.map(|z| z.to_string()),

@@ -35,11 +35,15 @@ pub const END_OF_RECORD: u8 = 0x42;
 /// Size of an entry's framing before the txn bytes: checksum (8) + length (4).
 pub const ENTRY_PREFIX_LEN: usize = 12;
 
-/// A txn log over its bytes.
+/// A txn log over its bytes: the whole file, or a window of it (for
+/// reading a log in bounded memory, see [`TxnLog::window`]). Every offset
+/// taken or given is a file offset either way.
 #[derive(Clone, Copy, Debug)]
 pub struct TxnLog<'a> {
     data: &'a [u8],
     header: FileHeader,
+    /// File offset of `data[0]`.
+    base: u64,
 }
 
 /// Options for iterating a log.
@@ -65,7 +69,24 @@ impl<'a> TxnLog<'a> {
     pub fn parse(data: &'a [u8]) -> Result<TxnLog<'a>, DecodeError> {
         let mut c = Cursor::new(data, 0);
         let header = FileHeader::read(&mut c, TXNLOG_MAGIC)?;
-        Ok(TxnLog { data, header })
+        Ok(TxnLog {
+            data,
+            header,
+            base: 0,
+        })
+    }
+
+    /// A window of a log: `data` holds the file's bytes from offset `base`
+    /// (at or after the header, read before with its own `parse`). Entries
+    /// that run past the window's end look torn, zero padding looks like
+    /// padding to the window's end: [`WindowedLog`](crate::logstream) sorts
+    /// out which ends are real.
+    pub fn window(header: FileHeader, data: &'a [u8], base: u64) -> TxnLog<'a> {
+        TxnLog {
+            data,
+            header,
+            base: base.max(FILE_HEADER_LEN as u64),
+        }
     }
 
     /// The file header.
@@ -73,19 +94,36 @@ impl<'a> TxnLog<'a> {
         &self.header
     }
 
-    /// The whole file.
+    /// The bytes held: the whole file, or the window from [`TxnLog::base`].
     pub fn data(&self) -> &'a [u8] {
         self.data
     }
 
-    /// Iterates the entries from the first one after the header.
+    /// File offset of the first byte held (0 for a whole file).
+    pub fn base(&self) -> u64 {
+        self.base
+    }
+
+    /// File offset just past the bytes held.
+    pub fn end_offset(&self) -> u64 {
+        self.base + self.data.len() as u64
+    }
+
+    /// `len` bytes at file offset `offset`, if held.
+    pub fn bytes_at(&self, offset: u64, len: usize) -> Option<&'a [u8]> {
+        let at = usize::try_from(offset.checked_sub(self.base)?).ok()?;
+        self.data.get(at..at.checked_add(len)?)
+    }
+
+    /// Offset of the first entry held: after the header, or the window's start.
+    pub fn first_entry(&self) -> u64 {
+        self.base.max(FILE_HEADER_LEN as u64)
+    }
+
+    /// Iterates the entries from the first one after the header (or from
+    /// the start of a window).
     pub fn entries(&self, options: IterOptions) -> TxnIter<'a> {
-        TxnIter {
-            data: self.data,
-            pos: FILE_HEADER_LEN,
-            options,
-            end: None,
-        }
+        self.entries_at(self.first_entry(), options)
     }
 }
 
@@ -93,11 +131,11 @@ impl<'a> TxnLog<'a> {
     /// Iterates the entries from an absolute `offset` (an entry start), e.g.
     /// to see what follows a damaged entry that ZooKeeper would stop at.
     pub fn entries_at(&self, offset: u64, options: IterOptions) -> TxnIter<'a> {
+        let offset = offset.max(self.first_entry());
         TxnIter {
             data: self.data,
-            pos: usize::try_from(offset)
-                .unwrap_or(usize::MAX)
-                .max(FILE_HEADER_LEN),
+            pos: usize::try_from(offset - self.base).unwrap_or(usize::MAX),
+            base: self.base,
             options,
             end: None,
         }
@@ -134,8 +172,8 @@ impl<'a> TxnLog<'a> {
     /// of dependent cache misses that would run on one thread.
     pub fn spans(&self, target: u64) -> impl Iterator<Item = LogSpan> + Send + use<'a> {
         let target = target.max(1);
-        let len = self.data.len() as u64;
-        let mut from = Some(FILE_HEADER_LEN as u64);
+        let len = self.end_offset();
+        let mut from = Some(self.first_entry());
         std::iter::from_fn(move || {
             let f = from?;
             let to = f.checked_add(target).filter(|&t| t < len);
@@ -150,7 +188,7 @@ impl<'a> TxnLog<'a> {
     /// within `limits`, and the end-of-record byte where the length puts it.
     /// The checksum itself is not compared.
     pub fn frame_at(&self, offset: u64, limits: &Limits) -> Option<(u64, &'a [u8])> {
-        let at = usize::try_from(offset).ok()?;
+        let at = usize::try_from(offset.checked_sub(self.base)?).ok()?;
         let prefix: &[u8; ENTRY_PREFIX_LEN] = self
             .data
             .get(at..at.checked_add(ENTRY_PREFIX_LEN)?)?
@@ -182,8 +220,8 @@ impl<'a> TxnLog<'a> {
     /// bytes where many offsets look like long entries, it gives up (`None`)
     /// after checksumming twice the range, so its work stays bounded.
     pub fn resync(&self, from: u64, to: Option<u64>, limits: &Limits) -> Option<u64> {
-        let end = to.unwrap_or(self.data.len() as u64);
-        let mut p = from.max(FILE_HEADER_LEN as u64);
+        let end = to.unwrap_or(self.end_offset());
+        let mut p = from.max(self.first_entry());
         let mut budget = end.saturating_sub(p).saturating_mul(2).max(1 << 20);
         while p < end {
             if let Some((stored, body)) = self.frame_at(p, limits) {
@@ -194,7 +232,7 @@ impl<'a> TxnLog<'a> {
             }
             // An entry never starts with 12 zero bytes: jump over zero runs
             // (the preallocated tail of a log) instead of trying each offset.
-            let rest = self.data.get(usize::try_from(p).ok()?..)?;
+            let rest = self.data.get(usize::try_from(p - self.base).ok()?..)?;
             if rest
                 .get(..ENTRY_PREFIX_LEN)
                 .is_some_and(|b| b.iter().all(|&x| x == 0))
@@ -367,7 +405,9 @@ impl LogEnd {
 #[derive(Clone, Debug)]
 pub struct TxnIter<'a> {
     data: &'a [u8],
+    /// Position in `data`, whose first byte is at file offset `base`.
     pos: usize,
+    base: u64,
     options: IterOptions,
     end: Option<LogEnd>,
 }
@@ -380,7 +420,7 @@ impl<'a> TxnIter<'a> {
 
     /// Absolute offset of the next entry.
     pub fn offset(&self) -> u64 {
-        self.pos as u64
+        self.base + self.pos as u64
     }
 
     fn finish(&mut self, end: LogEnd) -> Option<TxnEntry<'a>> {
@@ -389,7 +429,7 @@ impl<'a> TxnIter<'a> {
     }
 
     fn step(&mut self) -> Result<TxnEntry<'a>, LogEnd> {
-        let offset = self.pos as u64;
+        let offset = self.offset();
         let rest = self.data.get(self.pos..).unwrap_or(&[]);
         if rest.is_empty() {
             return Err(LogEnd::Eof { offset });

@@ -306,6 +306,37 @@ fn snapshot_filters_and_counts() {
 }
 
 #[test]
+fn no_mmap_reads_through_windows_and_prints_the_same() {
+    let mut inputs: Vec<std::path::PathBuf> = common::data_dirs();
+    for case in std::fs::read_dir(common::root().join("testdata/corrupt")).unwrap() {
+        inputs.push(case.unwrap().path());
+    }
+    let mut compared = 0;
+    for input in &inputs {
+        for args in [&["--json"][..], &[], &["--stats"]] {
+            let mut a = vec!["dump"];
+            a.extend_from_slice(args);
+            a.push(input.to_str().unwrap());
+            let mapped = common::run(&a);
+            a.insert(1, "--no-mmap");
+            // Windows of 300 bytes: every entry of the fixtures crosses some.
+            let windowed = common::zkdd()
+                .env("ZKDD_WINDOW_BYTES", "300")
+                .args(&a)
+                .output()
+                .unwrap();
+            assert_eq!(
+                (&mapped.stdout, &mapped.stderr, mapped.status.code()),
+                (&windowed.stdout, &windowed.stderr, windowed.status.code()),
+                "{a:?}"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 60, "{compared}");
+}
+
+#[test]
 fn negative_fixtures_report_kind_and_offset() {
     let root = common::root().join("testdata/corrupt");
     let mut cases = 0;
@@ -627,6 +658,21 @@ fn threads_give_the_same_bytes_as_a_single_pass() {
         for threads in ["2", "5"] {
             let many = dump_with_threads(threads, &args);
             assert!(one == many, "{args:?}: -j {threads} differs from -j 1");
+        }
+        // Read through windows (--no-mmap) of 1 MiB and of a few entries.
+        for window in ["1048576", "5000"] {
+            let mut a = vec!["-j", "2", "dump", "--no-mmap"];
+            a.extend_from_slice(&args);
+            let o = common::zkdd()
+                .env("ZKDD_WINDOW_BYTES", window)
+                .args(&a)
+                .output()
+                .unwrap();
+            let windowed = (o.stdout, o.stderr, o.status.code().unwrap());
+            assert!(
+                one == windowed,
+                "{args:?}: --no-mmap, window {window}, differs"
+            );
         }
     }
 

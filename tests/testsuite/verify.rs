@@ -692,6 +692,19 @@ fn corruption_matrix_is_caught_and_matches_zookeepers_restore() {
         if let Some(n) = c.dropped {
             assert_eq!(s["dropped_txns"], n, "{}", c.name);
         }
+        // Read through small windows instead of mapped: the same report.
+        let windowed = common::zkdd()
+            .env("ZKDD_WINDOW_BYTES", "300")
+            .args(["verify", "--json", "--no-mmap", c.dir.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(windowed.status.code(), Some(code), "{}", c.name);
+        assert_eq!(
+            json_lines(&stdout(&windowed)),
+            lines,
+            "{} with --no-mmap",
+            c.name
+        );
         predictions.push(s);
     }
 
