@@ -128,7 +128,7 @@ impl TxnJson<'_, '_> {
         jsonw::int(o.key("offset"), self.offset as i64);
         jsonw::hex64(o.key("zxid"), h.zxid.0);
         times.write(o.key("time"), h.time);
-        jsonw::int(o.key("time_ms"), h.time);
+        times.write_ms(o.key("time_ms"), h.time);
         jsonw::hex64(o.key("session"), h.session.0);
         jsonw::hex32(o.key("cxid"), h.cxid);
         op_name(o.key("op"), h.op);
@@ -287,8 +287,8 @@ impl NodeJson<'_, '_> {
                 self.data.map_or(0, <[u8]>::len) as i64,
             );
             jsonw::uint(s.key("num_children"), self.num_children);
-            jsonw::int(s.key("ctime_ms"), st.ctime);
-            jsonw::int(s.key("mtime_ms"), st.mtime);
+            times.write_ms(s.key("ctime_ms"), st.ctime);
+            times.write_ms(s.key("mtime_ms"), st.mtime);
             s.end();
         }
         if let Some((file, offset, acl_id)) = self.origin {

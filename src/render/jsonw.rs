@@ -10,39 +10,62 @@ use crate::format::jute::{Acl, PERM_BITS_IN_ORDER};
 use crate::render::bytescan;
 use crate::timefmt;
 
-/// Formats ms times as RFC 3339 UTC with milliseconds, reusing the
-/// `YYYY-MM-DDTHH:MM:SS` part of the last two seconds seen (a node line
-/// has a ctime and an mtime, consecutive txns mostly share a second).
+/// Formats ms times as RFC 3339 UTC with milliseconds, and as decimal ms,
+/// reusing what the last two seconds seen format to (a node line has a
+/// ctime and an mtime, consecutive txns mostly share a second).
 #[derive(Debug, Default)]
 pub struct TimeCache {
-    /// (second, its `YYYY-MM-DDTHH:MM:SS`), most recently filled first.
-    slots: [Option<(i64, [u8; 19])>; 2],
+    /// Most recently filled first.
+    slots: [Option<Second>; 2],
+}
+
+/// One second, formatted.
+#[derive(Clone, Copy, Debug)]
+struct Second {
+    second: i64,
+    /// `YYYY-MM-DDTHH:MM:SS`.
+    prefix: [u8; 19],
+    /// The second in decimal, in the first `digits_len` bytes.
+    digits: [u8; 16],
+    digits_len: usize,
 }
 
 impl TimeCache {
+    /// The formatted `second`, if its year is 0 to 9999.
+    fn second(&mut self, second: i64) -> Option<Second> {
+        match self.slots {
+            [Some(s), _] | [_, Some(s)] if s.second == second => Some(s),
+            _ => {
+                let prefix = timefmt::utc_second_prefix(second)?;
+                let mut digits = [0u8; 16];
+                let mut buf = itoa::Buffer::new();
+                let text = buf.format(second).as_bytes();
+                digits.get_mut(..text.len())?.copy_from_slice(text);
+                let s = Second {
+                    second,
+                    prefix,
+                    digits,
+                    digits_len: text.len(),
+                };
+                self.slots = [Some(s), self.slots[0]];
+                Some(s)
+            }
+        }
+    }
+
     /// Appends `"2026-11-23T08:34:20.025Z"` (quoted) or `null`.
     pub fn write(&mut self, out: &mut Vec<u8>, ms: i64) {
-        let second = ms.div_euclid(1000);
-        let prefix = match self.slots {
-            [Some((s, p)), _] | [_, Some((s, p))] if s == second => p,
-            _ => match timefmt::utc_second_prefix(second) {
-                Some(p) => {
-                    self.slots = [Some((second, p)), self.slots[0]];
-                    p
-                }
-                // Out of chrono's range or not a 4-digit year: the slow path.
-                None => {
-                    match timefmt::rfc3339_utc(ms) {
-                        Some(s) => string(out, &s),
-                        None => out.extend_from_slice(b"null"),
-                    }
-                    return;
-                }
-            },
+        let Some(s) = self.second(ms.div_euclid(1000)) else {
+            // Out of chrono's range or not a 4-digit year: the slow path.
+            match timefmt::rfc3339_utc(ms) {
+                Some(s) => string(out, &s),
+                None => out.extend_from_slice(b"null"),
+            }
+            return;
         };
         let milli = ms.rem_euclid(1000) as u32;
         out.push(b'"');
-        out.extend_from_slice(&prefix);
+        out.extend_from_slice(&s.prefix);
         out.extend_from_slice(&[
             b'.',
             b'0' + (milli / 100) as u8,
@@ -51,6 +74,25 @@ impl TimeCache {
             b'Z',
             b'"',
         ]);
+    }
+
+    /// Appends `ms` in decimal (the `*_ms` twin of a time), from the cached
+    /// digits of its second when it has them.
+    pub fn write_ms(&mut self, out: &mut Vec<u8>, ms: i64) {
+        let second = ms.div_euclid(1000);
+        match self.second(second) {
+            // From 1 s on, ms is the second's digits and three more.
+            Some(s) if second >= 1 => {
+                let milli = ms.rem_euclid(1000) as u32;
+                push_window::<16>(out, &s.digits, 0, s.digits_len);
+                out.extend_from_slice(&[
+                    b'0' + (milli / 100) as u8,
+                    b'0' + (milli / 10 % 10) as u8,
+                    b'0' + (milli % 10) as u8,
+                ]);
+            }
+            _ => int(out, ms),
+        }
     }
 }
 
@@ -491,6 +533,9 @@ mod tests {
         let ms = [
             1_795_422_860_025,
             1_000,
+            999,
+            1_001,
+            -999,
             1_795_422_860_999,
             1_000,
             1_795_422_861_000,
@@ -508,6 +553,9 @@ mod tests {
             cache.write(&mut out, t);
             let want = timefmt::rfc3339_utc(t).map_or("null".to_string(), |s| format!("{s:?}"));
             assert_eq!(String::from_utf8(out).unwrap(), want, "{t}");
+            let mut out = Vec::new();
+            cache.write_ms(&mut out, t);
+            assert_eq!(String::from_utf8(out).unwrap(), t.to_string());
         }
     }
 
