@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -560,15 +561,22 @@ struct ChunkDone {
 impl ChunkRender<'_> {
     /// Reads, checks, filters and renders the entries of one chunk, exactly
     /// as a single pass over the log would.
-    fn chunk(&self, log: &TxnLog<'_>, options: IterOptions, chunk: LogChunk) -> ChunkDone {
-        let mut done = ChunkDone {
+    /// `text` is a buffer to reuse for the lines (emptied first).
+    fn chunk(
+        &self,
+        log: &TxnLog<'_>,
+        options: IterOptions,
+        chunk: LogChunk,
+        mut text: Vec<u8>,
+    ) -> ChunkDone {
+        text.clear();
+        if !self.stats {
             // JSON lines are 1.3x to 1.7x the entries they show; growing
             // the buffer instead would copy it.
-            text: Vec::with_capacity(if self.stats {
-                0
-            } else {
-                LOG_CHUNK_BYTES as usize * 2
-            }),
+            text.reserve(LOG_CHUNK_BYTES as usize * 2);
+        }
+        let mut done = ChunkDone {
+            text,
             count: 0,
             first: None,
             last: None,
@@ -702,6 +710,16 @@ impl Dumper<'_, '_> {
         let (mut count, mut first, mut last) = (0u64, None, None);
         let mut released = 0u64;
         let threads = self.global.threads();
+        // Output buffers go back here once written: reusing them saves
+        // faulting in fresh memory for every chunk.
+        let spare: Mutex<Vec<Vec<u8>>> = Mutex::default();
+        let spare_buffer = || {
+            spare
+                .lock()
+                .ok()
+                .and_then(|mut v| v.pop())
+                .unwrap_or_default()
+        };
         // Renders the entries of `log` (the file or a window of it) and
         // says how they ended; `None`: stopped at the --zxid bound.
         let mut dump_entries = |log: &TxnLog<'_>| -> Result<Option<LogEnd>, Error> {
@@ -712,7 +730,7 @@ impl Dumper<'_, '_> {
                 LOG_CHUNK_BYTES,
                 &options.limits,
                 |chunk| {
-                    let done = render.chunk(log, options, chunk);
+                    let done = render.chunk(log, options, chunk, spare_buffer());
                     let next = done.next;
                     (done, next)
                 },
@@ -726,6 +744,9 @@ impl Dumper<'_, '_> {
                         total.merge(part);
                     }
                     self.out.write_all(&done.text)?;
+                    if let Ok(mut v) = spare.lock() {
+                        v.push(done.text);
+                    }
                     if done.next.saturating_sub(released) > 4 << 20 {
                         if let Some(bytes) = &mapped {
                             // Keep resident memory flat on huge mapped logs.

@@ -20,6 +20,7 @@
 use base64::Engine;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
+use crate::field;
 use crate::format::jute::{Acl, perms_letters};
 use crate::format::snapshot::StatPersisted;
 use crate::format::txn::{OpCode, SubTxn, Txn, TxnBody, error_name};
@@ -108,8 +109,8 @@ impl TxnJson<'_, '_> {
     pub fn line_start(file: &str) -> Vec<u8> {
         let mut out = Vec::new();
         let mut o = Obj::begin(&mut out);
-        o.key("type").extend_from_slice(b"\"txn\"");
-        jsonw::string(o.key("file"), file);
+        field!(o, "type").extend_from_slice(b"\"txn\"");
+        jsonw::string(field!(o, "file"), file);
         out
     }
 
@@ -125,30 +126,30 @@ impl TxnJson<'_, '_> {
         let h = &self.txn.header;
         out.extend_from_slice(start);
         let mut o = Obj::resume(out);
-        jsonw::int(o.key("offset"), self.offset as i64);
-        jsonw::hex64(o.key("zxid"), h.zxid.0);
-        times.write(o.key("time"), h.time);
-        times.write_ms(o.key("time_ms"), h.time);
-        jsonw::hex64(o.key("session"), h.session.0);
-        jsonw::hex32(o.key("cxid"), h.cxid);
-        op_name(o.key("op"), h.op);
+        jsonw::int(field!(o, "offset"), self.offset as i64);
+        jsonw::hex64(field!(o, "zxid"), h.zxid.0);
+        times.write(field!(o, "time"), h.time);
+        times.write_ms(field!(o, "time_ms"), h.time);
+        jsonw::hex64(field!(o, "session"), h.session.0);
+        jsonw::hex32(field!(o, "cxid"), h.cxid);
+        op_name(field!(o, "op"), h.op);
         body_fields(&mut o, &self.txn.body);
         if let Some(d) = self.txn.digest {
-            let buf = o.key("digest");
+            let buf = field!(o, "digest");
             buf.extend_from_slice(b"{\"version\":");
             jsonw::int(buf, i64::from(d.version));
             buf.extend_from_slice(b",\"tree\":");
             jsonw::int(buf, d.tree);
             buf.push(b'}');
         }
-        jsonw::int(o.key("size"), self.size as i64);
+        jsonw::int(field!(o, "size"), self.size as i64);
         o.end();
     }
 }
 
 fn op_name(out: &mut Vec<u8>, op: OpCode) {
     match op.name() {
-        Some(n) => jsonw::string(out, n),
+        Some(n) => jsonw::plain(out, n),
         None => jsonw::string(out, &op.display_name()),
     }
 }
@@ -157,11 +158,11 @@ fn op_name(out: &mut Vec<u8>, op: OpCode) {
 fn body_fields(o: &mut Obj<'_>, body: &TxnBody<'_>) {
     match body {
         TxnBody::CreateSession { timeout_ms } => {
-            jsonw::int(o.key("timeout_ms"), i64::from(*timeout_ms))
+            jsonw::int(field!(o, "timeout_ms"), i64::from(*timeout_ms))
         }
         TxnBody::CloseSession { paths } => {
             if let Some(p) = paths {
-                let buf = o.key("paths");
+                let buf = field!(o, "paths");
                 buf.push(b'[');
                 for (i, x) in p.iter().enumerate() {
                     if i > 0 {
@@ -173,62 +174,61 @@ fn body_fields(o: &mut Obj<'_>, body: &TxnBody<'_>) {
             }
         }
         TxnBody::Create(c) => {
-            jsonw::lossy_string(o.key("path"), c.path);
-            jsonw::data(o.key("data"), c.data);
-            jsonw::acl(o.key("acl"), c.acl.as_deref());
+            jsonw::lossy_string(field!(o, "path"), c.path);
+            jsonw::data(field!(o, "data"), c.data);
+            jsonw::acl(field!(o, "acl"), c.acl.as_deref());
             if let Some(e) = c.ephemeral {
-                o.key("ephemeral")
-                    .extend_from_slice(if e { b"true" } else { b"false" });
+                field!(o, "ephemeral").extend_from_slice(if e { b"true" } else { b"false" });
             }
-            jsonw::int(o.key("parent_cversion"), i64::from(c.parent_cversion));
+            jsonw::int(field!(o, "parent_cversion"), i64::from(c.parent_cversion));
             if let Some(ttl) = c.ttl_ms {
-                jsonw::int(o.key("ttl_ms"), ttl);
+                jsonw::int(field!(o, "ttl_ms"), ttl);
             }
             if c.v0 {
-                o.key("v0").extend_from_slice(b"true");
+                field!(o, "v0").extend_from_slice(b"true");
             }
         }
-        TxnBody::Delete { path } => jsonw::lossy_string(o.key("path"), path),
+        TxnBody::Delete { path } => jsonw::lossy_string(field!(o, "path"), path),
         TxnBody::SetData {
             path,
             data,
             version,
         } => {
-            jsonw::lossy_string(o.key("path"), path);
-            jsonw::data(o.key("data"), *data);
-            jsonw::int(o.key("version"), i64::from(*version));
+            jsonw::lossy_string(field!(o, "path"), path);
+            jsonw::data(field!(o, "data"), *data);
+            jsonw::int(field!(o, "version"), i64::from(*version));
         }
         TxnBody::SetAcl { path, acl, version } => {
-            jsonw::lossy_string(o.key("path"), path);
-            jsonw::acl(o.key("acl"), acl.as_deref());
-            jsonw::int(o.key("version"), i64::from(*version));
+            jsonw::lossy_string(field!(o, "path"), path);
+            jsonw::acl(field!(o, "acl"), acl.as_deref());
+            jsonw::int(field!(o, "version"), i64::from(*version));
         }
         TxnBody::Check { path, version } => {
-            jsonw::lossy_string(o.key("path"), path);
-            jsonw::int(o.key("version"), i64::from(*version));
+            jsonw::lossy_string(field!(o, "path"), path);
+            jsonw::int(field!(o, "version"), i64::from(*version));
         }
         TxnBody::Error { err } => {
-            jsonw::int(o.key("err"), i64::from(*err));
+            jsonw::int(field!(o, "err"), i64::from(*err));
             match error_name(*err) {
-                Some(n) => jsonw::string(o.key("err_name"), n),
-                None => o.key("err_name").extend_from_slice(b"null"),
+                Some(n) => jsonw::plain(field!(o, "err_name"), n),
+                None => field!(o, "err_name").extend_from_slice(b"null"),
             }
         }
         TxnBody::Multi { ops } => {
-            let buf = o.key("ops");
+            let buf = field!(o, "ops");
             buf.push(b'[');
             for (i, SubTxn { op, body }) in ops.iter().enumerate() {
                 if i > 0 {
                     buf.push(b',');
                 }
                 let mut sub = Obj::begin(buf);
-                op_name(sub.key("op"), *op);
+                op_name(field!(sub, "op"), *op);
                 body_fields(&mut sub, body);
                 sub.end();
             }
             buf.push(b']');
         }
-        TxnBody::Invalid { data } => jsonw::data(o.key("raw"), Some(data)),
+        TxnBody::Invalid { data } => jsonw::data(field!(o, "raw"), Some(data)),
     }
 }
 
@@ -267,34 +267,34 @@ impl NodeJson<'_, '_> {
     pub fn write(&self, out: &mut Vec<u8>, times: &mut TimeCache) {
         let st = self.stat;
         let mut o = Obj::begin(out);
-        o.key("type").extend_from_slice(b"\"node\"");
-        jsonw::lossy_string(o.key("path"), self.path);
-        jsonw::data(o.key("data"), self.data);
-        jsonw::acl(o.key("acl"), self.acl);
+        field!(o, "type").extend_from_slice(b"\"node\"");
+        jsonw::lossy_string(field!(o, "path"), self.path);
+        jsonw::data(field!(o, "data"), self.data);
+        jsonw::acl(field!(o, "acl"), self.acl);
         {
-            let mut s = Obj::begin(o.key("stat"));
-            jsonw::hex64(s.key("czxid"), st.czxid.0);
-            jsonw::hex64(s.key("mzxid"), st.mzxid.0);
-            jsonw::hex64(s.key("pzxid"), st.pzxid.0);
-            times.write(s.key("ctime"), st.ctime);
-            times.write(s.key("mtime"), st.mtime);
-            jsonw::int(s.key("version"), i64::from(st.version));
-            jsonw::int(s.key("cversion"), i64::from(st.cversion));
-            jsonw::int(s.key("aversion"), i64::from(st.aversion));
-            jsonw::hex64(s.key("ephemeral_owner"), st.ephemeral_owner);
+            let mut s = Obj::begin(field!(o, "stat"));
+            jsonw::hex64(field!(s, "czxid"), st.czxid.0);
+            jsonw::hex64(field!(s, "mzxid"), st.mzxid.0);
+            jsonw::hex64(field!(s, "pzxid"), st.pzxid.0);
+            times.write(field!(s, "ctime"), st.ctime);
+            times.write(field!(s, "mtime"), st.mtime);
+            jsonw::int(field!(s, "version"), i64::from(st.version));
+            jsonw::int(field!(s, "cversion"), i64::from(st.cversion));
+            jsonw::int(field!(s, "aversion"), i64::from(st.aversion));
+            jsonw::hex64(field!(s, "ephemeral_owner"), st.ephemeral_owner);
             jsonw::int(
-                s.key("data_length"),
+                field!(s, "data_length"),
                 self.data.map_or(0, <[u8]>::len) as i64,
             );
-            jsonw::uint(s.key("num_children"), self.num_children);
-            times.write_ms(s.key("ctime_ms"), st.ctime);
-            times.write_ms(s.key("mtime_ms"), st.mtime);
+            jsonw::uint(field!(s, "num_children"), self.num_children);
+            times.write_ms(field!(s, "ctime_ms"), st.ctime);
+            times.write_ms(field!(s, "mtime_ms"), st.mtime);
             s.end();
         }
         if let Some((file, offset, acl_id)) = self.origin {
-            o.key("file").extend_from_slice(file);
-            jsonw::uint(o.key("offset"), offset);
-            jsonw::int(o.key("acl_id"), acl_id);
+            field!(o, "file").extend_from_slice(file);
+            jsonw::uint(field!(o, "offset"), offset);
+            jsonw::int(field!(o, "acl_id"), acl_id);
         }
         o.end();
     }

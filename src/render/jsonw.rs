@@ -310,16 +310,21 @@ fn decimal(out: &mut Vec<u8>, negative: bool, v: u64) {
         return;
     }
     let len = v.checked_ilog10().map_or(1, |l| l as usize + 1);
-    if len > 16 {
+    let start = out.len();
+    if len <= 8 {
+        // One word of digits is enough (sizes, offsets below 100 MB).
+        let digits = eight_digits(v as u32) >> (8 * (8 - len));
+        out.extend_from_slice(&digits.to_le_bytes());
+    } else if len <= 16 {
+        let high = eight_digits((v / 100_000_000) as u32);
+        let low = eight_digits((v % 100_000_000) as u32);
+        let all = (u128::from(low) << 64 | u128::from(high)) >> (8 * (16 - len));
+        out.extend_from_slice(&all.to_le_bytes());
+    } else {
         let mut buf = itoa::Buffer::new();
         out.extend_from_slice(buf.format(v).as_bytes());
         return;
     }
-    let high = eight_digits((v / 100_000_000) as u32);
-    let low = eight_digits((v % 100_000_000) as u32);
-    let all = (u128::from(low) << 64 | u128::from(high)) >> (8 * (16 - len));
-    let start = out.len();
-    out.extend_from_slice(&all.to_le_bytes());
     out.truncate(start + len);
 }
 
@@ -364,6 +369,18 @@ pub fn acl(out: &mut Vec<u8>, list: Option<&[Acl<'_>]>) {
         out.extend_from_slice(b"null");
         return;
     };
+    // Nearly every node has ZooKeeper's OPEN_ACL_UNSAFE.
+    if let [
+        Acl {
+            perms: 31,
+            scheme: b"world",
+            id: b"anyone",
+        },
+    ] = list
+    {
+        out.extend_from_slice(br#"[{"perms":"cdrwa","scheme":"world","id":"anyone"}]"#);
+        return;
+    }
     out.push(b'[');
     for (i, a) in list.iter().enumerate() {
         if i > 0 {
@@ -390,6 +407,24 @@ pub fn acl(out: &mut Vec<u8>, list: Option<&[Acl<'_>]>) {
     out.push(b']');
 }
 
+/// `field!(obj, "name")`: [`Obj::field`] with the key `name`, its quotes
+/// and colon made into one constant.
+#[macro_export]
+macro_rules! field {
+    ($obj:expr, $key:literal) => {
+        $obj.field(concat!("\"", $key, "\":"))
+    };
+}
+
+/// Appends a string that needs no escaping (an op or error name: ASCII
+/// letters), quoted.
+pub fn plain(out: &mut Vec<u8>, s: &'static str) {
+    debug_assert!(s.bytes().all(|c| c.is_ascii_alphanumeric()), "{s}");
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
+}
+
 /// An object being written: keys are added with their separators.
 pub struct Obj<'b> {
     out: &'b mut Vec<u8>,
@@ -407,9 +442,7 @@ impl<'b> Obj<'b> {
     pub fn resume(out: &'b mut Vec<u8>) -> Obj<'b> {
         Obj { out, first: false }
     }
-    /// Writes `"key":` and returns the buffer for the value. Inlined so
-    /// that the key's length is a constant and its copy a few moves.
-    #[inline(always)]
+    /// Writes `"key":` and returns the buffer for the value.
     pub fn key(&mut self, k: &str) -> &mut Vec<u8> {
         if !self.first {
             self.out.push(b',');
@@ -418,6 +451,19 @@ impl<'b> Obj<'b> {
         self.out.push(b'"');
         self.out.extend_from_slice(k.as_bytes());
         self.out.extend_from_slice(b"\":");
+        self.out
+    }
+
+    /// Writes a key given as `"key":` and returns the buffer for the
+    /// value: a comma and one fixed-size copy. Use it through
+    /// [`field!`](crate::field).
+    #[inline(always)]
+    pub fn field(&mut self, quoted_key: &'static str) -> &mut Vec<u8> {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        self.out.extend_from_slice(quoted_key.as_bytes());
         self.out
     }
     /// Closes `}`.
