@@ -1964,11 +1964,11 @@ mod tests {
         TxnBody::Create(CreateTxn {
             path,
             data: Some(data),
-            acl: Some(vec![Acl {
+            acl: Some(crate::format::jute::AclList::One(Acl {
                 perms: 31,
                 scheme: b"world",
                 id: b"anyone",
-            }]),
+            })),
             ephemeral: Some(false),
             parent_cversion: pcv,
             ttl_ms: None,

@@ -59,7 +59,7 @@ fn main() -> std::io::Result<()> {
         let body = TxnBody::Create(CreateTxn {
             path: p.as_bytes(),
             data: Some(&value),
-            acl: Some(ACL.to_vec()),
+            acl: Some(ACL.to_vec().into()),
             ephemeral: Some(false),
             parent_cversion: -1,
             ttl_ms: None,
@@ -94,7 +94,7 @@ fn main() -> std::io::Result<()> {
                 TxnBody::Create(CreateTxn {
                     path: target.as_bytes(),
                     data: Some(&big),
-                    acl: Some(ACL.to_vec()),
+                    acl: Some(ACL.to_vec().into()),
                     ephemeral: Some(false),
                     parent_cversion: -1,
                     ttl_ms: None,

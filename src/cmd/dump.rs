@@ -15,7 +15,7 @@ use crate::format::DecodeError;
 use crate::format::compress::{Compression, GZIP_MAGIC, SNAPPY_MAGIC};
 use crate::format::header::FILE_HEADER_LEN;
 use crate::format::header::{SNAP_MAGIC, TXNLOG_MAGIC};
-use crate::format::jute::Acl;
+use crate::format::jute::AclList;
 use crate::format::snapshot::{NodeKind, Snapshot, SnapshotEnd};
 use crate::format::txn::{OpCode, Txn, TxnBody};
 use crate::format::txnlog::{IterOptions, LogChunk, LogEnd, TxnEntry, TxnLog};
@@ -1072,7 +1072,7 @@ impl Dumper<'_, '_> {
         }
         if show_nodes {
             // Resolved once per id, as `Snapshot::resolve_acl` would.
-            let mut acls: FastMap<i64, Option<Vec<Acl<'_>>>> = FastMap::default();
+            let mut acls: FastMap<i64, Option<AclList<'_>>> = FastMap::default();
             acls.insert(-1, snap.resolve_acl(-1));
             for e in snap.acl_cache() {
                 acls.entry(e.id).or_insert_with(|| e.acl.clone());

@@ -40,6 +40,46 @@ pub struct Acl<'a> {
     pub id: &'a [u8],
 }
 
+/// An ACL list as decoded, a slice to its users. Nearly every list in a
+/// txn log holds one entry, which is kept inline so that decoding a txn
+/// does not allocate for it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AclList<'a> {
+    /// One entry.
+    One(Acl<'a>),
+    /// Any other number.
+    Many(Vec<Acl<'a>>),
+}
+
+impl<'a> std::ops::Deref for AclList<'a> {
+    type Target = [Acl<'a>];
+    fn deref(&self) -> &[Acl<'a>] {
+        match self {
+            AclList::One(a) => std::slice::from_ref(a),
+            AclList::Many(v) => v,
+        }
+    }
+}
+
+impl<'a> FromIterator<Acl<'a>> for AclList<'a> {
+    fn from_iter<I: IntoIterator<Item = Acl<'a>>>(iter: I) -> Self {
+        iter.into_iter().collect::<Vec<_>>().into()
+    }
+}
+
+impl<'a> From<Vec<Acl<'a>>> for AclList<'a> {
+    fn from(mut v: Vec<Acl<'a>>) -> Self {
+        match (v.pop(), v.is_empty()) {
+            (Some(a), true) => AclList::One(a),
+            (Some(a), false) => {
+                v.push(a);
+                AclList::Many(v)
+            }
+            (None, _) => AclList::Many(v),
+        }
+    }
+}
+
 /// Permission bits with their letters, in zkCli order (c, d, r, w, a).
 pub const PERM_BITS_IN_ORDER: [(i32, char); 5] =
     [(4, 'c'), (8, 'd'), (1, 'r'), (2, 'w'), (16, 'a')];
@@ -155,16 +195,19 @@ impl<'a> Cursor<'a> {
     }
 
     /// `vector<ACL>`; `None` when null.
-    pub fn read_acl_list(&mut self, limits: &Limits) -> Result<Option<Vec<Acl<'a>>>, DecodeError> {
+    pub fn read_acl_list(&mut self, limits: &Limits) -> Result<Option<AclList<'a>>, DecodeError> {
         // An ACL takes at least 12 bytes: perms and two string lengths.
         let Some(count) = self.read_vector_count(12)? else {
             return Ok(None);
         };
+        if count == 1 {
+            return Ok(Some(AclList::One(self.read_acl(limits)?)));
+        }
         let mut acls = Vec::with_capacity(count);
         for _ in 0..count {
             acls.push(self.read_acl(limits)?);
         }
-        Ok(Some(acls))
+        Ok(Some(AclList::Many(acls)))
     }
 
     /// Jute `boolean`: any non-zero byte is true (`DataInput.readBoolean`).

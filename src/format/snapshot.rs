@@ -32,7 +32,7 @@ use super::checksum::RunningAdler32;
 use super::cursor::Cursor;
 use super::error::{DecodeError, DecodeErrorKind};
 use super::header::{FileHeader, SNAP_MAGIC};
-use super::jute::{Acl, Limits};
+use super::jute::{Acl, AclList, Limits};
 use crate::zxid::{SessionId, Zxid};
 
 /// Size of a `StatPersisted` record.
@@ -174,7 +174,7 @@ pub struct AclCacheEntry<'a> {
     /// The id nodes refer to.
     pub id: i64,
     /// The list; `None` for a null vector (which ZooKeeper's loader rejects).
-    pub acl: Option<Vec<Acl<'a>>>,
+    pub acl: Option<AclList<'a>>,
 }
 
 /// One node record.
@@ -355,13 +355,13 @@ impl<'a> Snapshot<'a> {
     }
 
     /// Resolves an ACL id the way the loader does: -1 is world:anyone/ALL.
-    pub fn resolve_acl(&self, id: i64) -> Option<Vec<Acl<'a>>> {
+    pub fn resolve_acl(&self, id: i64) -> Option<AclList<'a>> {
         if id == -1 {
-            return Some(vec![Acl {
+            return Some(AclList::One(Acl {
                 perms: 31,
                 scheme: b"world",
                 id: b"anyone",
-            }]);
+            }));
         }
         self.acl_cache
             .iter()

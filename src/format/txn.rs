@@ -22,7 +22,7 @@
 
 use super::cursor::Cursor;
 use super::error::{DecodeError, DecodeErrorKind};
-use super::jute::{Acl, Limits};
+use super::jute::{AclList, Limits};
 use crate::zxid::{SessionId, Zxid};
 
 /// A ZooKeeper `OpCode` (the txn header's `type`).
@@ -230,7 +230,7 @@ pub enum TxnBody<'a> {
         /// The node.
         path: &'a [u8],
         /// New ACL list; `None` for a null vector.
-        acl: Option<Vec<Acl<'a>>>,
+        acl: Option<AclList<'a>>,
         /// Resulting ACL version (absolute).
         version: i32,
     },
@@ -267,7 +267,7 @@ pub struct CreateTxn<'a> {
     /// Data; `None` for null.
     pub data: Option<&'a [u8]>,
     /// ACL list; `None` for a null vector.
-    pub acl: Option<Vec<Acl<'a>>>,
+    pub acl: Option<AclList<'a>>,
     /// `ephemeral` flag (create/create2 only).
     pub ephemeral: Option<bool>,
     /// Parent cversion after the create; -1 = compute at apply time (V0).

@@ -568,7 +568,7 @@ fn big_inputs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let acls: Vec<(i64, Vec<Acl<'_>>)> = snap
         .acl_cache()
         .iter()
-        .map(|e| (e.id, e.acl.clone().unwrap()))
+        .map(|e| (e.id, e.acl.as_deref().unwrap().to_vec()))
         .collect();
     let sessions: Vec<_> = snap
         .sessions()

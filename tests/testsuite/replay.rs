@@ -663,7 +663,7 @@ mod model {
     use std::collections::BTreeMap;
 
     use proptest::prelude::*;
-    use zkdd::format::jute::Acl;
+    use zkdd::format::jute::{Acl, AclList};
     use zkdd::format::txn::{CreateTxn, OpCode, SubTxn, Txn, TxnBody, TxnDigest, TxnHeader};
     use zkdd::format::write::TxnLogWriter;
     use zkdd::replay::{self, Options, Start};
@@ -686,12 +686,12 @@ mod model {
     const WORLD: &[u8] = b"world";
     const ANYONE: &[u8] = b"anyone";
 
-    fn acl(perms: i32) -> Option<Vec<Acl<'static>>> {
-        Some(vec![Acl {
+    fn acl(perms: i32) -> Option<AclList<'static>> {
+        Some(AclList::One(Acl {
             perms,
             scheme: WORLD,
             id: ANYONE,
-        }])
+        }))
     }
 
     /// One user op as the generator describes it.

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use zkdd::format::compress::{Compression, decompress};
-use zkdd::format::jute::{Acl, Limits};
+use zkdd::format::jute::{Acl, AclList, Limits};
 use zkdd::format::snapshot::{Snapshot, SnapshotEnd, StatPersisted};
 use zkdd::format::txn::{CreateTxn, OpCode, SubTxn, Txn, TxnBody, TxnDigest, TxnHeader};
 use zkdd::format::txnlog::{IterOptions, LogEnd, TxnLog};
@@ -72,7 +72,7 @@ fn every_real_snapshot_rewrites_to_the_same_stream() {
             let acls: Vec<(i64, Vec<Acl<'_>>)> = snap
                 .acl_cache()
                 .iter()
-                .map(|e| (e.id, e.acl.clone().unwrap()))
+                .map(|e| (e.id, e.acl.as_deref().unwrap().to_vec()))
                 .collect();
             let mut w = SnapshotWriter::new(Vec::new(), &sessions, &acls).unwrap();
             let mut it = snap.nodes();
@@ -154,7 +154,7 @@ fn arb_shape() -> impl Strategy<Value = Shape> {
     ]
 }
 
-fn acl_of(a: &Option<Vec<(i32, String, String)>>) -> Option<Vec<Acl<'_>>> {
+fn acl_of(a: &Option<Vec<(i32, String, String)>>) -> Option<AclList<'_>> {
     a.as_ref().map(|l| {
         l.iter()
             .map(|(p, s, i)| Acl {
