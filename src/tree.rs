@@ -56,20 +56,36 @@ impl FastHasher {
 impl Hasher for FastHasher {
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(c);
-            self.add(u64::from_le_bytes(b));
+        let (words, rest) = bytes.as_chunks::<8>();
+        for w in words {
+            self.add(u64::from_le_bytes(*w));
         }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut b = [0u8; 8];
-            if let Some(dst) = b.get_mut(..rest.len()) {
-                dst.copy_from_slice(rest);
+        if rest.is_empty() {
+            return;
+        }
+        // The last 1..7 bytes, read in place (copying them into a buffer
+        // and reading that back stalls on store forwarding): as the end of
+        // the last 8 bytes, or for short inputs as overlapping 4-byte or
+        // single-byte reads. Any fixed function of the bytes will do.
+        let n = rest.len();
+        let tail = match bytes.len() {
+            len if len >= 8 => bytes
+                .get(len - 8..)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map_or(0, |b| u64::from_le_bytes(b) >> (8 * (8 - n))),
+            4.. => {
+                let word = |b: Option<&[u8]>| {
+                    b.and_then(|b| <[u8; 4]>::try_from(b).ok())
+                        .map_or(0, |b| u64::from(u32::from_le_bytes(b)))
+                };
+                word(rest.get(..4)) | word(rest.get(n - 4..)) << 32
             }
-            self.add(u64::from_le_bytes(b) ^ ((rest.len() as u64) << 59));
-        }
+            _ => {
+                let byte = |i: usize| u64::from(rest.get(i).copied().unwrap_or(0));
+                byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16
+            }
+        };
+        self.add(tail ^ ((n as u64) << 59));
     }
     #[inline]
     fn write_u8(&mut self, i: u8) {
