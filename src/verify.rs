@@ -396,6 +396,19 @@ struct LogScan {
     findings: Vec<Finding>,
 }
 
+/// The finding for a file that could not be read.
+fn io_error(path: &Path, e: &dyn std::fmt::Display) -> Finding {
+    finding(
+        Severity::Error,
+        "io_error",
+        path,
+        None,
+        None,
+        format!("cannot read: {e}"),
+        None,
+    )
+}
+
 fn finding(
     severity: Severity,
     code: &'static str,
@@ -441,15 +454,7 @@ fn scan_log(path: &Path, name_zxid: Zxid, opts: &Options, progress: Progress<'_>
     let io_failed = |s: &mut LogScan, e: &dyn std::fmt::Display| {
         s.unreadable = true;
         s.zk_end = ZkEnd::Fatal(format!("cannot read {}: {e}", name_of(path)));
-        s.findings.push(finding(
-            Severity::Error,
-            "io_error",
-            path,
-            None,
-            None,
-            format!("cannot read: {e}"),
-            None,
-        ));
+        s.findings.push(io_error(path, e));
     };
     // Mapped, or read a window at a time with --no-mmap (bounded memory).
     let mut mapped = None;
@@ -954,15 +959,7 @@ fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>) -> SnapSca
         Ok(b) => b,
         Err(e) => {
             s.zk_loads = Err(format!("cannot read: {e}"));
-            s.findings.push(finding(
-                Severity::Error,
-                "io_error",
-                path,
-                None,
-                None,
-                format!("cannot read: {e}"),
-                None,
-            ));
+            s.findings.push(io_error(path, &e));
             return s;
         }
     };
