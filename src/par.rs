@@ -149,6 +149,9 @@ where
 /// last entry it read. A span whose guessed start is not where the
 /// previous span's entries ended (damage, or a wrong guess) is worked again
 /// from that offset on the calling thread: a guess never changes a result.
+///
+/// `work` must read its chunk to the end (the first entry at or past
+/// `chunk.end`) unless its result makes `sink` stop.
 pub fn log_chunks<R, E>(
     threads: usize,
     log: &TxnLog<'_>,
