@@ -307,17 +307,42 @@ impl Counter {
     }
 }
 
+/// Top-level subtrees `--stats` keeps in a list before using a map.
+const FEW_TOPS: usize = 16;
+
 /// `--stats` counts, kept in hash maps with raw keys while a log is read
 /// (they are updated for every txn) and named and sorted only for output.
-#[derive(Default)]
 struct Stats {
-    by_op: FastMap<i32, Counter>,
+    /// By op code: codes -16..48 in place, any other in `other_ops`.
+    by_op: [Counter; 64],
+    other_ops: FastMap<i32, Counter>,
     by_session: FastMap<SessionId, Counter>,
-    /// By the first component of a path, as stored.
+    /// The session of the last txns, counted here until another comes
+    /// (txns come in bursts per session).
+    last_session: Option<(SessionId, Counter)>,
+    /// By the first component of a path, as stored: the first
+    /// [`FEW_TOPS`] in a list (a data tree has a handful of top-level
+    /// nodes; comparing a few short keys beats hashing), the rest in a map.
+    few_tops: Vec<(Box<[u8]>, Counter)>,
     by_top: FastMap<Box<[u8]>, Counter>,
     /// Txns without a path.
     no_path: Counter,
     total: Counter,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Stats {
+            by_op: [Counter::default(); 64],
+            other_ops: FastMap::default(),
+            by_session: FastMap::default(),
+            last_session: None,
+            few_tops: Vec::new(),
+            by_top: FastMap::default(),
+            no_path: Counter::default(),
+            total: Counter::default(),
+        }
+    }
 }
 
 impl Stats {
@@ -331,18 +356,37 @@ impl Stats {
                 into.entry(k).or_default().merge(c);
             }
         }
-        merge_map(&mut self.by_op, other.by_op);
+        for (t, c) in self.by_op.iter_mut().zip(other.by_op) {
+            t.merge(c);
+        }
+        merge_map(&mut self.other_ops, other.other_ops);
         merge_map(&mut self.by_session, other.by_session);
+        if let Some((session, c)) = other.last_session {
+            self.by_session.entry(session).or_default().merge(c);
+        }
         merge_map(&mut self.by_top, other.by_top);
+        for (top, c) in other.few_tops {
+            self.add_top_counter(&top, c);
+        }
         self.no_path.merge(other.no_path);
         self.total.merge(other.total);
     }
 
     /// Counts `bytes` for the top-level subtree `top`.
     fn add_top(&mut self, top: &[u8], bytes: u64) {
-        match self.by_top.get_mut(top) {
-            Some(c) => c.add(bytes),
-            None => self.by_top.entry(top.into()).or_default().add(bytes),
+        self.add_top_counter(top, Counter { count: 1, bytes });
+    }
+
+    fn add_top_counter(&mut self, top: &[u8], c: Counter) {
+        if let Some((_, t)) = self.few_tops.iter_mut().find(|(k, _)| **k == *top) {
+            t.merge(c);
+        } else if self.few_tops.len() < FEW_TOPS {
+            self.few_tops.push((top.into(), c));
+        } else {
+            match self.by_top.get_mut(top) {
+                Some(t) => t.merge(c),
+                None => self.by_top.entry(top.into()).or_default().merge(c),
+            }
         }
     }
 
@@ -350,11 +394,24 @@ impl Stats {
     // key is new (or a multi's paths are not UTF-8).
     fn add(&mut self, txn: &Txn<'_>, bytes: u64) {
         self.total.add(bytes);
-        self.by_op.entry(txn.header.op.0).or_default().add(bytes);
-        self.by_session
-            .entry(txn.header.session)
-            .or_default()
-            .add(bytes);
+        let op = txn.header.op.0;
+        match usize::try_from(op + 16)
+            .ok()
+            .and_then(|i| self.by_op.get_mut(i))
+        {
+            Some(c) => c.add(bytes),
+            None => self.other_ops.entry(op).or_default().add(bytes),
+        }
+        let session = txn.header.session;
+        match &mut self.last_session {
+            Some((s, c)) if *s == session => c.add(bytes),
+            last => {
+                if let Some((s, c)) = last.take() {
+                    self.by_session.entry(s).or_default().merge(c);
+                }
+                *last = Some((session, Counter { count: 1, bytes }));
+            }
+        }
         let single = match &txn.body {
             TxnBody::Create(c) => Some(c.path),
             TxnBody::Delete { path }
@@ -409,14 +466,24 @@ impl Stats {
         BTreeMap<String, Counter>,
     ) {
         let mut ops: BTreeMap<String, Counter> = BTreeMap::new();
-        for (&op, &c) in &self.by_op {
+        let codes = (-16..).zip(&self.by_op).filter(|(_, c)| c.count > 0);
+        for (op, &c) in codes.chain(self.other_ops.iter().map(|(&op, c)| (op, c))) {
             let op = OpCode(op);
             let name = op.name().map_or_else(|| op.display_name(), str::to_string);
             ops.entry(name).or_default().merge(c);
         }
-        let sessions = self.by_session.iter().map(|(&k, &c)| (k, c)).collect();
+        let mut sessions: BTreeMap<SessionId, Counter> =
+            self.by_session.iter().map(|(&k, &c)| (k, c)).collect();
+        if let Some((session, c)) = self.last_session {
+            sessions.entry(session).or_default().merge(c);
+        }
         let mut subtrees: BTreeMap<String, Counter> = BTreeMap::new();
-        for (top, &c) in &self.by_top {
+        for (top, &c) in self
+            .few_tops
+            .iter()
+            .map(|(k, c)| (k, c))
+            .chain(&self.by_top)
+        {
             // Splitting the bytes at '/' equals splitting the lossy string:
             // '/' is ASCII and never part of a replaced sequence.
             let name = format!("/{}", String::from_utf8_lossy(top));
