@@ -442,18 +442,6 @@ impl<'b> Obj<'b> {
     pub fn resume(out: &'b mut Vec<u8>) -> Obj<'b> {
         Obj { out, first: false }
     }
-    /// Writes `"key":` and returns the buffer for the value.
-    pub fn key(&mut self, k: &str) -> &mut Vec<u8> {
-        if !self.first {
-            self.out.push(b',');
-        }
-        self.first = false;
-        self.out.push(b'"');
-        self.out.extend_from_slice(k.as_bytes());
-        self.out.extend_from_slice(b"\":");
-        self.out
-    }
-
     /// Writes a key given as `"key":` and returns the buffer for the
     /// value: a comma and one fixed-size copy. Use it through
     /// [`field!`](crate::field).
