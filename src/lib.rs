@@ -23,7 +23,7 @@ pub mod purge; // retention plan and execution
 pub mod render; // stdout/stderr: human text, JSON Lines, progress
 pub mod repair; // cleaned copies of damaged txn logs
 pub mod replay; // snapshot + logs -> tree, as ZooKeeper restores
-pub mod source; // the only unsafe: mmap, plus read/decompress fallbacks
+pub mod source; // mmap (unsafe, see its docs), plus read/decompress fallbacks
 pub mod timefmt; // RFC 3339 display and parsing of ZooKeeper times
 pub mod tree; // DataTree, apply rules, digest
 pub mod verify; // findings about files and data dirs

@@ -3,7 +3,8 @@
 //!
 //! # Safety
 //!
-//! This is the only module with `unsafe`. Mapping a file is unsafe because
+//! Besides the SSE2 call in `render::bytescan`, this is the only module with
+//! `unsafe`. Mapping a file is unsafe because
 //! another process may change or truncate it while it is mapped: changed
 //! bytes are only wrong data (the readers check every bound and checksum),
 //! but a truncation turns reads past the new end into SIGBUS. On a live
