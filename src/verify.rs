@@ -457,30 +457,31 @@ fn scan_log(path: &Path, name_zxid: Zxid, opts: &Options, progress: Progress<'_>
         s.findings.push(io_error(path, e));
     };
     // Mapped, or read a window at a time with --no-mmap (bounded memory).
-    let mut mapped = None;
+    let mapped = if opts.no_mmap {
+        None
+    } else {
+        match source::open(path, false) {
+            Ok(bytes) => Some(bytes),
+            Err(e) => {
+                io_failed(&mut s, &e);
+                return s;
+            }
+        }
+    };
+    let mut mapped_log = None;
     let mut windowed = None;
-    let header = if opts.no_mmap {
-        match WindowedLog::open(path, logstream::window_size()) {
+    let header = match &mapped {
+        Some(bytes) => TxnLog::parse(bytes)
+            .map(|log| mapped_log.insert(log).data().len() as u64)
+            .map_err(|e| (e, bytes.len() as u64)),
+        None => match WindowedLog::open(path, logstream::window_size()) {
             Err(e) => {
                 io_failed(&mut s, &e);
                 return s;
             }
             Ok(Ok(w)) => Ok(windowed.insert(w).len()),
             Ok(Err(e)) => Err((e, std::fs::metadata(path).map_or(0, |m| m.len()))),
-        }
-    } else {
-        match source::open(path, false) {
-            Err(e) => {
-                io_failed(&mut s, &e);
-                return s;
-            }
-            Ok(bytes) => {
-                let parsed = TxnLog::parse(&bytes).map(|_| bytes.len() as u64);
-                let len = bytes.len() as u64;
-                mapped = Some(bytes);
-                parsed.map_err(|e| (e, len))
-            }
-        }
+        },
     };
     let size = match header {
         Ok(size) => size,
@@ -541,14 +542,11 @@ fn scan_log(path: &Path, name_zxid: Zxid, opts: &Options, progress: Progress<'_>
         }
         it.end().cloned()
     };
-    let (mut source, end) = match (&mapped, &mut windowed) {
-        (Some(bytes), _) => match TxnLog::parse(bytes) {
-            Ok(log) => {
-                let end = check_entries(&log);
-                (LogSource::Mapped(log), end)
-            }
-            Err(_) => return s,
-        },
+    let (mut source, end) = match (mapped_log, &mut windowed) {
+        (Some(log), _) => {
+            let end = check_entries(&log);
+            (LogSource::Mapped(log), end)
+        }
         (None, Some(w)) => match w.run(0, &iter_opts.limits, |view| Ok(check_entries(view))) {
             Ok(end) => (LogSource::Windowed(w), end),
             Err(e) => {

@@ -728,30 +728,32 @@ impl Dumper<'_, '_> {
         let file = path.display().to_string();
         // Mapped, or read a window at a time with --no-mmap (a multi-GB log
         // on a live server's host must not be read into memory whole).
-        let mut mapped = None;
-        let mut windowed = None;
-        let (header, size) = if self.global.no_mmap {
-            match WindowedLog::open(path, logstream::window_size())? {
-                Ok(w) => (
-                    *windowed.insert(w).header(),
-                    windowed.as_ref().map_or(0, WindowedLog::len),
-                ),
+        let mapped = match self.global.no_mmap {
+            false => Some(source::open(path, false).map_err(|e| Error::io(path, e))?),
+            true => None,
+        };
+        let mapped_log = match mapped.as_deref().map(TxnLog::parse) {
+            Some(Err(e)) => {
+                let size = mapped.as_ref().map_or(0, |b| b.len() as u64);
+                return self.unreadable(&file, "txnlog", size, &e);
+            }
+            Some(Ok(log)) => Some(log),
+            None => None,
+        };
+        let mut windowed = match mapped_log {
+            Some(_) => None,
+            None => match WindowedLog::open(path, logstream::window_size())? {
+                Ok(w) => Some(w),
                 Err(e) => {
                     let size = std::fs::metadata(path).map_or(0, |m| m.len());
                     return self.unreadable(&file, "txnlog", size, &e);
                 }
-            }
-        } else {
-            let bytes = source::open(path, false).map_err(|e| Error::io(path, e))?;
-            match TxnLog::parse(&bytes) {
-                Ok(log) => {
-                    let header = *log.header();
-                    let size = bytes.len() as u64;
-                    mapped = Some(bytes);
-                    (header, size)
-                }
-                Err(e) => return self.unreadable(&file, "txnlog", bytes.len() as u64, &e),
-            }
+            },
+        };
+        let (header, size) = match (&mapped_log, &windowed) {
+            (Some(log), _) => (*log.header(), log.data().len() as u64),
+            (None, Some(w)) => (*w.header(), w.len()),
+            (None, None) => return Ok(()),
         };
         let human = !self.out.json && self.stats.is_none();
         if human {
@@ -834,11 +836,8 @@ impl Dumper<'_, '_> {
             Ok(end)
         };
         // `None` after this: stopped at the --zxid bound, end unknown.
-        let end = match (&mapped, &mut windowed) {
-            (Some(bytes), _) => match TxnLog::parse(bytes) {
-                Ok(log) => dump_entries(&log)?,
-                Err(e) => return self.unreadable(&file, "txnlog", size, &e),
-            },
+        let end = match (&mapped_log, &mut windowed) {
+            (Some(log), _) => dump_entries(log)?,
             (None, Some(w)) => w.run(0, &options.limits, dump_entries)?,
             (None, None) => None,
         };
