@@ -2,11 +2,11 @@
 //! way the subcommands do. `fuzz/` runs them under cargo-fuzz and the test
 //! suite runs them on seeded mutations of the real fixtures, on stable.
 
+use crate::files::par;
 use crate::format::compress::{Compression, decompress};
 use crate::format::jute::Limits;
 use crate::format::snapshot::{Snapshot, SnapshotEnd};
 use crate::format::txnlog::{IterOptions, TxnLog};
-use crate::par;
 
 /// Iterates a txn log to its end, decoding every entry; returns the entry
 /// count. Then reads it again the way big logs are dumped, in byte spans

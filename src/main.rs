@@ -7,7 +7,7 @@ use zkdd::error::ExitStatus;
 
 fn main() -> ExitCode {
     // clap exits with 2 on usage errors by itself.
-    let cli = zkdd::cli::Cli::parse();
+    let cli = zkdd::cmd::Cli::parse();
     let g = &cli.global;
     let mut out = zkdd::render::Output::stdio(g.json, g.quiet, g.verbose, g.local);
     match zkdd::cmd::run(&cli, &mut out) {

@@ -1,8 +1,5 @@
 //! `zkdd completions SHELL`: shell completion scripts generated from the CLI.
 
-use clap::CommandFactory;
-
-use crate::cli::{Cli, GlobalArgs};
 use crate::error::{Error, ExitStatus};
 use crate::render::Output;
 
@@ -17,9 +14,12 @@ pub struct Args {
     pub shell: clap_complete::Shell,
 }
 
-/// Writes the script to stdout.
-pub fn run(args: &Args, _g: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
-    let mut cmd = Cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "zkdd", out);
+/// Writes the script for `cli` (the whole command line) to stdout.
+pub fn run(
+    args: &Args,
+    cli: &mut clap::Command,
+    out: &mut Output<'_>,
+) -> Result<ExitStatus, Error> {
+    clap_complete::generate(args.shell, cli, "zkdd", out);
     Ok(ExitStatus::Ok)
 }

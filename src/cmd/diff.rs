@@ -5,20 +5,20 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use crate::cli::GlobalArgs;
-use crate::datadir::DataDir;
-use crate::diff::{
-    self, Change, ChangeKind, DiffOptions, Field, History, NodeView, Side, SideSpec, TxnAt,
-};
+use crate::cmd::args::GlobalArgs;
 use crate::error::{Error, ExitStatus};
+use crate::files::datadir::DataDir;
 use crate::format::jute::{Acl, perms_letters};
 use crate::format::snapshot::NodeKind;
 use crate::format::txnlog::{IterOptions, TxnLog};
+use crate::ops::diff::{
+    self, Change, ChangeKind, DiffOptions, Field, History, NodeView, Side, SideSpec, TxnAt,
+};
 use crate::render::Output;
 use crate::render::human::{self, DataMode};
 use crate::render::json::{NodeJson, TxnJson};
-use crate::replay::Target;
 use crate::tree::OwnedAcl;
+use crate::tree::replay::Target;
 use crate::zxid::hex64;
 
 /// Compare two trees: a snapshot file, a data dir (its newest recoverable

@@ -5,12 +5,12 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use crate::cli::{ConfigArgs, GlobalArgs};
-use crate::du::{self, Usage};
+use crate::cmd::args::{ConfigArgs, GlobalArgs};
 use crate::error::{Error, ExitStatus};
+use crate::ops::du::{self, Usage};
 use crate::render::Output;
 use crate::render::json::lossy;
-use crate::replay::{self, Options};
+use crate::tree::replay::{self, Options};
 use crate::zxid::hex64;
 
 /// Space by subtree: nodes, data bytes (each znode with everything below it)

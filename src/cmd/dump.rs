@@ -8,9 +8,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::cli::{ConfigArgs, GlobalArgs};
-use crate::datadir::{FileKind, classify};
+use crate::cmd::args::{ConfigArgs, GlobalArgs};
 use crate::error::{Error, ExitStatus};
+use crate::files::datadir::{FileKind, classify};
+use crate::files::par::{self, Flow};
+use crate::files::source;
+use crate::files::window::{self, WindowedLog};
 use crate::format::DecodeError;
 use crate::format::compress::{Compression, GZIP_MAGIC, SNAPPY_MAGIC};
 use crate::format::header::FILE_HEADER_LEN;
@@ -19,17 +22,14 @@ use crate::format::jute::AclList;
 use crate::format::snapshot::{NodeKind, Snapshot, SnapshotEnd};
 use crate::format::txn::{OpCode, Txn, TxnBody};
 use crate::format::txnlog::{IterOptions, LogChunk, LogEnd, TxnEntry, TxnLog};
-use crate::logstream::{self, WindowedLog};
-use crate::par::{self, Flow};
-use crate::parents::ParentFinder;
 use crate::render::Output;
 use crate::render::human::{self, DataMode};
 use crate::render::json::{NodeJson, TxnJson, session_json};
 use crate::render::jsonw::{self, TimeCache};
-use crate::source;
 use crate::timefmt;
 use crate::tree::FastMap;
 pub use crate::tree::in_subtree;
+use crate::tree::parents::ParentFinder;
 use crate::zxid::{SessionId, Zxid, hex64};
 
 /// Print txn logs and snapshots: one line per txn or node, or JSON Lines.
@@ -742,7 +742,7 @@ impl Dumper<'_, '_> {
         };
         let mut windowed = match mapped_log {
             Some(_) => None,
-            None => match WindowedLog::open(path, logstream::window_size())? {
+            None => match WindowedLog::open(path, window::window_size())? {
                 Ok(w) => Some(w),
                 Err(e) => {
                     let size = std::fs::metadata(path).map_or(0, |m| m.len());

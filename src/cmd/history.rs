@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use crate::cli::{ConfigArgs, GlobalArgs};
+use crate::cmd::args::{ConfigArgs, GlobalArgs};
 use crate::error::{Error, ExitStatus};
 use crate::format::jute::Acl;
 use crate::format::snapshot::NodeKind;
-use crate::history::{self, Change, History, NodeState, SessionLife};
+use crate::ops::history::{self, Change, History, NodeState, SessionLife};
 use crate::render::Output;
 use crate::render::json::{AclListJson, DataJson, StatJson, lossy, time_json};
 use crate::timefmt;

@@ -1,5 +1,8 @@
-//! One module per subcommand, each with `Args` (clap) and `run`.
+//! The command line: one module per subcommand, each with `Args` (clap) and
+//! a short `run` that parses flags, calls [`crate::ops`] and hands the report
+//! to [`crate::render`]; [`args`] holds the flags several subcommands share.
 
+pub mod args;
 pub mod completions;
 pub mod diff;
 pub mod du;
@@ -11,9 +14,115 @@ pub mod repair;
 pub mod replay;
 pub mod verify;
 
-use crate::cli::{Cli, Command, GlobalArgs};
+use clap::{Parser, Subcommand};
+
 use crate::error::{Error, ExitStatus};
 use crate::render::Output;
+pub use args::{ConfigArgs, GlobalArgs};
+
+/// Inspect, verify, replay, diff and purge Apache ZooKeeper data directories.
+#[derive(Parser, Debug)]
+#[command(name = "zkdd", version, about, long_about = None, after_help = EXIT_STATUS, after_long_help = LONG_HELP)]
+pub struct Cli {
+    /// Flags every subcommand takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The exit-status table shared by every `--help`.
+pub const EXIT_STATUS: &str = "\
+Exit status (every subcommand):
+  0  ok: nothing found, trees identical, plan carried out
+  1  findings: corruption or a torn log, differences, a deletion that failed
+  2  could not run: bad usage, I/O error, input that is not ZooKeeper data";
+
+/// `--help` epilogue and the man page's closing sections.
+pub const LONG_HELP: &str = "\
+Exit status (every subcommand):
+  0  ok: nothing found, trees identical, plan carried out
+  1  findings: corruption or a torn log, differences, a deletion that failed
+  2  could not run: bad usage, I/O error, input that is not ZooKeeper data
+
+Files:
+  <dataDir>/version-2/snapshot.<zxid>[.gz|.snappy]   fuzzy snapshots of the tree
+  <dataLogDir>/version-2/log.<zxid>                  transaction logs (zxid of the first txn)
+  <dataDir>/version-2/acceptedEpoch, currentEpoch    quorum epochs (ASCII decimal)
+  A data dir may be given as the dataDir, its version-2/, or through --config zoo.cfg.
+
+Live data dirs:
+  Files are memory-mapped by default. A follower told to TRUNC cuts its log in place, which
+  would make a mapped read fail with SIGBUS: on a running server use --no-mmap, or work on a copy.
+
+JSON Lines (--json): one object per line with a \"type\" field; fields are only ever added.
+  zxids, session ids, cxids, ephemeral owners: \"0x\" + lowercase hex, no padding
+  times: RFC 3339 UTC with milliseconds (\"2026-11-23T08:34:20.025Z\"), raw ms in *_ms twins
+  data: null, {\"text\": ...} when valid UTF-8, else {\"base64\": ...}
+  acl: [{\"perms\": \"cdrwa\", \"scheme\": \"world\", \"id\": \"anyone\"}]
+  txn:     type, file, offset, zxid, time, session, cxid, op, and the op's fields: path, data, acl,
+           ephemeral, parent_cversion, ttl_ms, version, timeout_ms, paths, err, err_name,
+           ops (multi sub-ops), digest {version, tree}, size
+  node:    type, path, data, acl, stat {czxid, mzxid, pzxid, ctime, mtime, version, cversion,
+           aversion, ephemeral_owner, data_length, num_children}
+  session: type, session, timeout_ms
+  file:    type, file, format, ok, problem {code, offset, message}, and how the file ended
+  Other subcommands add their own types (finding, summary, change, purge, history, repair),
+  documented in their pages.";
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Print txn logs and snapshots for people or as JSON Lines.
+    Dump(Box<dump::Args>),
+    /// Check files and data dirs: checksums, torn tails, gaps, recoverability, digests.
+    Verify(verify::Args),
+    /// Rebuild the tree at a zxid or time and write it as a snapshot or JSON.
+    Replay(Box<replay::Args>),
+    /// Compare two trees (snapshots, data dirs at points, JSON dumps).
+    Diff(diff::Args),
+    /// Delete old snapshots and logs, keeping everything recovery needs.
+    Purge(purge::Args),
+    /// Every change to a znode (or subtree) across snapshots and logs.
+    History(Box<history::Args>),
+    /// Write a subtree as it was before a zxid: a zkCli script (undelete) or JSON.
+    Extract(Box<extract::Args>),
+    /// Space by subtree from a snapshot or data dir; ncdu export.
+    Du(Box<du::Args>),
+    /// Write a cleaned copy of a damaged txn log (never edits in place).
+    Repair(Box<repair::Args>),
+    /// Print shell completions.
+    Completions(completions::Args),
+}
+
+/// The man pages, generated from this definition: `zkdd.1` and one
+/// `zkdd-<subcommand>.1` per subcommand, as (file name, roff bytes).
+pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    // Propagates the global flags into every subcommand.
+    cmd.build();
+    let mut pages = Vec::new();
+    let mut top = Vec::new();
+    clap_mangen::Man::new(cmd.clone()).render(&mut top)?;
+    pages.push(("zkdd.1".to_string(), top));
+    for sub in cmd.get_subcommands() {
+        if sub.is_hide_set() || sub.get_name() == "help" {
+            continue;
+        }
+        let name = format!("zkdd-{}", sub.get_name());
+        let mut page = Vec::new();
+        clap_mangen::Man::new(
+            sub.clone()
+                .name(name.clone())
+                .bin_name(format!("zkdd {}", sub.get_name())),
+        )
+        .render(&mut page)?;
+        pages.push((format!("{name}.1"), page));
+    }
+    Ok(pages)
+}
 
 /// Runs the parsed command line against `out`.
 pub fn run(cli: &Cli, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
@@ -28,8 +137,20 @@ pub fn run(cli: &Cli, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
         Command::Extract(a) => extract::run(a, g, out),
         Command::Du(a) => du::run(a, g, out),
         Command::Repair(a) => repair::run(a, g, out),
-        Command::Completions(a) => completions::run(a, g, out),
+        Command::Completions(a) => {
+            use clap::CommandFactory;
+            completions::run(a, &mut Cli::command(), out)
+        }
     }?;
     out.flush()?;
     Ok(status)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

@@ -5,10 +5,10 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::json;
 
-use crate::cli::{ConfigArgs, GlobalArgs};
-use crate::datadir::{DataDir, ZooConfig};
+use crate::cmd::args::{ConfigArgs, GlobalArgs};
 use crate::error::{Error, ExitStatus};
-use crate::purge::{
+use crate::files::datadir::{DataDir, ZooConfig};
+use crate::ops::purge::{
     self, Action, Outcome, PlannedFile, PurgeLock, PurgeOptions, RECOMMENDED_RETAIN,
 };
 use crate::render::Output;

@@ -4,12 +4,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use crate::cli::GlobalArgs;
+use crate::cmd::args::GlobalArgs;
 use crate::error::{Error, ExitStatus};
+use crate::files::source;
 use crate::format::txnlog::TxnLog;
+use crate::ops::repair::{self, Cut, Plan, Run};
 use crate::render::Output;
-use crate::repair::{self, Cut, Plan, Run};
-use crate::source;
 use crate::zxid::Zxid;
 
 /// Write a new txn log holding every entry up to the first problem.

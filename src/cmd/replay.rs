@@ -8,18 +8,18 @@ use std::sync::mpsc;
 
 use serde_json::json;
 
-use crate::cli::{ConfigArgs, GlobalArgs};
-use crate::datadir::{DataDir, FileKind, classify};
+use crate::cmd::args::{ConfigArgs, GlobalArgs};
 use crate::error::{Error, ExitStatus};
+use crate::files::datadir::{DataDir, FileKind, classify};
 use crate::format::compress::Compression;
 use crate::format::jute::Acl;
 use crate::format::txnlog::LogEnd;
 use crate::format::write::SnappyWriter;
 use crate::render::Output;
 use crate::render::json::{NodeJson, session_json};
-use crate::replay::{self, LogStop, Options, Replay, Start, Stopped, Strictness, Target};
 use crate::timefmt;
 use crate::tree::in_subtree;
+use crate::tree::replay::{self, LogStop, Options, Replay, Start, Stopped, Strictness, Target};
 use crate::tree::{DataTree, OwnedAcl, display_path};
 use crate::zxid::Zxid;
 
@@ -272,8 +272,8 @@ fn resolve_snapshot_path(p: &Path, zxid: Zxid, c: Compression) -> PathBuf {
     if !p.is_dir() {
         return p.to_path_buf();
     }
-    let dir = if p.join(crate::datadir::VERSION_DIR).is_dir() {
-        p.join(crate::datadir::VERSION_DIR)
+    let dir = if p.join(crate::files::datadir::VERSION_DIR).is_dir() {
+        p.join(crate::files::datadir::VERSION_DIR)
     } else {
         p.to_path_buf()
     };
@@ -324,7 +324,8 @@ fn refuse_inside_source(p: &Path, dir: &DataDir) -> Result<(), Error> {
         let inside = parent.starts_with(&src)
             || data_dir.as_ref().is_some_and(|d| &parent == d)
             || (p.is_dir()
-                && fs::canonicalize(p.join(crate::datadir::VERSION_DIR)).is_ok_and(|v| v == src));
+                && fs::canonicalize(p.join(crate::files::datadir::VERSION_DIR))
+                    .is_ok_and(|v| v == src));
         if inside {
             return Err(Error::Usage(format!(
                 "--output {}: inside the data dir being replayed ({}); write elsewhere and copy it in with the server stopped",

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use crate::cli::{ConfigArgs, GlobalArgs};
+use crate::cmd::args::{ConfigArgs, GlobalArgs};
 use crate::error::{Error, ExitStatus};
+use crate::ops::verify::{self, Finding, Options, Outcome, Report, Severity};
 use crate::render::Output;
-use crate::verify::{self, Finding, Options, Outcome, Report, Severity};
 
 /// Check every file of a data dir, the files against each other, and what
 /// ZooKeeper's restore would do with them.

@@ -79,7 +79,7 @@ impl<'a> TxnLog<'a> {
     /// A window of a log: `data` holds the file's bytes from offset `base`
     /// (at or after the header, read before with its own `parse`). Entries
     /// that run past the window's end look torn, zero padding looks like
-    /// padding to the window's end: [`WindowedLog`](crate::logstream) sorts
+    /// padding to the window's end: [`WindowedLog`](crate::files::window) sorts
     /// out which ends are real.
     pub fn window(header: FileHeader, data: &'a [u8], base: u64) -> TxnLog<'a> {
         TxnLog {

@@ -7,7 +7,7 @@ use crate::common;
 #[test]
 fn man_pages_are_current() {
     let dir = common::root().join("man");
-    let pages = zkdd::cli::man_pages().unwrap();
+    let pages = zkdd::cmd::man_pages().unwrap();
     let bless = std::env::var_os("ZKDD_BLESS").is_some();
     let mut stale = Vec::new();
     for (name, bytes) in &pages {
@@ -37,7 +37,7 @@ fn man_pages_are_current() {
 #[test]
 fn every_subcommand_documents_examples_and_exit_status() {
     use clap::CommandFactory;
-    let cmd = zkdd::cli::Cli::command();
+    let cmd = zkdd::cmd::Cli::command();
     for sub in cmd.get_subcommands() {
         let name = sub.get_name().to_string();
         let o = common::run(&[&name, "--help"]);

@@ -297,8 +297,8 @@ fn ensemble_logs_agree_and_a_diverged_copy_is_found() {
 
 #[test]
 fn side_spec_splits_on_the_last_at_only() {
-    use zkdd::diff::{SideSpec, parse_side};
-    use zkdd::replay::Target;
+    use zkdd::ops::diff::{SideSpec, parse_side};
+    use zkdd::tree::replay::Target;
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path().join("we@ird");
     std::fs::create_dir(&d).unwrap();

@@ -4,11 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use zkdd::diff::{self, DiffOptions, Side, SideSpec, SideTree};
 use zkdd::format::jute::{Acl, Limits};
 use zkdd::format::snapshot::StatPersisted;
 use zkdd::format::write::{JuteBuf, SnapshotWriter};
-use zkdd::replay::{self, Options};
+use zkdd::ops::diff::{self, DiffOptions, Side, SideSpec, SideTree};
+use zkdd::tree::replay::{self, Options};
 use zkdd::zxid::Zxid;
 
 use crate::common;

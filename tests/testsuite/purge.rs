@@ -14,10 +14,10 @@ use std::time::{Duration, SystemTime};
 
 use proptest::prelude::*;
 use serde_json::Value;
-use zkdd::datadir::{FileKind, classify};
+use zkdd::files::datadir::{FileKind, classify};
 use zkdd::format::jute::Limits;
 use zkdd::format::txnlog::{IterOptions, TxnLog};
-use zkdd::purge::{
+use zkdd::ops::purge::{
     self, Action, Inventory, InventoryFile, Location, Outcome, PurgeOptions, Verdict,
 };
 
@@ -683,7 +683,7 @@ fn execute_reports_failures_and_vanished_files() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("d");
     common::copy_dir(&fixture("snappy"), &data);
-    let dir = zkdd::datadir::DataDir::open(&data, None).unwrap();
+    let dir = zkdd::files::datadir::DataDir::open(&data, None).unwrap();
     let inv = purge::scan(&dir, None, Limits::default(), |_| {}).unwrap();
     let opts = PurgeOptions {
         min_age: Duration::ZERO,

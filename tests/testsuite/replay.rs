@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
-use zkdd::datadir::DataDir;
-use zkdd::replay::{self, Options, Replay, Start, Target};
+use zkdd::files::datadir::DataDir;
 use zkdd::tree::DataTree;
+use zkdd::tree::replay::{self, Options, Replay, Start, Target};
 use zkdd::zxid::Zxid;
 
 use crate::common;
@@ -310,11 +310,11 @@ fn a_tampered_digest_is_detected() {
 /// Loads a snapshot file with zkdd's reader into a tree.
 fn load(path: &Path) -> DataTree {
     let name = path.file_name().unwrap().to_string_lossy().into_owned();
-    let c = match zkdd::datadir::classify(&name) {
-        zkdd::datadir::FileKind::Snapshot(_, c) => c,
+    let c = match zkdd::files::datadir::classify(&name) {
+        zkdd::files::datadir::FileKind::Snapshot(_, c) => c,
         other => panic!("{name}: {other:?}"),
     };
-    let sb = zkdd::source::open_snapshot(path, c, true).unwrap();
+    let sb = zkdd::files::source::open_snapshot(path, c, true).unwrap();
     assert!(sb.container_error.is_none());
     let snap = zkdd::format::snapshot::Snapshot::parse(&sb.stream, Default::default()).unwrap();
     let (tree, report) = DataTree::from_snapshot(&snap).unwrap();
@@ -327,7 +327,10 @@ fn load(path: &Path) -> DataTree {
     );
     let d = trailer.digest.unwrap();
     assert_eq!(d.value(), Some(tree.digest()), "{name}: digest section");
-    assert_eq!(Some(d.zxid), zkdd::datadir::zookeeper_name_zxid(&name));
+    assert_eq!(
+        Some(d.zxid),
+        zkdd::files::datadir::zookeeper_name_zxid(&name)
+    );
     tree
 }
 
@@ -666,8 +669,8 @@ mod model {
     use zkdd::format::jute::{Acl, AclList};
     use zkdd::format::txn::{CreateTxn, OpCode, SubTxn, Txn, TxnBody, TxnDigest, TxnHeader};
     use zkdd::format::write::TxnLogWriter;
-    use zkdd::replay::{self, Options, Start};
     use zkdd::tree::DataTree;
+    use zkdd::tree::replay::{self, Options, Start};
     use zkdd::zxid::{SessionId, Zxid};
 
     #[derive(Clone, Debug, PartialEq)]
@@ -902,7 +905,7 @@ mod model {
             let snap0 = DataTree::new().write_snapshot(Vec::new(), Zxid(0)).unwrap();
             std::fs::write(v2.join("snapshot.0"), snap0).unwrap();
             std::fs::write(v2.join("log.1"), w.finish(Some(4096))).unwrap();
-            let dd = zkdd::datadir::DataDir::open(tmp.path(), None).unwrap();
+            let dd = zkdd::files::datadir::DataDir::open(tmp.path(), None).unwrap();
             let r = replay::replay(&dd, &Options { start: Start::Auto, ..Options::default() }, &mut |_, _| {}).unwrap();
             prop_assert_eq!(r.digests.failed, 0);
             prop_assert_eq!(r.final_zxid(), Zxid(zxid));

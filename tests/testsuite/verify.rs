@@ -134,7 +134,7 @@ fn single_files_are_checked_without_recovery_analysis() {
 fn long_help_documents_every_code() {
     let o = run(&["verify", "--help"]);
     let text = stdout(&o);
-    for (code, _) in zkdd::verify::CODES {
+    for (code, _) in zkdd::ops::verify::CODES {
         assert!(text.contains(code), "{code} missing from --help");
     }
 }

@@ -15,14 +15,14 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 
-use crate::datadir::DataDir;
 use crate::error::Error;
+use crate::files::datadir::DataDir;
+use crate::files::source::{self, Bytes};
 use crate::format::jute::{Limits, perms_from_letters};
 use crate::format::snapshot::{NodeKind, StatPersisted};
 use crate::format::txnlog::{IterOptions, TxnLog};
-use crate::replay::{self, Options, Target};
-use crate::source::{self, Bytes};
 use crate::tree::in_subtree;
+use crate::tree::replay::{self, Options, Target};
 use crate::tree::{DataTree, OwnedAcl, QUOTA_ROOT, QUOTA_STAT_NODE, display_path};
 use crate::zxid::Zxid;
 

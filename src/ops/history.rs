@@ -3,13 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::datadir::DataDir;
 use crate::error::Error;
+use crate::files::datadir::DataDir;
 use crate::format::jute::Limits;
 use crate::format::snapshot::{NodeKind, StatPersisted};
 use crate::format::txn::{OpCode, Txn, TxnBody};
-use crate::replay::{self, Observer, Options, Replay, Start, Target};
 use crate::tree::in_subtree;
+use crate::tree::replay::{self, Observer, Options, Replay, Start, Target};
 use crate::tree::{ApplyResult, DataTree, OwnedAcl, key_of};
 use crate::zxid::Zxid;
 

@@ -25,15 +25,18 @@
 //! See: `DataTree.java`, `NodeHashMapImpl.java`, `DigestCalculator.java`,
 //! `ReferenceCountedACLCache.java`, `StatsTrack.java` (3.8.0).
 
+pub mod parents;
+pub mod replay;
+
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
+use crate::files::source::Bytes;
 use crate::format::jute::Acl;
 use crate::format::snapshot::{NodeKind, Snapshot, SnapshotEnd, StatPersisted, Trailer};
 use crate::format::txn::{CreateTxn, OpCode, Txn, TxnBody};
-use crate::source::Bytes;
 use crate::zxid::{SessionId, Zxid};
 
 /// A small, fast, non-cryptographic hasher (the FxHash multiply-rotate,

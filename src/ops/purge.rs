@@ -27,11 +27,11 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use crate::datadir::{DataDir, FileKind, classify};
+use crate::files::datadir::{DataDir, FileKind, classify};
+use crate::files::source;
 use crate::format::compress::Compression;
 use crate::format::jute::Limits;
 use crate::format::snapshot::{Snapshot, SnapshotEnd};
-use crate::source;
 use crate::zxid::Zxid;
 
 /// Name of the lock file purge holds in the snapshot directory.

@@ -6,7 +6,7 @@
 //! Here one pass over [`Snapshot::nodes`] builds a flat index into the
 //! (mapped or decompressed) stream instead: per node its record offset, key
 //! length, data length, ACL slot and child count, 24 bytes in all. Every
-//! check the replay loader makes ([`crate::replay::load_snapshot_file`]) is
+//! check the replay loader makes ([`crate::tree::replay::load_snapshot_file`]) is
 //! made the same way and reported with the same words: a null list in the
 //! ACL cache, a path without '/', a node before its parent, a corrupt node
 //! stream, bad seals, a missing "/" marker. What the loader then does to the
@@ -33,11 +33,11 @@ use std::cmp::Ordering;
 use std::path::Path;
 
 use crate::error::Error;
+use crate::files::source::{self, Bytes};
 use crate::format::compress::Compression;
 use crate::format::snapshot::{STAT_PERSISTED_LEN, Snapshot, SnapshotEnd, StatPersisted};
-use crate::parents::ParentFinder;
-use crate::replay::{self, Options};
-use crate::source::{self, Bytes};
+use crate::tree::parents::ParentFinder;
+use crate::tree::replay::{self, Options};
 use crate::tree::{
     DataTree, FastMap, LoadError, OwnedAcl, QUOTA_ROOT, in_subtree, open_acl_unsafe,
     quota_limit_real, quota_stats_text, split_parent,

@@ -33,14 +33,14 @@
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
-use crate::datadir::{DataDir, FileKind, LogFile, SnapFile, zookeeper_name_zxid};
 use crate::error::Error;
+use crate::files::datadir::{DataDir, FileKind, LogFile, SnapFile, zookeeper_name_zxid};
+use crate::files::source;
 use crate::format::DecodeErrorKind;
 use crate::format::compress::{Compression, GZIP_MAGIC, SNAPPY_MAGIC};
 use crate::format::jute::Limits;
 use crate::format::snapshot::{SLASH_USTRING, Snapshot};
 use crate::format::txnlog::{IterOptions, LogEnd, TxnEntry, TxnLog};
-use crate::source;
 use crate::tree::{ApplyResult, DataTree, LoadError};
 use crate::zxid::Zxid;
 
@@ -366,7 +366,7 @@ fn load_snapshot(
 
 pub(crate) fn snapshot_name_zxid(path: &Path) -> Option<(Zxid, Compression)> {
     let name = path.file_name()?.to_string_lossy().into_owned();
-    match crate::datadir::classify(&name) {
+    match crate::files::datadir::classify(&name) {
         FileKind::Snapshot(z, c) => Some((z, c)),
         _ => {
             let c = if name.ends_with(".gz") {

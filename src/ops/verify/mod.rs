@@ -16,7 +16,9 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::datadir::{DataDir, FileKind, classify, zookeeper_name_zxid};
+use crate::files::datadir::{DataDir, FileKind, classify, zookeeper_name_zxid};
+use crate::files::source;
+use crate::files::window::{self, WindowedLog};
 use crate::format::DecodeErrorKind;
 use crate::format::checksum::adler32;
 use crate::format::compress::{Compression, GZIP_MAGIC, SNAPPY_MAGIC};
@@ -26,8 +28,6 @@ use crate::format::snapshot::{
     SLASH_USTRING, STAT_PERSISTED_LEN, Snapshot, SnapshotEnd, ZxidDigest,
 };
 use crate::format::txnlog::{IterOptions, LogEnd, TxnEntry, TxnIter, TxnLog};
-use crate::logstream::{self, WindowedLog};
-use crate::source;
 use crate::zxid::Zxid;
 
 /// How bad a finding is. Errors make `verify` exit 1; warnings only with `--strict`.
@@ -241,7 +241,7 @@ impl Default for Options {
             limits: Limits::default(),
             no_mmap: false,
             digests: true,
-            threads: crate::par::default_threads(),
+            threads: crate::files::par::default_threads(),
         }
     }
 }
@@ -277,7 +277,7 @@ fn scan_files(jobs: Vec<ScanJob<'_>>, opts: &Options, progress: Progress<'_>) ->
         .collect();
     order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut scans: Vec<Option<Scan>> = std::iter::repeat_with(|| None).take(order.len()).collect();
-    let done = crate::par::ordered(
+    let done = crate::files::par::ordered(
         opts.threads,
         order.into_iter(),
         |(_, i, job)| {
@@ -291,7 +291,7 @@ fn scan_files(jobs: Vec<ScanJob<'_>>, opts: &Options, progress: Progress<'_>) ->
             if let Some(slot) = scans.get_mut(i) {
                 *slot = Some(scan);
             }
-            Ok::<_, std::convert::Infallible>(crate::par::Flow::Continue)
+            Ok::<_, std::convert::Infallible>(crate::files::par::Flow::Continue)
         },
     );
     match done {
@@ -474,7 +474,7 @@ fn scan_log(path: &Path, name_zxid: Zxid, opts: &Options, progress: Progress<'_>
         Some(bytes) => TxnLog::parse(bytes)
             .map(|log| mapped_log.insert(log).data().len() as u64)
             .map_err(|e| (e, bytes.len() as u64)),
-        None => match WindowedLog::open(path, logstream::window_size()) {
+        None => match WindowedLog::open(path, window::window_size()) {
             Err(e) => {
                 io_failed(&mut s, &e);
                 return s;
@@ -1307,9 +1307,9 @@ pub fn verify_dir(dir: &DataDir, opts: &Options, progress: Progress<'_>) -> Repo
         // replay engine picks itself: the checks nearly always confirm it, and
         // when they do not, the replay is redone from theirs.
         let early = scope.spawn(|| {
-            crate::replay::replay(
+            crate::tree::replay::replay(
                 dir,
-                &digest_replay_options(opts, crate::replay::Start::Auto),
+                &digest_replay_options(opts, crate::tree::replay::Start::Auto),
                 &mut |_, _| {},
             )
             .ok()
@@ -1324,13 +1324,16 @@ pub fn verify_dir(dir: &DataDir, opts: &Options, progress: Progress<'_>) -> Repo
 }
 
 /// A replay started early; calling it waits for the result.
-type EarlyReplay<'s> = Box<dyn FnOnce() -> Option<crate::replay::Replay> + 's>;
+type EarlyReplay<'s> = Box<dyn FnOnce() -> Option<crate::tree::replay::Replay> + 's>;
 
-fn digest_replay_options(opts: &Options, start: crate::replay::Start) -> crate::replay::Options {
-    crate::replay::Options {
+fn digest_replay_options(
+    opts: &Options,
+    start: crate::tree::replay::Start,
+) -> crate::tree::replay::Options {
+    crate::tree::replay::Options {
         start,
-        target: crate::replay::Target::End,
-        strictness: crate::replay::Strictness::TolerateTail,
+        target: crate::tree::replay::Target::End,
+        strictness: crate::tree::replay::Strictness::TolerateTail,
         no_mmap: opts.no_mmap,
         limits: opts.limits,
     }
@@ -1580,13 +1583,15 @@ fn digest_check(
     let r = match early {
         Some(r) => r,
         None => {
-            let start = recovery
-                .snapshot
-                .clone()
-                .map_or(crate::replay::Start::Auto, crate::replay::Start::Snapshot);
-            let Ok(r) =
-                crate::replay::replay(dir, &digest_replay_options(opts, start), &mut |_, _| {})
-            else {
+            let start = recovery.snapshot.clone().map_or(
+                crate::tree::replay::Start::Auto,
+                crate::tree::replay::Start::Snapshot,
+            );
+            let Ok(r) = crate::tree::replay::replay(
+                dir,
+                &digest_replay_options(opts, start),
+                &mut |_, _| {},
+            ) else {
                 return; // The file-level findings already say why.
             };
             r

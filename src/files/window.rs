@@ -1,7 +1,7 @@
 //! Reading a txn log through a bounded window, for `--no-mmap`.
 //!
 //! Mapping a log is fast but unsafe on a live server (a follower may
-//! truncate it, see [`crate::source`]); reading it whole instead would take
+//! truncate it, see [`crate::files::source`]); reading it whole instead would take
 //! a GB of memory for a GB log on the very host that runs ZooKeeper. A
 //! [`WindowedLog`] reads a few MiB at a time into one buffer and hands each
 //! window to the caller as a [`TxnLog`] view with file offsets, so the same

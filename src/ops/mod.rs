@@ -1,0 +1,10 @@
+//! The analyses behind the subcommands: each takes files or trees and
+//! returns a typed report; none prints anything (that is [`crate::render`]'s
+//! job) or knows the command line (that is [`crate::cmd`]'s).
+
+pub mod diff;
+pub mod du;
+pub mod history;
+pub mod purge;
+pub mod repair;
+pub mod verify;
