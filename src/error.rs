@@ -18,6 +18,17 @@ pub enum ExitStatus {
     Trouble = 2,
 }
 
+impl ExitStatus {
+    /// [`ExitStatus::Findings`] when something was found, else [`ExitStatus::Ok`].
+    pub fn from_findings(found: bool) -> ExitStatus {
+        if found {
+            ExitStatus::Findings
+        } else {
+            ExitStatus::Ok
+        }
+    }
+}
+
 impl From<ExitStatus> for std::process::ExitCode {
     fn from(s: ExitStatus) -> Self {
         std::process::ExitCode::from(s as u8)

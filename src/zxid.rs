@@ -46,6 +46,25 @@ impl fmt::Display for Zxid {
     }
 }
 
+/// Parses a zxid range: `A..B`, `A..`, `..B` (inclusive, hex zxids) or a
+/// single zxid `A` (= `A..A`). `None` when an end is not a hex zxid.
+pub fn parse_range(s: &str) -> Option<(Option<Zxid>, Option<Zxid>)> {
+    let one = |x: &str| -> Option<Option<Zxid>> {
+        if x.trim().is_empty() {
+            Some(None)
+        } else {
+            Zxid::parse(x).map(Some)
+        }
+    };
+    match s.split_once("..") {
+        Some((a, b)) => Some((one(a)?, one(b)?)),
+        None => {
+            let z = one(s)??;
+            Some((Some(z), Some(z)))
+        }
+    }
+}
+
 /// A session id (the txn header's clientId); the top byte is the server id.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SessionId(pub i64);
@@ -95,5 +114,18 @@ mod tests {
         assert_eq!(Zxid::parse("0x"), None);
         assert_eq!(Zxid::parse("xyz"), None);
         assert_eq!(Zxid::parse("11112222333344445"), None);
+    }
+
+    #[test]
+    fn zxid_ranges() {
+        assert_eq!(
+            parse_range("0x1a..0x2f"),
+            Some((Some(Zxid(0x1a)), Some(Zxid(0x2f))))
+        );
+        assert_eq!(parse_range("1a.."), Some((Some(Zxid(0x1a)), None)));
+        assert_eq!(parse_range("..2f"), Some((None, Some(Zxid(0x2f)))));
+        assert_eq!(parse_range("0x5"), Some((Some(Zxid(5)), Some(Zxid(5)))));
+        assert_eq!(parse_range("zz.."), None);
+        assert_eq!(parse_range(""), None);
     }
 }

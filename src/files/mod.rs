@@ -7,6 +7,9 @@
 //! on the chunks of a big file on several threads.
 
 pub mod datadir;
+pub mod follow;
+pub mod log;
 pub mod par;
+pub mod sniff;
 pub mod source;
 pub mod window;

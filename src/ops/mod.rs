@@ -4,6 +4,7 @@
 
 pub mod diff;
 pub mod du;
+pub mod dump;
 pub mod history;
 pub mod purge;
 pub mod repair;

@@ -5,9 +5,11 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod bytescan;
+pub mod dump;
 pub mod human;
 pub mod json;
 pub mod jsonw;
+pub mod verify;
 
 use std::io::{self, BufWriter, IsTerminal, Write};
 

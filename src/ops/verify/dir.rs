@@ -1,0 +1,628 @@
+//! Checking a whole data dir: every file at once, then the files against
+//! each other (order, gaps, overlaps, leftovers, epochs), the digests, and
+//! the prediction of ZooKeeper's restore; and single files on their own.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::log::{LogScan, ZkEnd};
+use super::predict::predict;
+use super::snapshot::SnapScan;
+use super::{
+    Finding, Options, Outcome, Progress, Recovery, Report, Scan, ScanJob, Severity, finding,
+    name_of, scan_files,
+};
+use crate::files::datadir::{DataDir, FileKind, classify, zookeeper_name_zxid};
+use crate::format::header::{FILE_HEADER_LEN, SNAP_MAGIC, TXNLOG_MAGIC};
+use crate::zxid::Zxid;
+
+/// A file as ZooKeeper's name parser sees it.
+#[derive(Clone, Debug)]
+pub(super) struct ZkFile {
+    pub(super) path: PathBuf,
+    pub(super) zxid: Zxid,
+}
+
+fn zk_files(dir: &Path, prefix: &str) -> Vec<ZkFile> {
+    let mut v: Vec<ZkFile> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let z = zookeeper_name_zxid(&name)?;
+            (name.split('.').next() == Some(prefix) && z.0 >= 0).then(|| ZkFile {
+                path: e.path(),
+                zxid: z,
+            })
+        })
+        .collect();
+    v.sort_by(|a, b| (a.zxid, &a.path).cmp(&(b.zxid, &b.path)));
+    v
+}
+
+/// Total bytes verify will read in a data dir (for a progress bar).
+pub fn dir_size(dir: &DataDir) -> u64 {
+    dir.logs.iter().map(|l| l.len).sum::<u64>() + dir.snapshots.iter().map(|s| s.len).sum::<u64>()
+}
+
+/// Verifies a whole data dir and predicts ZooKeeper's restore.
+pub fn verify_dir(dir: &DataDir, opts: &Options, progress: Progress<'_>) -> Report {
+    if !opts.digests || dir.snapshots.is_empty() {
+        return verify_dir_with(dir, opts, progress, None);
+    }
+    std::thread::scope(|scope| {
+        // The digest check replays from the snapshot ZooKeeper would load.
+        // Start that replay now, beside the file checks, from the snapshot the
+        // replay engine picks itself: the checks nearly always confirm it, and
+        // when they do not, the replay is redone from theirs.
+        let early = scope.spawn(|| {
+            crate::tree::replay::replay(
+                dir,
+                &digest_replay_options(opts, crate::tree::replay::Start::Auto),
+                &mut |_, _| {},
+            )
+            .ok()
+        });
+        verify_dir_with(
+            dir,
+            opts,
+            progress,
+            Some(Box::new(move || early.join().ok().flatten())),
+        )
+    })
+}
+
+/// A replay started early; calling it waits for the result.
+type EarlyReplay<'s> = Box<dyn FnOnce() -> Option<crate::tree::replay::Replay> + 's>;
+
+fn digest_replay_options(
+    opts: &Options,
+    start: crate::tree::replay::Start,
+) -> crate::tree::replay::Options {
+    crate::tree::replay::Options {
+        start,
+        target: crate::tree::replay::Target::End,
+        strictness: crate::tree::replay::Strictness::TolerateTail,
+        no_mmap: opts.no_mmap,
+        limits: opts.limits,
+    }
+}
+
+fn verify_dir_with(
+    dir: &DataDir,
+    opts: &Options,
+    progress: Progress<'_>,
+    early: Option<EarlyReplay<'_>>,
+) -> Report {
+    let mut report = Report::default();
+    let zk_logs = zk_files(&dir.log_dir, "log");
+    let zk_snaps = zk_files(&dir.snap_dir, "snapshot");
+
+    // Every log ZooKeeper could read, plus the strictly named ones; every
+    // snapshot likewise. All checked at once on the available cores.
+    let mut jobs = Vec::new();
+    let mut seen = HashSet::new();
+    for f in &zk_logs {
+        seen.insert(f.path.clone());
+        jobs.push(ScanJob::Log(&f.path, f.zxid));
+    }
+    for l in &dir.logs {
+        if seen.insert(l.path.clone()) {
+            jobs.push(ScanJob::Log(&l.path, l.zxid));
+        }
+    }
+    let mut snap_paths = Vec::new();
+    let mut seen = HashSet::new();
+    for p in zk_snaps
+        .iter()
+        .map(|f| &f.path)
+        .chain(dir.snapshots.iter().map(|s| &s.path))
+    {
+        if seen.insert(p.clone()) {
+            jobs.push(ScanJob::Snapshot(p));
+            snap_paths.push(p.clone());
+        }
+    }
+    let mut log_scans: Vec<LogScan> = Vec::new();
+    let mut snap_scans: HashMap<PathBuf, SnapScan> = HashMap::new();
+    let mut snap_paths = snap_paths.into_iter();
+    for scan in scan_files(jobs, opts, progress) {
+        match scan {
+            Scan::Log(l) => log_scans.push(l),
+            Scan::Snapshot(sn) => {
+                if let Some(p) = snap_paths.next() {
+                    snap_scans.insert(p, sn);
+                }
+            }
+        }
+    }
+    report.files = log_scans.len() + snap_scans.len();
+    report.bytes = dir_size(dir);
+
+    // The strictly named logs, in zxid order: the real history.
+    let strict: HashSet<PathBuf> = dir.logs.iter().map(|l| l.path.clone()).collect();
+    let newest_log = dir.logs.last().map(|l| l.path.clone());
+    let snapshot_zxids: Vec<Zxid> = dir
+        .snapshots
+        .iter()
+        .filter(|s| snap_scans.get(&s.path).is_some_and(|x| x.zk_loads.is_ok()))
+        .map(|s| s.zxid)
+        .collect();
+
+    let recovery = predict(dir, &zk_logs, &zk_snaps, &log_scans, &snap_scans);
+
+    // Between consecutive strict logs: continuity and overlap.
+    let mut cross = Vec::new();
+    let history: Vec<&LogScan> = log_scans
+        .iter()
+        .filter(|s| strict.contains(&s.path) && s.first.is_some())
+        .collect();
+    let chain: HashSet<&PathBuf> = recovery.logs.iter().collect();
+    for w in history.windows(2) {
+        let [a, b] = w else { continue };
+        let (Some(a_last), Some(b_first)) = (a.max, b.first) else {
+            continue;
+        };
+        if b_first <= a_last {
+            cross.push(finding(
+                Severity::Error,
+                "log_overlap",
+                &b.path,
+                Some(FILE_HEADER_LEN as u64),
+                Some(b_first),
+                format!(
+                    "starts at {b_first}, but {} already goes up to {a_last}",
+                    name_of(&a.path)
+                ),
+                Some("ZooKeeper would apply the overlapping txns twice, out of order"),
+            ));
+        } else if b_first.epoch() == a_last.epoch() && b_first.0 > a_last.0 + 1 {
+            let missing = b_first.0 - a_last.0 - 1;
+            let in_chain = chain.contains(&b.path) && chain.contains(&a.path);
+            let gap_end = Zxid(b_first.0 - 1);
+            let covered = snapshot_zxids.iter().any(|&z| z >= gap_end);
+            let (sev, meaning) = if in_chain && recovery_needs(&recovery, gap_end) {
+                (
+                    Severity::Error,
+                    "ZooKeeper would replay across the gap without noticing: these txns are lost and the tree is inconsistent",
+                )
+            } else if covered {
+                (
+                    Severity::Warning,
+                    "a newer snapshot covers the gap, so startup is not affected; replaying to a point inside or before it is impossible",
+                )
+            } else {
+                (
+                    Severity::Error,
+                    "these txns are lost; no snapshot covers them",
+                )
+            };
+            cross.push(finding(
+                sev,
+                "log_zxid_gap",
+                &b.path,
+                Some(FILE_HEADER_LEN as u64),
+                Some(b_first),
+                format!(
+                    "{missing} txns ({}..{}) are missing between {} and {}",
+                    Zxid(a_last.0 + 1),
+                    Zxid(b_first.0 - 1),
+                    name_of(&a.path),
+                    name_of(&b.path)
+                ),
+                Some(meaning),
+            ));
+        }
+    }
+
+    // Per-file findings, with severities adjusted to where the file sits.
+    for s in &mut log_scans {
+        let is_newest = newest_log.as_ref() == Some(&s.path);
+        for f in &mut s.findings {
+            if (f.code == "log_torn_tail" || f.code == "log_partial_record") && !is_newest {
+                let _ = write!(
+                    f.message,
+                    "; this is not the newest log, so the server was restarted after the crash"
+                );
+            }
+        }
+        if let Some((n, first, last)) = s.after {
+            let stop = s.stop_offset.unwrap_or(0);
+            s.findings.push(finding(
+                Severity::Error,
+                "txns_skipped",
+                &s.path,
+                Some(stop),
+                Some(first),
+                format!("{n} valid txns ({first}..{last}) follow the damaged entry at {stop:#x}"),
+                Some(match s.zk_end {
+                    ZkEnd::Fatal(_) => {
+                        "ZooKeeper fails before reaching them; a tolerant replay can still use them"
+                    }
+                    _ => "ZooKeeper's restore silently skips them",
+                }),
+            ));
+        }
+    }
+    for s in &log_scans {
+        report.findings.extend(s.findings.iter().cloned());
+    }
+    report.findings.extend(cross);
+
+    let mut snaps_sorted: Vec<(&PathBuf, &SnapScan)> = snap_scans.iter().collect();
+    snaps_sorted.sort_by(|a, b| a.0.cmp(b.0));
+    for (path, s) in snaps_sorted {
+        for f in &s.findings {
+            // One note for the snapshot that matters, not one per file.
+            if f.code == "snapshot_no_digest" && recovery.snapshot.as_ref() != Some(path) {
+                continue;
+            }
+            let mut f = f.clone();
+            if f.code == "snapshot_not_candidate" && s.findings.len() > 1 {
+                f.severity = Severity::Note;
+            }
+            report.findings.push(f);
+        }
+        if let Err(why) = &s.zk_loads
+            && recovery.rejected_snapshots.iter().any(|(p, _)| p == path)
+            && s.candidate
+        {
+            report.findings.push(finding(
+                Severity::Note,
+                "snapshot_skipped",
+                path,
+                None,
+                None,
+                format!("ZooKeeper would try this snapshot and reject it: {why}"),
+                None,
+            ));
+        }
+    }
+
+    other_files(dir, &mut report, &recovery, &zk_logs, &zk_snaps);
+    epochs(dir, &mut report, &recovery);
+    if opts.digests && recovery.snapshot.is_some() {
+        digest_check(dir, opts, &recovery, &mut report, early);
+    }
+
+    // Dropped txns and failure, as findings.
+    match &recovery.outcome {
+        Outcome::Fail(why) => report.findings.push(finding(
+            Severity::Error,
+            "zookeeper_would_fail",
+            &dir.snap_dir,
+            None,
+            None,
+            format!("ZooKeeper's restore would fail: {why}"),
+            None,
+        )),
+        Outcome::Start(_) if recovery.dropped_txns > 0 => report.findings.push(finding(
+            Severity::Error,
+            "txns_lost",
+            &dir.snap_dir,
+            None,
+            recovery.recoverable_zxid.map(|z| Zxid(z.0 + 1)),
+            format!(
+                "ZooKeeper would start but silently lose {} txns ({})",
+                recovery.dropped_txns,
+                recovery.first_drop.as_deref().unwrap_or("see above")
+            ),
+            Some("the restored tree would not match what clients were told"),
+        )),
+        Outcome::Start(_) => {}
+    }
+    report.recovery = Some(recovery);
+    report
+}
+
+/// Replays the snapshot ZooKeeper would load plus its logs with the tree
+/// engine and compares the tree digest with every recorded one, by
+/// ZooKeeper's rules (FORMAT.md §5.4): per-txn checks wait until a fuzzy
+/// snapshot's digest zxid is reached.
+fn digest_check(
+    dir: &DataDir,
+    opts: &Options,
+    recovery: &Recovery,
+    report: &mut Report,
+    early: Option<EarlyReplay<'_>>,
+) {
+    let early = early
+        .and_then(|wait| wait())
+        .filter(|r| r.snapshot.as_ref().map(|s| &s.path) == recovery.snapshot.as_ref());
+    let r = match early {
+        Some(r) => r,
+        None => {
+            let start = recovery.snapshot.clone().map_or(
+                crate::tree::replay::Start::Auto,
+                crate::tree::replay::Start::Snapshot,
+            );
+            let Ok(r) = crate::tree::replay::replay(
+                dir,
+                &digest_replay_options(opts, start),
+                &mut |_, _| {},
+            ) else {
+                return; // The file-level findings already say why.
+            };
+            r
+        }
+    };
+    let d = &r.digests;
+    let file_of = |z: Zxid| {
+        r.logs
+            .iter()
+            .find(|l| l.zxids.is_some_and(|(a, b)| a <= z && z <= b))
+            .map(|l| l.path.clone())
+            .unwrap_or_else(|| dir.log_dir.clone())
+    };
+    if let Some((z, stored, computed)) = d.snapshot
+        && stored != computed
+    {
+        let snap = recovery.snapshot.clone().unwrap_or_default();
+        // A known race stamps some fuzzy snapshots with a digest zxid whose
+        // tree already holds later txns; the later per-txn checks decide.
+        let fuzzy_race = d.failed == 0 && d.passed > 0;
+        report.findings.push(finding(
+            if fuzzy_race { Severity::Warning } else { Severity::Error },
+            "digest_mismatch",
+            &snap,
+            None,
+            Some(z),
+            format!("snapshot digest at zxid {z} is {stored}, the tree loaded from it gives {computed}"),
+            Some(if fuzzy_race {
+                "every later txn digest matches, so this is ZooKeeper's fuzzy-snapshot race, not corruption (ZooKeeper logs \"Digests are not matching\" once and runs on)"
+            } else {
+                "the snapshot's tree is not the one ZooKeeper recorded"
+            }),
+        ));
+    }
+    if let Some(z) = d.first_mismatch {
+        report.findings.push(finding(
+            Severity::Error,
+            "digest_mismatch",
+            &file_of(z),
+            None,
+            Some(z),
+            format!(
+                "tree digest after txn {z} differs from the recorded TxnDigest ({} of {} compared txns differ)",
+                d.failed,
+                d.failed + d.passed
+            ),
+            Some("the replayed tree diverges from what the server had: a lost, extra or altered txn before this point (ZooKeeper only logs \"Digests are not matching\" and runs on)"),
+        ));
+    }
+    if let Some(z) = d.snapshot_pending {
+        report.findings.push(finding(
+            Severity::Warning,
+            "digest_unverified",
+            &recovery.snapshot.clone().unwrap_or_default(),
+            None,
+            Some(z),
+            format!(
+                "the logs end before the snapshot's digest zxid {z}, so no digest could be compared"
+            ),
+            Some("ZooKeeper warns \"Highest txn zxid is not covering the snapshot digest zxid\""),
+        ));
+    }
+    report.digests = Some(d.passed);
+}
+
+/// True when ZooKeeper's replay needs the zxid (its snapshot is older).
+fn recovery_needs(r: &Recovery, z: Zxid) -> bool {
+    r.snapshot_zxid.is_none_or(|s| z > s)
+}
+
+fn other_files(
+    dir: &DataDir,
+    report: &mut Report,
+    r: &Recovery,
+    zk_logs: &[ZkFile],
+    zk_snaps: &[ZkFile],
+) {
+    for p in &dir.misplaced {
+        report.findings.push(finding(
+            Severity::Error,
+            "misplaced_file",
+            p,
+            None,
+            None,
+            if dir.snap_dir.as_path() == p.parent().unwrap_or(Path::new("")) {
+                "a txn log in dataDir, which is separate from dataLogDir".into()
+            } else {
+                "a snapshot in dataLogDir, which is separate from dataDir".into()
+            },
+            Some("ZooKeeper 3.6+ refuses to start when dataDir and dataLogDir are mixed up"),
+        ));
+    }
+    for o in &dir.others {
+        let name = name_of(&o.path);
+        match &o.kind {
+            FileKind::Leftover { what } => {
+                let as_log = zk_logs.iter().find(|f| f.path == o.path);
+                let as_snap = zk_snaps.iter().find(|f| f.path == o.path);
+                let (sev, meaning) = if let Some(f) = as_log {
+                    if r.logs.contains(&o.path) {
+                        (
+                            Severity::Error,
+                            format!(
+                                "ZooKeeper reads it as log {} and would replay it with the real logs",
+                                f.zxid
+                            ),
+                        )
+                    } else {
+                        (
+                            Severity::Warning,
+                            format!(
+                                "ZooKeeper reads it as log {} (not replayed now, but it would be after a purge or with another snapshot); move it out of version-2",
+                                f.zxid
+                            ),
+                        )
+                    }
+                } else if let Some(f) = as_snap {
+                    if r.snapshot.as_ref() == Some(&o.path) {
+                        (
+                            Severity::Error,
+                            format!(
+                                "ZooKeeper takes it for snapshot {} and would load it",
+                                f.zxid
+                            ),
+                        )
+                    } else {
+                        (
+                            Severity::Warning,
+                            format!(
+                                "ZooKeeper takes it for snapshot {}; move it out of version-2",
+                                f.zxid
+                            ),
+                        )
+                    }
+                } else {
+                    (
+                        Severity::Note,
+                        "ZooKeeper ignores it; safe to remove once the server runs".to_string(),
+                    )
+                };
+                report.findings.push(Finding {
+                    severity: sev,
+                    code: "leftover_file",
+                    file: o.path.clone(),
+                    offset: None,
+                    zxid: None,
+                    message: format!("{name}: {what}"),
+                    meaning: Some(meaning),
+                });
+            }
+            FileKind::Unknown => report.findings.push(finding(
+                Severity::Note,
+                "unknown_file",
+                &o.path,
+                None,
+                None,
+                format!("{name}: not a ZooKeeper data file"),
+                None,
+            )),
+            _ => {}
+        }
+    }
+}
+
+fn epochs(dir: &DataDir, report: &mut Report, r: &Recovery) {
+    let accepted = dir.read_epoch("acceptedEpoch");
+    let current = dir.read_epoch("currentEpoch");
+    let a_path = dir.snap_dir.join("acceptedEpoch");
+    let c_path = dir.snap_dir.join("currentEpoch");
+    let mut get = |v: Option<Result<i64, String>>, p: &Path| -> Option<i64> {
+        match v? {
+            Ok(n) => Some(n),
+            Err(msg) => {
+                report.findings.push(finding(
+                    Severity::Error,
+                    "epoch_unreadable",
+                    p,
+                    Some(0),
+                    None,
+                    msg,
+                    Some("a quorum peer fails to start"),
+                ));
+                None
+            }
+        }
+    };
+    let present = (a_path.is_file(), c_path.is_file());
+    let a = get(accepted, &a_path);
+    let c = get(current, &c_path);
+    if present.0 != present.1 {
+        let missing = if present.0 { &c_path } else { &a_path };
+        report.findings.push(finding(
+            Severity::Warning,
+            "epoch_missing",
+            missing,
+            None,
+            None,
+            "one epoch file is missing".into(),
+            Some("a quorum peer recreates it from the last zxid's epoch"),
+        ));
+    }
+    if let (Some(a), Some(c)) = (a, c)
+        && a < c
+    {
+        report.findings.push(finding(
+            Severity::Error,
+            "epoch_mismatch",
+            &a_path,
+            Some(0),
+            None,
+            format!("acceptedEpoch {a} is less than currentEpoch {c}"),
+            Some("a quorum peer refuses to start (\"The accepted epoch is less than the current epoch\")"),
+        ));
+    }
+    if let (Some(c), Outcome::Start(z)) = (c, &r.outcome)
+        && i64::from(z.epoch()) > c
+        && !dir.snap_dir.join("currentEpoch.tmp").is_file()
+    {
+        report.findings.push(finding(
+            Severity::Error,
+            "epoch_mismatch",
+            &c_path,
+            Some(0),
+            Some(*z),
+            format!(
+                "currentEpoch {c} is older than the epoch {} of the last zxid {z}",
+                z.epoch()
+            ),
+            Some("a quorum peer refuses to start (\"The current epoch is older than the last zxid\")"),
+        ));
+    }
+}
+
+/// Verifies single files (no cross-file or recovery analysis).
+pub fn verify_files(paths: &[PathBuf], opts: &Options, progress: Progress<'_>) -> Report {
+    let mut report = Report::default();
+    let mut jobs = Vec::new();
+    for p in paths {
+        let name = name_of(p);
+        report.files += 1;
+        report.bytes += std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let is_log = match classify(&name) {
+            FileKind::Log(_) => true,
+            FileKind::Snapshot(..) => false,
+            _ => sniff_is_log(p),
+        };
+        jobs.push(if is_log {
+            ScanJob::Log(p, zookeeper_name_zxid(&name).unwrap_or(Zxid(-1)))
+        } else {
+            ScanJob::Snapshot(p)
+        });
+    }
+    let name_zxids: Vec<Zxid> = jobs
+        .iter()
+        .filter_map(|j| match j {
+            ScanJob::Log(_, z) => Some(*z),
+            ScanJob::Snapshot(_) => None,
+        })
+        .collect();
+    let mut name_zxids = name_zxids.into_iter();
+    for scan in scan_files(jobs, opts, progress) {
+        match scan {
+            Scan::Log(mut s) => {
+                // A log without a zxid in its name has no name to mismatch.
+                if name_zxids.next().is_none_or(|z| z.0 < 0) {
+                    s.findings.retain(|f| f.code != "log_name_mismatch");
+                }
+                report.findings.extend(s.findings);
+            }
+            Scan::Snapshot(s) => report.findings.extend(s.findings),
+        }
+    }
+    report
+}
+
+fn sniff_is_log(p: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 4];
+    std::fs::File::open(p)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|_| head == TXNLOG_MAGIC && head != SNAP_MAGIC)
+}

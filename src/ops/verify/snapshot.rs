@@ -1,0 +1,394 @@
+//! Checking one snapshot: container, seals, the "/" markers and the shape of
+//! its tree, and whether ZooKeeper would load it.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use super::{Finding, Options, Progress, Severity, finding, io_error, name_of};
+use crate::files::source;
+use crate::format::DecodeErrorKind;
+use crate::format::checksum::adler32;
+use crate::format::compress::{Compression, GZIP_MAGIC, SNAPPY_MAGIC};
+use crate::format::snapshot::{
+    SLASH_USTRING, STAT_PERSISTED_LEN, Snapshot, SnapshotEnd, ZxidDigest,
+};
+
+/// One snapshot, read once.
+#[derive(Clone, Debug)]
+pub(super) struct SnapScan {
+    /// ZooKeeper would load it (`Err` = why it would reject it).
+    pub(super) zk_loads: Result<(), String>,
+    /// Passes ZooKeeper's cheap validity filter.
+    pub(super) candidate: bool,
+    /// The digest section, if read.
+    pub(super) digest: Option<ZxidDigest>,
+    pub(super) findings: Vec<Finding>,
+}
+
+/// ZooKeeper's `isValidSnapshot` by the name's last suffix (FORMAT.md §4.7).
+fn zk_candidate(name: &str, file: &[u8]) -> bool {
+    match name.rsplit('.').next() {
+        Some("gz") => file.starts_with(&GZIP_MAGIC),
+        Some("snappy") => file.starts_with(&SNAPPY_MAGIC),
+        _ => file.len() >= 10 && file.ends_with(&SLASH_USTRING),
+    }
+}
+
+fn zk_compression(name: &str) -> Compression {
+    match name.rsplit('.').next() {
+        Some("gz") => Compression::Gzip,
+        Some("snappy") => Compression::Snappy,
+        _ => Compression::None,
+    }
+}
+
+/// A snapshot path with its hash computed once: when the set grows it
+/// rehashes from the stored hash and never reads the path bytes again, which
+/// may sit in mapped pages already dropped behind the scan.
+#[derive(Clone, Copy, Debug)]
+struct HashedPath<'a> {
+    hash: u64,
+    path: &'a [u8],
+}
+
+impl<'a> HashedPath<'a> {
+    fn new(path: &'a [u8]) -> Self {
+        use std::hash::BuildHasher as _;
+        let hash =
+            std::hash::BuildHasherDefault::<crate::tree::FastHasher>::default().hash_one(path);
+        HashedPath { hash, path }
+    }
+}
+
+impl std::hash::Hash for HashedPath<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+impl PartialEq for HashedPath<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.path == other.path
+    }
+}
+
+impl Eq for HashedPath<'_> {}
+
+pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>) -> SnapScan {
+    let name = name_of(path);
+    let mut s = SnapScan {
+        zk_loads: Ok(()),
+        candidate: false,
+        digest: None,
+        findings: Vec::new(),
+    };
+    let compression = zk_compression(&name);
+    let raw = match source::open(path, opts.no_mmap) {
+        Ok(b) => b,
+        Err(e) => {
+            s.zk_loads = Err(format!("cannot read: {e}"));
+            s.findings.push(io_error(path, &e));
+            return s;
+        }
+    };
+    progress(raw.len() as u64);
+    s.candidate = zk_candidate(&name, &raw);
+    if !s.candidate {
+        s.zk_loads = Err("fails ZooKeeper's validity check".into());
+        s.findings.push(finding(
+            Severity::Error,
+            "snapshot_not_candidate",
+            path,
+            Some(raw.len().saturating_sub(5) as u64),
+            None,
+            match compression {
+                Compression::None => {
+                    "the file does not end with the \"/\" marker of a complete snapshot".into()
+                }
+                _ => "the file does not start with the magic of its compression".into(),
+            },
+            Some("ZooKeeper ignores this snapshot entirely"),
+        ));
+    }
+    let decompressed;
+    let stream: &[u8] = if compression == Compression::None {
+        &raw
+    } else {
+        decompressed = crate::format::compress::decompress(&raw, compression);
+        if let Some(e) = &decompressed.error {
+            reject(&mut s, "damaged compressed stream");
+            s.findings.push(finding(
+                Severity::Error,
+                "snapshot_compressed_stream",
+                path,
+                Some(e.offset()),
+                None,
+                format!("{e}"),
+                Some("ZooKeeper cannot read this snapshot and falls back to an older one"),
+            ));
+        }
+        &decompressed.data
+    };
+    let snap = match Snapshot::parse(stream, opts.limits) {
+        Ok(sn) => sn,
+        Err(e) => {
+            let code = if matches!(e.kind(), DecodeErrorKind::BadMagic { .. }) {
+                "snapshot_bad_header"
+            } else {
+                snapshot_error_code(e.kind())
+            };
+            reject(&mut s, &e.to_string());
+            s.findings.push(finding(
+                Severity::Error,
+                code,
+                path,
+                Some(e.offset()),
+                None,
+                format!("{e}"),
+                Some("ZooKeeper cannot load this snapshot and falls back to an older one"),
+            ));
+            return s;
+        }
+    };
+    let cache: HashSet<i64> = snap.acl_cache().iter().map(|e| e.id).collect();
+    for e in snap.acl_cache().iter().filter(|e| e.acl.is_none()) {
+        s.zk_loads = Err("null ACL list in the ACL cache".into());
+        s.findings.push(finding(
+            Severity::Error,
+            "snapshot_acl_null",
+            path,
+            Some(e.offset),
+            None,
+            format!("ACL cache entry {} has a null list", e.id),
+            Some("ZooKeeper's loader throws a RuntimeException on it and does not start"),
+        ));
+    }
+    // FastSet: SipHash over a million paths dominated the whole verify.
+    let mut seen: crate::tree::FastSet<HashedPath<'_>> = crate::tree::FastSet::default();
+    let mut iter = snap.nodes();
+    let mut next_offset = snap.nodes_offset();
+    let (mut dup, mut acl_missing) = (0u64, 0u64);
+    let mut released = 0u64;
+    for node in &mut iter {
+        if node.offset - released >= 64 << 20 {
+            // Keep resident memory flat on huge mapped snapshots (only the
+            // path set stays, and its keys fault back in when compared).
+            raw.release_before(node.offset as usize);
+            released = node.offset;
+        }
+        next_offset = node.offset
+            + 4
+            + node.path.len() as u64
+            + 4
+            + node.data.map_or(0, |d| d.len() as u64)
+            + 8
+            + STAT_PERSISTED_LEN as u64;
+        if !node.path.is_empty() {
+            let parent = match node.path.iter().rposition(|&b| b == b'/') {
+                Some(i) => node.path.get(..i).unwrap_or(b""),
+                None => b"",
+            };
+            if !seen.contains(&HashedPath::new(parent)) {
+                reject(&mut s, "Invalid Datatree, unable to find parent");
+                s.findings.push(finding(
+                    Severity::Error,
+                    "snapshot_parent_missing",
+                    path,
+                    Some(node.offset),
+                    None,
+                    format!(
+                        "node {} comes before its parent {}",
+                        String::from_utf8_lossy(node.path),
+                        String::from_utf8_lossy(if parent.is_empty() { b"/" } else { parent })
+                    ),
+                    Some("ZooKeeper rejects this snapshot (\"Invalid Datatree\") and falls back to an older one"),
+                ));
+            }
+        }
+        if !seen.insert(HashedPath::new(node.path)) {
+            if dup == 0 {
+                s.findings.push(finding(
+                    Severity::Error,
+                    "snapshot_duplicate_node",
+                    path,
+                    Some(node.offset),
+                    None,
+                    format!("node {} appears twice", String::from_utf8_lossy(node.display_path())),
+                    Some("ZooKeeper loads it, keeping the last copy: the tree is not what was written"),
+                ));
+            }
+            dup += 1;
+        }
+        if node.acl_id != -1 && !cache.contains(&node.acl_id) {
+            if acl_missing == 0 {
+                s.findings.push(finding(
+                    Severity::Error,
+                    "snapshot_acl_missing",
+                    path,
+                    Some(node.offset),
+                    None,
+                    format!(
+                        "node {} refers to ACL id {} which is not in the ACL cache",
+                        String::from_utf8_lossy(node.display_path()),
+                        node.acl_id
+                    ),
+                    Some("ZooKeeper loads it with a warning, and then fails every access to that node"),
+                ));
+            }
+            acl_missing += 1;
+        }
+    }
+    match iter.into_end() {
+        Some(SnapshotEnd::Complete(trailer)) => {
+            for (i, seal) in trailer.seals.iter().enumerate() {
+                if !seal.marker_ok {
+                    reject(&mut s, "damaged \"/\" marker after a seal");
+                    s.findings.push(finding(
+                        Severity::Error,
+                        "snapshot_bad_marker",
+                        path,
+                        Some(seal.offset + 8),
+                        None,
+                        format!("the \"/\" string after seal #{} is damaged", i + 1),
+                        Some("ZooKeeper reads it as a string length and fails, falling back to an older snapshot"),
+                    ));
+                }
+                if !seal.ok() {
+                    reject(&mut s, "CRC corruption in snapshot");
+                    s.findings.push(finding(
+                        Severity::Error,
+                        "snapshot_seal_mismatch",
+                        path,
+                        Some(seal.offset),
+                        None,
+                        format!(
+                            "seal #{} stored {:#x}, computed {:#x}",
+                            i + 1,
+                            seal.stored,
+                            seal.computed
+                        ),
+                        Some("ZooKeeper rejects this snapshot (\"CRC corruption\") and falls back to an older one"),
+                    ));
+                }
+            }
+            if trailer.digest.is_none() {
+                s.findings.push(finding(
+                    Severity::Note,
+                    "snapshot_no_digest",
+                    path,
+                    Some(trailer.end_offset),
+                    None,
+                    "no digest section (written with digests off, or before 3.6)".into(),
+                    None,
+                ));
+            }
+            s.digest = trailer.digest;
+        }
+        Some(SnapshotEnd::Corrupt(e)) => {
+            let code = snapshot_error_code(e.kind());
+            // ZooKeeper reads the digest section leniently: an EOF inside it
+            // means "older snapshot" and the file is accepted (FORMAT.md §4.6).
+            let zk = zk_trailer(stream, next_offset as usize);
+            match &zk {
+                Ok(()) => {}
+                Err(why) => reject(&mut s, why),
+            }
+            s.findings.push(finding(
+                Severity::Error,
+                code,
+                path,
+                Some(e.offset()),
+                None,
+                format!("{e}"),
+                Some(if zk.is_ok() {
+                    "ZooKeeper still loads this snapshot (it reads a cut digest section as an older format)"
+                } else {
+                    "ZooKeeper cannot load this snapshot and falls back to an older one"
+                }),
+            ));
+        }
+        None => {}
+    }
+    s
+}
+
+fn reject(s: &mut SnapScan, why: &str) {
+    if s.zk_loads.is_ok() {
+        s.zk_loads = Err(why.to_string());
+    }
+}
+
+fn snapshot_error_code(kind: &DecodeErrorKind) -> &'static str {
+    match kind {
+        DecodeErrorKind::UnexpectedEof { .. } => "snapshot_truncated",
+        DecodeErrorKind::ChecksumMismatch { .. } => "snapshot_seal_mismatch",
+        DecodeErrorKind::BadMagic { .. } => "snapshot_bad_header",
+        DecodeErrorKind::Decompress(_) => "snapshot_compressed_stream",
+        _ => "snapshot_corrupt",
+    }
+}
+
+/// What ZooKeeper 3.8 does with the bytes from `at` when the node stream
+/// ended there: terminator, seal #1, then a digest section read with EOF
+/// meaning "none", then seal #2.
+fn zk_trailer(stream: &[u8], at: usize) -> Result<(), String> {
+    let eof = || Err("EOF in snapshot".to_string());
+    let read_i64 = |o: usize| -> Option<i64> {
+        stream
+            .get(o..o + 8)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(i64::from_be_bytes)
+    };
+    let read_i32 = |o: usize| -> Option<i32> {
+        stream
+            .get(o..o + 4)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(i32::from_be_bytes)
+    };
+    if stream.get(at..at + 5) != Some(&SLASH_USTRING[..]) {
+        return Err("undecodable node record".into());
+    }
+    let seal_ok = |o: usize| -> Result<usize, String> {
+        let stored = read_i64(o).ok_or("EOF in snapshot")?;
+        let len = read_i32(o + 8).ok_or("EOF in snapshot")?;
+        if len < -1 || len as usize > 1 << 20 {
+            return Err("Unreasonable length in snapshot".into());
+        }
+        let end = o + 12 + len.max(0) as usize;
+        if stream.len() < end {
+            return Err("EOF in snapshot".into());
+        }
+        let computed = u64::from(adler32(stream.get(..o).unwrap_or(&[])));
+        if stored as u64 != computed {
+            return Err("CRC corruption in snapshot".into());
+        }
+        Ok(end)
+    };
+    let after1 = seal_ok(at + 5)?;
+    // ZxidDigest: long zxid, int version, long digest (or hex string).
+    let Some(_zxid) = read_i64(after1) else {
+        return Ok(());
+    };
+    let Some(version) = read_i32(after1 + 8) else {
+        return Ok(());
+    };
+    let digest_end = if version >= 2 {
+        if read_i64(after1 + 12).is_none() {
+            return Ok(());
+        }
+        after1 + 20
+    } else {
+        let Some(n) = read_i32(after1 + 12) else {
+            return Ok(());
+        };
+        let end = after1 + 16 + n.max(0) as usize;
+        if stream.len() < end {
+            return Ok(());
+        }
+        end
+    };
+    if stream.len() < digest_end + 8 {
+        return eof();
+    }
+    seal_ok(digest_end).map(|_| ())
+}

@@ -1,0 +1,412 @@
+//! What `zkdd dump` writes: txn and node lines (text or JSON), the header and
+//! closing lines of each file, a snapshot's sessions and seals, `--stats`
+//! tables and `--follow` notices.
+
+use serde_json::json;
+
+use crate::format::DecodeError;
+use crate::format::compress::Compression;
+use crate::format::header::FileHeader;
+use crate::format::jute::Acl;
+use crate::format::snapshot::{Node, Snapshot, SnapshotEnd};
+use crate::format::txnlog::{LogEnd, TxnEntry};
+use crate::ops::dump::log::LogDump;
+use crate::ops::dump::snapshot::FirstPass;
+use crate::ops::dump::{Counter, NodeFormat, StatsReport, TxnFormat};
+use crate::render::Output;
+use crate::render::human::{self, DataMode};
+use crate::render::json::{NodeJson, TxnJson, session_json};
+use crate::render::jsonw::{self, TimeCache};
+use crate::zxid::hex64;
+
+/// How txns and nodes look in text output.
+#[derive(Clone, Copy, Debug)]
+pub struct TextOptions {
+    /// How data is shown.
+    pub data: DataMode,
+    /// At most this many bytes of each value (0 = all).
+    pub max_data: usize,
+    /// Times in the local zone.
+    pub local: bool,
+    /// Show each txn's digest.
+    pub digests: bool,
+}
+
+/// Txn lines of one file, as JSON or text.
+pub struct TxnLines {
+    /// `{"type":"txn","file":"…"`, escaped once per file.
+    line_start: Vec<u8>,
+    file: String,
+    json: bool,
+    text: TextOptions,
+}
+
+impl TxnLines {
+    /// Lines for the txns of `file`.
+    pub fn new(file: &str, json: bool, text: TextOptions) -> TxnLines {
+        TxnLines {
+            line_start: TxnJson::line_start(file),
+            file: file.to_string(),
+            json,
+            text,
+        }
+    }
+}
+
+impl TxnFormat for TxnLines {
+    type State = TimeCache;
+
+    fn txn(&self, entry: &TxnEntry<'_>, out: &mut Vec<u8>, times: &mut TimeCache) {
+        if self.json {
+            TxnJson {
+                file: &self.file,
+                offset: entry.offset,
+                txn: &entry.txn,
+                size: entry.framed_len(),
+            }
+            .write_after(&self.line_start, out, times);
+        } else {
+            let t = &self.text;
+            let line = human::txn_line(&entry.txn, t.data, t.max_data, t.local, t.digests);
+            out.extend_from_slice(line.as_bytes());
+        }
+        out.push(b'\n');
+    }
+}
+
+/// Node lines of one snapshot, as JSON or text.
+pub struct NodeLines {
+    /// The file name as a JSON string.
+    file_json: Vec<u8>,
+    json: bool,
+    text: TextOptions,
+}
+
+impl NodeLines {
+    /// Lines for the nodes of `file`.
+    pub fn new(file: &str, json: bool, text: TextOptions) -> NodeLines {
+        NodeLines {
+            file_json: jsonw::quoted(file),
+            json,
+            text,
+        }
+    }
+}
+
+impl NodeFormat for NodeLines {
+    type State = TimeCache;
+
+    fn node(
+        &self,
+        node: &Node<'_>,
+        acl: Option<&[Acl<'_>]>,
+        num_children: u64,
+        out: &mut Vec<u8>,
+        times: &mut TimeCache,
+    ) {
+        if self.json {
+            NodeJson {
+                path: node.display_path(),
+                data: node.data,
+                acl,
+                stat: &node.stat,
+                num_children,
+                origin: Some((&self.file_json, node.offset, node.acl_id)),
+            }
+            .write(out, times);
+        } else {
+            let acl_text = match acl {
+                Some(a) => human::acl(Some(a)),
+                None => format!("<missing ACL id {}>", node.acl_id),
+            };
+            let t = &self.text;
+            let line = format!(
+                "{} {} acl={} data={}",
+                human::path(node.display_path()),
+                human::stat(
+                    &node.stat,
+                    node.data.map_or(0, <[u8]>::len),
+                    num_children,
+                    t.local
+                ),
+                acl_text,
+                human::data_limited(node.data, t.data, t.max_data)
+            );
+            out.extend_from_slice(line.as_bytes());
+        }
+        out.push(b'\n');
+    }
+}
+
+/// The `problem` object of a file line.
+pub fn problem_json(e: &DecodeError) -> serde_json::Value {
+    json!({"code": e.code(), "offset": e.offset(), "message": e.to_string()})
+}
+
+/// `# FILE: txn log, …`: the line before a log's txns in text output.
+pub fn log_header(
+    out: &mut Output<'_>,
+    file: &str,
+    header: &FileHeader,
+    size: u64,
+) -> std::io::Result<()> {
+    out.line(&format!(
+        "# {file}: txn log, version {}, dbid {}, {size} bytes",
+        header.version, header.dbid,
+    ))
+}
+
+/// How a log ended: the JSON `file` line, or a closing text line.
+pub fn log_footer(out: &mut Output<'_>, file: &str, size: u64, d: &LogDump) -> std::io::Result<()> {
+    let end = &d.end;
+    let clean = end.as_ref().is_none_or(LogEnd::is_clean);
+    if out.json {
+        let (problem, nonzero_at) = match end {
+            Some(LogEnd::Corrupt { error, .. }) => (Some(problem_json(error)), None),
+            Some(LogEnd::Padding { nonzero_at, .. }) => (None, *nonzero_at),
+            _ => (None, None),
+        };
+        out.json_line(&json!({
+            "type": "file",
+            "file": file,
+            "format": "txnlog",
+            "size": size,
+            "txns": d.txns,
+            "first_zxid": d.first_zxid.map(|z| z.to_string()),
+            "last_zxid": d.last_zxid.map(|z| z.to_string()),
+            "end": end.as_ref().map(LogEnd::kind_name),
+            "end_offset": end.as_ref().map(LogEnd::offset),
+            "nonzero_at": nonzero_at,
+            "ok": clean,
+            "problem": problem,
+            "message": end.as_ref().map(LogEnd::describe),
+        }))
+    } else {
+        let how = end
+            .as_ref()
+            .map_or("stopped at the --zxid bound".to_string(), LogEnd::describe);
+        out.line(&format!("# {file}: {} txns; {how}", d.txns))
+    }
+}
+
+/// The JSON `file` line of a file that could not be read at all.
+pub fn unreadable(
+    out: &mut Output<'_>,
+    file: &str,
+    format: &str,
+    size: u64,
+    e: &DecodeError,
+) -> std::io::Result<()> {
+    out.json_line(&json!({
+        "type": "file", "file": file, "format": format, "size": size,
+        "ok": false, "problem": problem_json(e), "message": e.to_string(),
+    }))
+}
+
+/// What is known of a snapshot file besides its nodes.
+pub struct SnapshotInfo<'a> {
+    /// The file name as shown.
+    pub file: &'a str,
+    /// Its container.
+    pub compression: Compression,
+    /// Size on disk.
+    pub file_len: u64,
+    /// Size of the uncompressed stream.
+    pub stream_len: u64,
+}
+
+/// `# FILE: snapshot, …`: the line before a snapshot's content in text output.
+pub fn snapshot_header(
+    out: &mut Output<'_>,
+    info: &SnapshotInfo<'_>,
+    snap: &Snapshot<'_>,
+    node_count: u64,
+) -> std::io::Result<()> {
+    let h = snap.header();
+    let via = info.compression.suffix().map_or(String::new(), |s| {
+        format!(" ({s}, {} bytes uncompressed)", info.stream_len)
+    });
+    out.line(&format!(
+        "# {}: snapshot, version {}, dbid {}, {} bytes{via}, {} sessions, {} ACL lists, {} nodes",
+        info.file,
+        h.version,
+        h.dbid,
+        info.file_len,
+        snap.sessions().len(),
+        snap.acl_cache().len(),
+        node_count
+    ))
+}
+
+/// A snapshot's session lines.
+pub fn sessions(
+    out: &mut Output<'_>,
+    snap: &Snapshot<'_>,
+    pass: &FirstPass,
+) -> std::io::Result<()> {
+    for s in snap.sessions() {
+        if out.json {
+            out.json_line(&session_json(s.session.0, s.timeout_ms))?;
+        } else {
+            out.line(&format!(
+                "session {} timeout={}ms ephemerals={}",
+                s.session,
+                s.timeout_ms,
+                pass.ephemerals.get(&s.session).copied().unwrap_or(0)
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+/// What a snapshot's end says, for the closing lines.
+#[derive(Default)]
+pub struct SnapshotClose {
+    /// The first problem found (container, seal, corrupt stream).
+    pub problem: Option<serde_json::Value>,
+    seals: Vec<serde_json::Value>,
+    digest: Option<serde_json::Value>,
+    last_processed_zxid: Option<String>,
+}
+
+/// The text lines after a snapshot's nodes (seals, digest; only in text
+/// output and not with `--stats`, `show`), and what the JSON `file` line
+/// needs. `problem(message)` is called for each problem found.
+pub fn snapshot_end(
+    out: &mut Output<'_>,
+    end: Option<&SnapshotEnd>,
+    show: bool,
+    container_error: Option<&DecodeError>,
+    mut problem: impl FnMut(String),
+) -> std::io::Result<SnapshotClose> {
+    let mut close = SnapshotClose {
+        problem: container_error.map(problem_json),
+        ..SnapshotClose::default()
+    };
+    match end {
+        Some(SnapshotEnd::Complete(t)) => {
+            for (i, s) in t.seals.iter().enumerate() {
+                close.seals.push(json!({"offset": s.offset, "stored": format!("{:#x}", s.stored), "computed": format!("{:#x}", s.computed), "ok": s.ok()}));
+                if show {
+                    out.line(&format!(
+                        "# seal #{} at offset {:#x}: {}",
+                        i + 1,
+                        s.offset,
+                        if s.ok() {
+                            format!("ok ({:#x})", s.stored)
+                        } else {
+                            format!(
+                                "MISMATCH (stored {:#x}, computed {:#x})",
+                                s.stored, s.computed
+                            )
+                        }
+                    ))?;
+                }
+            }
+            if let Err(e) = t.check_seals() {
+                problem(format!("seal {e}"));
+                close.problem.get_or_insert(problem_json(&e));
+            }
+            if let Some(d) = &t.digest {
+                close.digest = Some(
+                    json!({"zxid": d.zxid.to_string(), "version": d.version, "value": d.value()}),
+                );
+                if show {
+                    out.line(&format!(
+                        "# digest: zxid {} version {} value {}",
+                        d.zxid,
+                        d.version,
+                        d.value().map_or("?".to_string(), |v| v.to_string())
+                    ))?;
+                }
+            }
+            close.last_processed_zxid = t.last_processed_zxid.map(|z| z.to_string());
+        }
+        Some(SnapshotEnd::Corrupt(e)) => {
+            problem(e.to_string());
+            close.problem.get_or_insert(problem_json(e));
+        }
+        None => {}
+    }
+    Ok(close)
+}
+
+/// The JSON `file` line of a snapshot.
+pub fn snapshot_file_line(
+    out: &mut Output<'_>,
+    info: &SnapshotInfo<'_>,
+    snap: &Snapshot<'_>,
+    node_count: u64,
+    close: SnapshotClose,
+) -> std::io::Result<()> {
+    out.json_line(&json!({
+        "type": "file", "file": info.file, "format": "snapshot",
+        "compression": info.compression.suffix(),
+        "size": info.file_len, "stream_size": info.stream_len,
+        "sessions": snap.sessions().len(), "acl_lists": snap.acl_cache().len(),
+        "nodes": node_count, "seals": close.seals, "digest": close.digest,
+        "last_processed_zxid": close.last_processed_zxid,
+        "ok": close.problem.is_none(), "problem": close.problem,
+    }))
+}
+
+/// The `--stats` tables (or one JSON `stats` line).
+pub fn stats(out: &mut Output<'_>, s: &StatsReport) -> std::io::Result<()> {
+    if out.json {
+        let map = |m: &mut dyn Iterator<Item = (String, &Counter)>| -> serde_json::Value {
+            m.map(|(k, c)| (k, json!({"count": c.count, "bytes": c.bytes})))
+                .collect::<serde_json::Map<_, _>>()
+                .into()
+        };
+        return out.json_line(&json!({
+            "type": "stats",
+            "txns": s.total.count,
+            "bytes": s.total.bytes,
+            "by_op": map(&mut s.by_op.iter().map(|(k, c)| (k.clone(), c))),
+            "by_session": map(&mut s.by_session.iter().map(|(k, c)| (hex64(k.0), c))),
+            "by_subtree": map(&mut s.by_subtree.iter().map(|(k, c)| (k.clone(), c))),
+        }));
+    }
+    let total = s.total.bytes.max(1) as f64;
+    let section = |out: &mut Output<'_>,
+                   title: &str,
+                   mut rows: Vec<(String, &Counter)>|
+     -> std::io::Result<()> {
+        out.line(&format!(
+            "{title:<28} {:>10} {:>14} {:>7}",
+            "count", "bytes", "bytes%"
+        ))?;
+        rows.sort_by(|a, b| b.1.bytes.cmp(&a.1.bytes).then_with(|| a.0.cmp(&b.0)));
+        for (k, c) in rows {
+            out.line(&format!(
+                "  {k:<26} {:>10} {:>14} {:>6.2}%",
+                c.count,
+                c.bytes,
+                c.bytes as f64 * 100.0 / total
+            ))?;
+        }
+        out.line("")
+    };
+    section(
+        out,
+        "Op",
+        s.by_op.iter().map(|(k, c)| (k.clone(), c)).collect(),
+    )?;
+    section(
+        out,
+        "Session",
+        s.by_session
+            .iter()
+            .map(|(k, c)| (k.to_string(), c))
+            .collect(),
+    )?;
+    section(
+        out,
+        "Subtree",
+        s.by_subtree.iter().map(|(k, c)| (k.clone(), c)).collect(),
+    )?;
+    out.line(&format!(
+        "Total: {} txns, {} bytes",
+        s.total.count, s.total.bytes
+    ))
+}

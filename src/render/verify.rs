@@ -1,0 +1,138 @@
+//! What `zkdd verify` writes: the verdict, the startup prediction and the
+//! findings grouped by file, or `finding` and `summary` JSON lines.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::ops::verify::{Finding, Outcome, Report, Severity};
+use crate::render::Output;
+
+/// Writes one report: JSON lines, or text with paths shown relative to `root`.
+pub fn report(out: &mut Output<'_>, root: &Path, report: &Report) -> std::io::Result<()> {
+    if out.json {
+        print_json(out, report)
+    } else {
+        print_human(out, root, report)
+    }
+}
+
+fn verdict(report: &Report) -> &'static str {
+    match report.worst() {
+        Some(Severity::Error) => "errors",
+        Some(Severity::Warning) => "warnings",
+        _ => "ok",
+    }
+}
+
+fn print_json(out: &mut Output<'_>, report: &Report) -> std::io::Result<()> {
+    for f in &report.findings {
+        out.json_line(&json!({
+            "type": "finding",
+            "severity": f.severity.name(),
+            "code": f.code,
+            "file": f.file.display().to_string(),
+            "offset": f.offset,
+            "zxid": f.zxid.map(|z| z.to_string()),
+            "message": f.message,
+            "meaning": f.meaning,
+        }))?;
+    }
+    let r = report.recovery.as_ref();
+    let (zk, start, failure) = match r.map(|r| &r.outcome) {
+        Some(Outcome::Start(z)) => (Some("start"), Some(z.to_string()), None),
+        Some(Outcome::Fail(why)) => (Some("fail"), None, Some(why.clone())),
+        None => (None, None, None),
+    };
+    out.json_line(&json!({
+        "type": "summary",
+        "verdict": verdict(report),
+        "errors": report.count(Severity::Error),
+        "warnings": report.count(Severity::Warning),
+        "notes": report.count(Severity::Note),
+        "files": report.files,
+        "bytes": report.bytes,
+        "digests_matched": report.digests,
+        "recoverable_zxid": r.and_then(|r| r.recoverable_zxid).map(|z| z.to_string()),
+        "snapshot": r.and_then(|r| r.snapshot.as_ref()).map(|p| p.display().to_string()),
+        "snapshot_zxid": r.and_then(|r| r.snapshot_zxid).map(|z| z.to_string()),
+        "logs": r.map(|r| r.logs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>()).unwrap_or_default(),
+        "zookeeper": zk,
+        "start_zxid": start,
+        "failure": failure,
+        "dropped_txns": r.map_or(0, |r| r.dropped_txns),
+        "rejected_snapshots": r.map(|r| r.rejected_snapshots.iter().map(|(p, why)| json!({"file": p.display().to_string(), "reason": why})).collect::<Vec<_>>()).unwrap_or_default(),
+        "prediction": r.map(|r| r.sentence.clone()),
+    }))?;
+    Ok(())
+}
+
+fn rel(root: &Path, p: &Path) -> String {
+    p.strip_prefix(root)
+        .ok()
+        .filter(|r| !r.as_os_str().is_empty())
+        .map(|r| r.display().to_string())
+        .unwrap_or_else(|| p.display().to_string())
+}
+
+fn print_human(out: &mut Output<'_>, root: &Path, report: &Report) -> std::io::Result<()> {
+    let (e, w, n) = (
+        report.count(Severity::Error),
+        report.count(Severity::Warning),
+        report.count(Severity::Note),
+    );
+    let head = match report.worst() {
+        Some(Severity::Error) => "ERRORS",
+        Some(Severity::Warning) => "OK with warnings",
+        _ => "OK",
+    };
+    let mut line = format!(
+        "{head}: {} ({} files, {e} errors, {w} warnings, {n} notes)",
+        root.display(),
+        report.files
+    );
+    if let Some(r) = &report.recovery
+        && let Some(z) = r.recoverable_zxid
+    {
+        line.push_str(&format!("; recoverable up to zxid {z}"));
+    }
+    out.line(&line)?;
+    if let Some(r) = &report.recovery {
+        out.line(&r.sentence)?;
+        if !r.logs.is_empty() {
+            let logs: Vec<String> = r.logs.iter().map(|p| rel(root, p)).collect();
+            out.line(&format!("  replays: {}", logs.join(" ")))?;
+        }
+        for (p, why) in &r.rejected_snapshots {
+            out.line(&format!("  rejects: {} ({why})", rel(root, p)))?;
+        }
+    }
+    let mut by_file: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
+    let mut order = Vec::new();
+    for f in &report.findings {
+        let k = rel(root, &f.file);
+        if !by_file.contains_key(&k) {
+            order.push(k.clone());
+        }
+        by_file.entry(k).or_default().push(f);
+    }
+    for k in order {
+        out.line("")?;
+        out.line(&format!("{k}:"))?;
+        for f in &by_file[&k] {
+            let off = f.offset.map_or("-".to_string(), |o| format!("{o:#x}"));
+            let zx = f.zxid.map_or(String::new(), |z| format!(" zxid {z}:"));
+            out.line(&format!(
+                "  {:<7} {off:>9}  {}:{zx} {}",
+                f.severity.name(),
+                f.code,
+                f.message
+            ))?;
+            if let Some(m) = &f.meaning {
+                out.line(&format!("  {:<7} {:>9}  -> {m}", "", ""))?;
+            }
+        }
+    }
+    Ok(())
+}
