@@ -4,11 +4,11 @@
 use std::path::PathBuf;
 
 use crate::cmd::args::{ConfigArgs, GlobalArgs};
-use crate::cmd::replay::write_tree_json;
 use crate::error::{Error, ExitStatus};
 use crate::format::jute::perms_letters;
 use crate::format::snapshot::NodeKind;
 use crate::render::Output;
+use crate::render::replay::write_tree_json;
 use crate::tree::in_subtree;
 use crate::tree::replay::{self, Options, Start, Target};
 use crate::tree::{DataTree, OwnedAcl, display_path, open_acl_unsafe};

@@ -1,26 +1,18 @@
 //! `zkdd replay`: rebuild the tree at the end, at a zxid or at a time, and
 //! write it as a snapshot ZooKeeper loads or as JSON Lines.
 
-use std::fs;
-use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-
-use serde_json::json;
 
 use crate::cmd::args::{ConfigArgs, GlobalArgs};
 use crate::error::{Error, ExitStatus};
-use crate::files::datadir::{DataDir, FileKind, classify};
+use crate::files::atomic::{self, BackgroundWriter};
+use crate::files::datadir::{FileKind, VERSION_DIR, classify, snapshot_name};
 use crate::format::compress::Compression;
-use crate::format::jute::Acl;
-use crate::format::txnlog::LogEnd;
-use crate::format::write::SnappyWriter;
+use crate::format::write::Compressor;
 use crate::render::Output;
-use crate::render::json::{NodeJson, session_json};
+use crate::render::replay::{self as show, Extra};
 use crate::timefmt;
-use crate::tree::in_subtree;
-use crate::tree::replay::{self, LogStop, Options, Replay, Start, Stopped, Strictness, Target};
-use crate::tree::{DataTree, OwnedAcl, display_path};
+use crate::tree::replay::{self, Options, Start, Stopped, Strictness, Target};
 use crate::zxid::Zxid;
 
 /// Rebuild the tree as ZooKeeper restores it, at the end of the logs or at a
@@ -143,8 +135,14 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
             "--prefix applies to JSON output only: a snapshot must hold the whole tree".into(),
         ));
     }
-    if let Some(OutputKind::Snapshot(p, _) | OutputKind::Json(p)) = &output_kind {
-        refuse_inside_source(p, &dir)?;
+    if let Some(OutputKind::Snapshot(p, _) | OutputKind::Json(p)) = &output_kind
+        && let Some(src) = dir.holding(p)
+    {
+        return Err(Error::Usage(format!(
+            "--output {}: inside the data dir being replayed ({}); write elsewhere and copy it in with the server stopped",
+            p.display(),
+            src.display()
+        )));
     }
     let opts = Options {
         start,
@@ -183,23 +181,25 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
             Some(OutputKind::Snapshot(p, c)) => {
                 let path = resolve_snapshot_path(p, final_zxid, *c);
                 check_snapshot_name(&path, final_zxid, out);
-                let size = atomic_write(&path, args.force, |w| {
-                    write_snapshot(&r.tree, w, *c, final_zxid)
+                let size = write_output(&path, args.force, |w| {
+                    let mut w = Compressor::new(w, *c)?;
+                    r.tree.write_snapshot(&mut w, final_zxid)?;
+                    w.finish().map(drop)
                 })?;
                 written = Some((path, size));
             }
             Some(OutputKind::Json(p)) => {
                 let prefix = args.prefix.as_deref();
-                let size = atomic_write(p, args.force, |w| {
-                    let mut o = Output::new(w, io::sink(), true);
-                    write_tree_json(&r.tree, prefix, &mut o)?;
+                let size = write_output(p, args.force, |w| {
+                    let mut o = Output::new(w, std::io::sink(), true);
+                    show::write_tree_json(&r.tree, prefix, &mut o)?;
                     o.flush()
                 })?;
                 written = Some((p.clone(), size));
             }
             None => {
                 if out.json {
-                    write_tree_json(&r.tree, args.prefix.as_deref(), out)?;
+                    show::write_tree_json(&r.tree, args.prefix.as_deref(), out)?;
                 }
             }
         }
@@ -220,7 +220,7 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
             out.note("no --output and no --json: only the report is printed");
         }
     }
-    report(
+    show::report(
         &r,
         &Extra {
             written: written.as_ref(),
@@ -229,11 +229,7 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
         },
         out,
     )?;
-    let status = if r.has_findings() {
-        ExitStatus::Findings
-    } else {
-        ExitStatus::Ok
-    };
+    let status = ExitStatus::from_findings(r.has_findings());
     // Freeing a million-node tree node by node takes a good part of a
     // second and the process is about to exit: let the OS reclaim it.
     std::mem::forget(r);
@@ -251,20 +247,16 @@ fn classify_output(p: &Path) -> Result<OutputKind, Error> {
     if name.ends_with(".json") || name.ends_with(".jsonl") {
         return Ok(OutputKind::Json(p.to_path_buf()));
     }
-    let c = if name.ends_with(".gz") {
-        Compression::Gzip
-    } else if name.ends_with(".snappy") {
-        Compression::Snappy
-    } else {
-        Compression::None
-    };
     if name.is_empty() {
         return Err(Error::Usage(format!(
             "--output {}: no file name",
             p.display()
         )));
     }
-    Ok(OutputKind::Snapshot(p.to_path_buf(), c))
+    Ok(OutputKind::Snapshot(
+        p.to_path_buf(),
+        Compression::from_name(&name),
+    ))
 }
 
 /// A directory gets `snapshot.<zxid>` (inside its version-2/ if it has one).
@@ -272,17 +264,13 @@ fn resolve_snapshot_path(p: &Path, zxid: Zxid, c: Compression) -> PathBuf {
     if !p.is_dir() {
         return p.to_path_buf();
     }
-    let dir = if p.join(crate::files::datadir::VERSION_DIR).is_dir() {
-        p.join(crate::files::datadir::VERSION_DIR)
+    let inner = p.join(VERSION_DIR);
+    let dir = if inner.is_dir() {
+        inner
     } else {
         p.to_path_buf()
     };
-    let mut name = format!("snapshot.{}", zxid.to_name_hex());
-    if let Some(s) = c.suffix() {
-        name.push('.');
-        name.push_str(s);
-    }
-    dir.join(name)
+    dir.join(snapshot_name(zxid, c))
 }
 
 fn check_snapshot_name(path: &Path, zxid: Zxid, out: &mut Output<'_>) {
@@ -290,59 +278,24 @@ fn check_snapshot_name(path: &Path, zxid: Zxid, out: &mut Output<'_>) {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let right = snapshot_name(zxid, Compression::None);
     match classify(&name) {
         FileKind::Snapshot(z, _) if z == zxid => {}
         FileKind::Snapshot(z, _) => out.warn(&format!(
-            "{name}: ZooKeeper would take this snapshot for zxid {z}, but the tree is at {zxid}; name it snapshot.{}",
-            zxid.to_name_hex()
+            "{name}: ZooKeeper would take this snapshot for zxid {z}, but the tree is at {zxid}; name it {right}"
         )),
         _ => out.warn(&format!(
-            "{name}: ZooKeeper only loads files named snapshot.<hex>[.gz|.snappy]; name it snapshot.{} in <dataDir>/version-2/",
-            zxid.to_name_hex()
+            "{name}: ZooKeeper only loads files named snapshot.<hex>[.gz|.snappy]; name it {right} in <dataDir>/version-2/"
         )),
     }
 }
 
-/// Refuses an output inside the data dir being replayed.
-fn refuse_inside_source(p: &Path, dir: &DataDir) -> Result<(), Error> {
-    let parent = if p.is_dir() {
-        p.to_path_buf()
-    } else {
-        match p.parent() {
-            Some(x) if !x.as_os_str().is_empty() => x.to_path_buf(),
-            _ => PathBuf::from("."),
-        }
-    };
-    let Ok(parent) = fs::canonicalize(&parent) else {
-        return Ok(()); // a missing dir fails at write time with its own error
-    };
-    for src in [&dir.snap_dir, &dir.log_dir] {
-        let Ok(src) = fs::canonicalize(src) else {
-            continue;
-        };
-        let data_dir = src.parent().map(Path::to_path_buf);
-        let inside = parent.starts_with(&src)
-            || data_dir.as_ref().is_some_and(|d| &parent == d)
-            || (p.is_dir()
-                && fs::canonicalize(p.join(crate::files::datadir::VERSION_DIR))
-                    .is_ok_and(|v| v == src));
-        if inside {
-            return Err(Error::Usage(format!(
-                "--output {}: inside the data dir being replayed ({}); write elsewhere and copy it in with the server stopped",
-                p.display(),
-                src.display()
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Writes `path` through a temporary file in the same directory, synced and
-/// renamed into place; returns the size written.
-fn atomic_write(
+/// Writes `path` atomically (temporary file, sync, rename), refusing to
+/// replace an existing file without `--force`; returns the size written.
+fn write_output(
     path: &Path,
     force: bool,
-    f: impl FnOnce(&mut BackgroundWriter) -> io::Result<()>,
+    f: impl FnOnce(&mut BackgroundWriter) -> std::io::Result<()>,
 ) -> Result<u64, Error> {
     if path.exists() && !force {
         return Err(Error::Usage(format!(
@@ -350,333 +303,5 @@ fn atomic_write(
             path.display()
         )));
     }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.zkdd-{}.tmp", std::process::id()));
-    let result = (|| -> io::Result<u64> {
-        let file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        let file = write_in_background(file, f)?;
-        file.sync_all()?;
-        let len = file.metadata()?.len();
-        drop(file);
-        fs::rename(&tmp, path)?;
-        // Make the rename itself durable.
-        if let Ok(d) = fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(len)
-    })();
-    result.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        Error::io(path, e)
-    })
-}
-
-/// Size of the chunks handed to the writing thread.
-const CHUNK: usize = 1 << 20;
-
-/// A `Write` whose bytes a second thread writes to a file, in 1 MiB chunks:
-/// making the bytes (walking the tree, compressing) and the write system
-/// calls (a copy into the page cache, as long again) overlap.
-struct BackgroundWriter {
-    buf: Vec<u8>,
-    full: Option<mpsc::SyncSender<Vec<u8>>>,
-    empty: mpsc::Receiver<Vec<u8>>,
-}
-
-impl BackgroundWriter {
-    fn send(&mut self) -> io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let next = self
-            .empty
-            .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
-        let buf = std::mem::replace(&mut self.buf, next);
-        match &self.full {
-            // A closed channel means the writing thread stopped on an
-            // error, which `write_in_background` reports.
-            Some(tx) => tx
-                .send(buf)
-                .map_err(|_| io::Error::other("the writing thread stopped")),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Write for BackgroundWriter {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= CHUNK {
-            self.send()?;
-        }
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.send()
-    }
-}
-
-/// Runs `f` with a [`BackgroundWriter`] onto `file`; returns the file once
-/// every byte is written (not yet synced).
-fn write_in_background(
-    mut file: fs::File,
-    f: impl FnOnce(&mut BackgroundWriter) -> io::Result<()>,
-) -> io::Result<fs::File> {
-    let (full_tx, full_rx) = mpsc::sync_channel::<Vec<u8>>(4);
-    let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
-    std::thread::scope(|s| {
-        let writer = s.spawn(move || -> io::Result<fs::File> {
-            for mut buf in full_rx {
-                file.write_all(&buf)?;
-                buf.clear();
-                let _ = empty_tx.send(buf);
-            }
-            Ok(file)
-        });
-        let mut w = BackgroundWriter {
-            buf: Vec::with_capacity(CHUNK),
-            full: Some(full_tx),
-            empty: empty_rx,
-        };
-        let made = f(&mut w).and_then(|()| w.send());
-        w.full = None; // ends the writing thread's loop
-        let written = writer
-            .join()
-            .unwrap_or_else(|_| Err(io::Error::other("the writing thread panicked")));
-        // The writer's own error (disk full, ...) explains a failed send.
-        let file = written?;
-        made.map(|()| file)
-    })
-}
-
-fn write_snapshot<W: Write>(tree: &DataTree, w: W, c: Compression, zxid: Zxid) -> io::Result<()> {
-    match c {
-        Compression::None => tree.write_snapshot(w, zxid).map(drop),
-        Compression::Gzip => {
-            let enc = flate2::write::GzEncoder::new(w, flate2::Compression::default());
-            tree.write_snapshot(enc, zxid)?.finish().map(drop)
-        }
-        Compression::Snappy => {
-            let enc = SnappyWriter::new(w)?;
-            tree.write_snapshot(enc, zxid)?.finish().map(drop)
-        }
-    }
-}
-
-/// Node lines in path order (optionally one subtree), then session lines.
-pub fn write_tree_json(
-    tree: &DataTree,
-    prefix: Option<&str>,
-    out: &mut Output<'_>,
-) -> io::Result<()> {
-    let prefix = prefix.map(str::as_bytes);
-    for (key, n) in tree.sorted_nodes() {
-        let path = display_path(key);
-        if prefix.is_some_and(|p| !in_subtree(path, p)) {
-            continue;
-        }
-        let acl = tree.acl(n);
-        let acl: Option<Vec<Acl<'_>>> = acl
-            .as_ref()
-            .map(|l| l.iter().map(OwnedAcl::as_acl).collect());
-        out.json_line(&NodeJson {
-            path,
-            data: n.data(),
-            acl: acl.as_deref(),
-            stat: n.stat(),
-            num_children: n.num_children() as u64,
-            origin: None,
-        })?;
-    }
-    if prefix.is_none() {
-        for (id, timeout) in tree.sorted_sessions() {
-            out.json_line(&session_json(id.0, timeout))?;
-        }
-    }
-    Ok(())
-}
-
-struct Extra<'a> {
-    written: Option<&'a (PathBuf, u64)>,
-    dropped_ephemerals: Option<usize>,
-    dropped_sessions: Option<usize>,
-}
-
-fn end_json(stop: &LogStop) -> serde_json::Value {
-    let (kind, end): (&str, Option<&LogEnd>) = match stop {
-        LogStop::End(e) => ("end", Some(e)),
-        LogStop::Target => ("target", None),
-        LogStop::Fatal(e) => ("fatal", Some(e)),
-    };
-    json!({
-        "stop": kind,
-        "end": end.map(LogEnd::kind_name),
-        "end_offset": end.map(LogEnd::offset),
-        "message": end.map(LogEnd::describe),
-    })
-}
-
-fn report(r: &Replay, x: &Extra<'_>, out: &mut Output<'_>) -> Result<(), Error> {
-    let d = &r.digests;
-    let (stopped, problem) = match &r.stopped {
-        Stopped::EndOfLogs => ("end_of_logs", None),
-        Stopped::Target => ("target", None),
-        Stopped::Problem { path, message } => (
-            "problem",
-            Some(json!({"file": path.display().to_string(), "message": message})),
-        ),
-    };
-    if out.json {
-        let v = json!({
-            "type": "summary",
-            "snapshot": r.snapshot.as_ref().map(|s| json!({
-                "file": s.path.display().to_string(),
-                "zxid": s.zxid.to_string(),
-                "nodes": s.nodes,
-                "sessions": s.sessions,
-                "digest_zxid": s.digest.map(|d| d.0.to_string()),
-                "missing_acl_ids": s.missing_acl_ids,
-            })),
-            "skipped_snapshots": r.skipped_snapshots.iter().map(|s| json!({
-                "file": s.path.display().to_string(), "zxid": s.zxid.to_string(),
-                "reason": s.reason, "damaged": s.damaged,
-            })).collect::<Vec<_>>(),
-            "logs": r.logs.iter().map(|l| {
-                let mut v = json!({
-                    "file": l.path.display().to_string(),
-                    "name_zxid": l.name_zxid.to_string(),
-                    "skipped": l.skipped,
-                    "applied": l.applied,
-                    "first_zxid": l.zxids.map(|z| z.0.to_string()),
-                    "last_zxid": l.zxids.map(|z| z.1.to_string()),
-                });
-                if let (Some(m), serde_json::Value::Object(e)) = (v.as_object_mut(), end_json(&l.stop)) {
-                    m.extend(e);
-                }
-                v
-            }).collect::<Vec<_>>(),
-            "txns_applied": r.applied,
-            "txn_errors": r.errors,
-            "first_zxid": r.zxids.map(|z| z.0.to_string()),
-            "last_zxid": r.zxids.map(|z| z.1.to_string()),
-            "final_zxid": r.final_zxid().to_string(),
-            "target_zxid": r.target_zxid.map(|z| z.to_string()),
-            "stopped": stopped,
-            "problem": problem,
-            "digests": {
-                "passed": d.passed, "failed": d.failed, "skipped_fuzzy": d.skipped_fuzzy,
-                "skipped_version": d.skipped_version, "without_digest": d.without_digest,
-                "first_mismatch": d.first_mismatch.map(|z| z.to_string()),
-                "snapshot": d.snapshot.map(|(z, stored, computed)| json!({
-                    "zxid": z.to_string(), "stored": stored, "computed": computed, "ok": stored == computed,
-                })),
-                "snapshot_pending": d.snapshot_pending.map(|z| z.to_string()),
-            },
-            "nodes": r.tree.node_count(),
-            "sessions": r.tree.sessions().len(),
-            "tree_digest": r.tree.digest(),
-            "dropped_ephemerals": x.dropped_ephemerals,
-            "dropped_sessions": x.dropped_sessions,
-            "output": x.written.map(|(p, size)| json!({"file": p.display().to_string(), "size": size})),
-            "notes": r.notes.iter().map(|n| json!({"finding": n.finding, "message": n.message})).collect::<Vec<_>>(),
-            "ok": !r.has_findings(),
-        });
-        out.json_line(&v)?;
-        return Ok(());
-    }
-    match &r.snapshot {
-        Some(s) => out.line(&format!(
-            "snapshot:  {} (zxid {}, {} nodes, {} sessions{})",
-            s.path.display(),
-            s.zxid,
-            s.nodes,
-            s.sessions,
-            s.digest
-                .map_or(String::new(), |(z, _)| format!(", digest at {z}"))
-        ))?,
-        None => out.line("snapshot:  none (ZooKeeper's initial tree)")?,
-    }
-    for s in &r.skipped_snapshots {
-        out.line(&format!("  skipped  {}: {}", s.path.display(), s.reason))?;
-    }
-    for l in &r.logs {
-        let range = l.zxids.map_or(String::new(), |(a, b)| format!(" {a}..{b}"));
-        let how = match &l.stop {
-            LogStop::End(e) => e.describe(),
-            LogStop::Target => "stopped at the target".into(),
-            LogStop::Fatal(e) => format!("STOPPED: {}", e.describe()),
-        };
-        out.line(&format!(
-            "log:       {}: {} applied{range}, {} already in the snapshot; {how}",
-            l.path.display(),
-            l.applied,
-            l.skipped
-        ))?;
-    }
-    out.line(&format!(
-        "txns:      {} applied ({} ended in an error code, as logged or re-applied over a fuzzy snapshot)",
-        r.applied, r.errors
-    ))?;
-    let target = r
-        .target_zxid
-        .map_or(String::new(), |t| format!(" (target {t})"));
-    out.line(&format!(
-        "final:     zxid {}{target}; {}",
-        r.final_zxid(),
-        match &r.stopped {
-            Stopped::EndOfLogs => "end of the logs".to_string(),
-            Stopped::Target => "stopped at the target".to_string(),
-            Stopped::Problem { path, message } =>
-                format!("STOPPED at {}: {message}", path.display()),
-        }
-    ))?;
-    let snap = d.snapshot.map_or(String::new(), |(z, s, c)| {
-        format!(
-            "; snapshot digest at {z}: {}",
-            if s == c { "ok" } else { "MISMATCH" }
-        )
-    });
-    out.line(&format!(
-        "digests:   {} passed, {} failed{}, {} skipped while fuzzy, {} txns without digest{snap}",
-        d.passed,
-        d.failed,
-        d.first_mismatch
-            .map_or(String::new(), |z| format!(" (first at {z})")),
-        d.skipped_fuzzy,
-        d.without_digest
-    ))?;
-    out.line(&format!(
-        "tree:      {} nodes, {} sessions, digest {}",
-        r.tree.node_count(),
-        r.tree.sessions().len(),
-        r.tree.digest()
-    ))?;
-    if let Some(n) = x.dropped_ephemerals {
-        out.line(&format!("dropped:   {n} ephemeral nodes"))?;
-    }
-    if let Some(n) = x.dropped_sessions {
-        out.line(&format!("dropped:   {n} sessions"))?;
-    }
-    for n in &r.notes {
-        out.line(&format!(
-            "{}     {}",
-            if n.finding { "FINDING" } else { "note: " },
-            n.message
-        ))?;
-    }
-    if let Some((p, size)) = x.written {
-        out.line(&format!("wrote:     {} ({size} bytes)", p.display()))?;
-    }
-    Ok(())
+    atomic::write_file(path, true, f).map_err(|e| Error::io(path, e))
 }

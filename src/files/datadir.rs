@@ -45,13 +45,11 @@ pub fn classify(name: &str) -> FileKind {
         return FileKind::Log(z);
     }
     if let Some(rest) = name.strip_prefix("snapshot.") {
-        let (hex, compression) = if let Some(h) = rest.strip_suffix(".gz") {
-            (h, Compression::Gzip)
-        } else if let Some(h) = rest.strip_suffix(".snappy") {
-            (h, Compression::Snappy)
-        } else {
-            (rest, Compression::None)
-        };
+        let compression = Compression::from_name(rest);
+        let hex = compression
+            .suffix()
+            .and_then(|s| rest.strip_suffix(s)?.strip_suffix('.'))
+            .unwrap_or(rest);
         if let Some(z) = strict_hex(hex) {
             return FileKind::Snapshot(z, compression);
         }
@@ -238,6 +236,40 @@ impl DataDir {
             text.parse::<i64>()
                 .map_err(|_| format!("{}: not a decimal number: {text:?}", path.display())),
         )
+    }
+}
+
+/// `snapshot.<zxid hex>[.gz|.snappy]`: the name ZooKeeper gives a snapshot.
+pub fn snapshot_name(zxid: Zxid, compression: Compression) -> String {
+    match compression.suffix() {
+        Some(s) => format!("snapshot.{}.{s}", zxid.to_name_hex()),
+        None => format!("snapshot.{}", zxid.to_name_hex()),
+    }
+}
+
+impl DataDir {
+    /// The source directory (`version-2/`) that an output at `p` would land
+    /// in or next to: inside it, in the dataDir holding it, or `p` being a
+    /// data dir whose `version-2/` it is. `None` when `p` is elsewhere.
+    pub fn holding(&self, p: &Path) -> Option<PathBuf> {
+        let parent = if p.is_dir() {
+            p.to_path_buf()
+        } else {
+            match p.parent() {
+                Some(x) if !x.as_os_str().is_empty() => x.to_path_buf(),
+                _ => PathBuf::from("."),
+            }
+        };
+        // A missing dir fails at write time with its own error.
+        let parent = fs::canonicalize(&parent).ok()?;
+        [&self.snap_dir, &self.log_dir].into_iter().find_map(|src| {
+            let src = fs::canonicalize(src).ok()?;
+            let data_dir = src.parent().map(Path::to_path_buf);
+            let inside = parent.starts_with(&src)
+                || data_dir.as_ref().is_some_and(|d| &parent == d)
+                || (p.is_dir() && fs::canonicalize(p.join(VERSION_DIR)).is_ok_and(|v| v == src));
+            inside.then_some(src)
+        })
     }
 }
 

@@ -6,6 +6,7 @@
 //! [`window`] reads a txn log a bounded window at a time, and [`par`] works
 //! on the chunks of a big file on several threads.
 
+pub mod atomic;
 pub mod datadir;
 pub mod follow;
 pub mod log;

@@ -54,6 +54,16 @@ impl Compression {
             Compression::Snappy => Some("snappy"),
         }
     }
+
+    /// The container a file name says, by its last suffix, as ZooKeeper's
+    /// `SnapStream` picks it (`snapshot.1a.gz`, `snapshot.1a.snappy`).
+    pub fn from_name(name: &str) -> Compression {
+        match name.rsplit('.').next() {
+            Some("gz") => Compression::Gzip,
+            Some("snappy") => Compression::Snappy,
+            _ => Compression::None,
+        }
+    }
 }
 
 /// The result of decompressing: the bytes recovered and, if the stream was

@@ -333,25 +333,65 @@ impl<W: Write> SnapshotWriter<W> {
 
 /// Compresses a finished snapshot stream into its file container.
 pub fn compress(stream: &[u8], compression: Compression) -> io::Result<Vec<u8>> {
-    match compression {
-        Compression::None => Ok(stream.to_vec()),
-        Compression::Gzip => {
-            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            enc.write_all(stream)?;
-            enc.finish()
+    let mut c = Compressor::new(Vec::new(), compression)?;
+    c.write_all(stream)?;
+    c.finish()
+}
+
+/// A writer that compresses what it is given the way ZooKeeper's snapshot
+/// containers do (`--output snapshot.X.gz`), or passes it through.
+pub enum Compressor<W: Write> {
+    /// No container.
+    None(W),
+    /// `GZIPOutputStream`.
+    Gzip(flate2::write::GzEncoder<W>),
+    /// snappy-java's `SnappyOutputStream`.
+    Snappy(SnappyWriter<W>),
+}
+
+impl<W: Write> Compressor<W> {
+    /// Starts the container on `inner`.
+    pub fn new(inner: W, compression: Compression) -> io::Result<Self> {
+        Ok(match compression {
+            Compression::None => Compressor::None(inner),
+            Compression::Gzip => Compressor::Gzip(flate2::write::GzEncoder::new(
+                inner,
+                flate2::Compression::default(),
+            )),
+            Compression::Snappy => Compressor::Snappy(SnappyWriter::new(inner)?),
+        })
+    }
+
+    /// Ends the container and returns the inner writer.
+    pub fn finish(self) -> io::Result<W> {
+        match self {
+            Compressor::None(w) => Ok(w),
+            Compressor::Gzip(g) => g.finish(),
+            Compressor::Snappy(s) => s.finish(),
         }
-        Compression::Snappy => {
-            let mut out = SNAPPY_MAGIC.to_vec();
-            out.extend_from_slice(&1_i32.to_be_bytes());
-            out.extend_from_slice(&1_i32.to_be_bytes());
-            let mut enc = snap::raw::Encoder::new();
-            // snappy-java's default block size.
-            for chunk in stream.chunks(32 * 1024) {
-                let block = enc.compress_vec(chunk).map_err(io::Error::other)?;
-                out.extend_from_slice(&(block.len() as i32).to_be_bytes());
-                out.extend_from_slice(&block);
-            }
-            Ok(out)
+    }
+}
+
+impl<W: Write> Write for Compressor<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        match self {
+            Compressor::None(w) => w.write(data),
+            Compressor::Gzip(g) => g.write(data),
+            Compressor::Snappy(s) => s.write(data),
+        }
+    }
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        match self {
+            Compressor::None(w) => w.write_all(data),
+            Compressor::Gzip(g) => g.write_all(data),
+            Compressor::Snappy(s) => s.write_all(data),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Compressor::None(w) => w.flush(),
+            Compressor::Gzip(g) => g.flush(),
+            Compressor::Snappy(s) => s.flush(),
         }
     }
 }

@@ -19,6 +19,7 @@
 use std::io::Write as _;
 use std::path::Path;
 
+use crate::files::atomic::AtomicFile;
 use crate::format::checksum::adler32;
 use crate::format::header::FILE_HEADER_LEN;
 use crate::format::jute::Limits;
@@ -277,56 +278,25 @@ pub fn write(
             std::io::Error::new(std::io::ErrorKind::InvalidData, "range outside the input")
         })
     };
-    let dir = match out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.zkdd-{}.tmp", std::process::id()));
-    let result = (|| -> std::io::Result<u64> {
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-        let mut len = 0u64;
-        let mut parts = vec![
-            slice(0, FILE_HEADER_LEN as u64)?,
-            slice(plan.kept.start, plan.kept.end)?,
-        ];
-        if salvaged && let Some(s) = &plan.salvage {
-            parts.push(slice(s.run.start, s.run.end)?);
-        }
-        for part in parts {
-            w.write_all(part)?;
-            len += part.len() as u64;
-        }
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        // Zeros as a sparse tail, like FilePadding's one-byte write.
-        let total = padded_log_len(len, Some(prealloc));
-        file.set_len(total)?;
-        file.sync_all()?;
-        drop(file);
-        // Never replace an existing file (the caller removed it under --force).
-        if out.exists() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                "output appeared while writing",
-            ));
-        }
-        std::fs::rename(&tmp, out)?;
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(total)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let (atomic, file) = AtomicFile::create(out)?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+    let mut len = 0u64;
+    let mut parts = vec![
+        slice(0, FILE_HEADER_LEN as u64)?,
+        slice(plan.kept.start, plan.kept.end)?,
+    ];
+    if salvaged && let Some(s) = &plan.salvage {
+        parts.push(slice(s.run.start, s.run.end)?);
     }
-    result
+    for part in parts {
+        w.write_all(part)?;
+        len += part.len() as u64;
+    }
+    let file = w.into_inner().map_err(|e| e.into_error())?;
+    // Zeros as a sparse tail, like FilePadding's one-byte write.
+    file.set_len(padded_log_len(len, Some(prealloc)))?;
+    // Never replace an existing file (the caller removed it under --force).
+    atomic.commit(file, false)
 }
 
 #[cfg(test)]

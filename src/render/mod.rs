@@ -9,6 +9,7 @@ pub mod dump;
 pub mod human;
 pub mod json;
 pub mod jsonw;
+pub mod replay;
 pub mod verify;
 
 use std::io::{self, BufWriter, IsTerminal, Write};

@@ -34,14 +34,6 @@ fn zk_candidate(name: &str, file: &[u8]) -> bool {
     }
 }
 
-fn zk_compression(name: &str) -> Compression {
-    match name.rsplit('.').next() {
-        Some("gz") => Compression::Gzip,
-        Some("snappy") => Compression::Snappy,
-        _ => Compression::None,
-    }
-}
-
 /// A snapshot path with its hash computed once: when the set grows it
 /// rehashes from the stored hash and never reads the path bytes again, which
 /// may sit in mapped pages already dropped behind the scan.
@@ -82,7 +74,7 @@ pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>)
         digest: None,
         findings: Vec::new(),
     };
-    let compression = zk_compression(&name);
+    let compression = Compression::from_name(&name);
     let raw = match source::open(path, opts.no_mmap) {
         Ok(b) => b,
         Err(e) => {
