@@ -5,13 +5,11 @@ use std::path::PathBuf;
 
 use crate::cmd::args::{ConfigArgs, GlobalArgs};
 use crate::error::{Error, ExitStatus};
-use crate::format::jute::perms_letters;
-use crate::format::snapshot::NodeKind;
+use crate::ops::extract;
 use crate::render::Output;
 use crate::render::replay::write_tree_json;
-use crate::tree::in_subtree;
+use crate::render::zkcli;
 use crate::tree::replay::{self, Options, Start, Target};
-use crate::tree::{DataTree, OwnedAcl, display_path, open_acl_unsafe};
 use crate::zxid::Zxid;
 
 /// Write a subtree as it was just before a zxid as a zkCli script that
@@ -97,10 +95,11 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
     };
     if out.json {
         write_tree_json(&r.tree, Some(&args.prefix), out)?;
-        return Ok(status(findings));
+        return Ok(ExitStatus::from_findings(findings));
     }
-    let s = script(
-        &r.tree,
+    let nodes = extract::select(&r.tree, prefix);
+    let s = zkcli::extract_script(
+        &nodes,
         prefix,
         args.ephemerals_as_persistent,
         r.final_zxid(),
@@ -110,7 +109,7 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
         out.warn(w);
     }
     findings |= !s.warnings.is_empty();
-    if s.nodes == 0 {
+    if !nodes.iter().any(|n| !n.ancestor) {
         out.warn(&format!(
             "{}: no such node just before {z}",
             String::from_utf8_lossy(prefix)
@@ -120,177 +119,5 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
     for l in &s.lines {
         out.line(l)?;
     }
-    Ok(status(findings))
-}
-
-fn status(findings: bool) -> ExitStatus {
-    if findings {
-        ExitStatus::Findings
-    } else {
-        ExitStatus::Ok
-    }
-}
-
-/// A generated zkCli script.
-struct Script {
-    lines: Vec<String>,
-    warnings: Vec<String>,
-    nodes: usize,
-}
-
-/// One zkCli token for `b`, or why it cannot be typed. zkCli splits a line
-/// into bare words and "…" or '…' strings, with no escapes.
-fn token(b: &[u8]) -> Result<String, &'static str> {
-    let t = std::str::from_utf8(b).map_err(|_| "binary data (not UTF-8)")?;
-    if t.contains(['\n', '\r']) {
-        return Err("a line break");
-    }
-    if t.starts_with('-') {
-        return Err("a leading '-' (zkCli reads it as an option)");
-    }
-    let plain = !t.is_empty() && !t.chars().any(char::is_whitespace) && !t.starts_with(['"', '\'']);
-    if plain {
-        Ok(t.to_string())
-    } else if !t.contains('"') {
-        Ok(format!("\"{t}\""))
-    } else if !t.contains('\'') {
-        Ok(format!("'{t}'"))
-    } else {
-        Err("both quote characters")
-    }
-}
-
-fn acl_text(l: &[OwnedAcl]) -> String {
-    l.iter()
-        .map(|a| {
-            format!(
-                "{}:{}:{}",
-                String::from_utf8_lossy(&a.scheme),
-                String::from_utf8_lossy(&a.id),
-                perms_letters(a.perms)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-fn script(tree: &DataTree, prefix: &[u8], persist_eph: bool, at: Zxid, before: Zxid) -> Script {
-    let mut s = Script {
-        lines: vec![
-            format!(
-                "# zkdd extract: {} as it was just before zxid {before} (tree at {at})",
-                String::from_utf8_lossy(prefix)
-            ),
-            "# apply with: zkCli.sh -server HOST:PORT < THIS_FILE".into(),
-        ],
-        warnings: Vec::new(),
-        nodes: 0,
-    };
-    // Ancestors of the prefix first, so the script also works on an empty server.
-    let mut wanted: Vec<&[u8]> = Vec::new();
-    let mut end = 1;
-    while let Some(i) = prefix
-        .get(end..)
-        .and_then(|r| r.iter().position(|&b| b == b'/'))
-    {
-        wanted.push(&prefix[..end + i]);
-        end += i + 1;
-    }
-    let default_acl = open_acl_unsafe();
-    let mut acls: Vec<(String, String)> = Vec::new();
-    let nodes = tree.sorted_nodes();
-    let is_ancestor = |p: &[u8]| wanted.contains(&p);
-    for (key, n) in nodes {
-        let path = display_path(key);
-        if path == b"/" || in_subtree(path, b"/zookeeper") {
-            continue;
-        }
-        let ancestor = is_ancestor(path);
-        if !ancestor && !in_subtree(path, prefix) {
-            continue;
-        }
-        let shown = String::from_utf8_lossy(path).into_owned();
-        if !ancestor {
-            s.nodes += 1;
-        }
-        let ptok = match token(path) {
-            Ok(t) => t,
-            Err(why) => {
-                s.warnings.push(format!(
-                    "{shown}: skipped: zkCli cannot type a path with {why}"
-                ));
-                continue;
-            }
-        };
-        let mut flags = String::new();
-        match NodeKind::of(n.stat().ephemeral_owner) {
-            NodeKind::Persistent => {}
-            NodeKind::Container => flags.push_str("-c "),
-            NodeKind::Ttl(t) => flags.push_str(&format!("-t {t} ")),
-            NodeKind::Ephemeral(sid) => {
-                if persist_eph {
-                    s.warnings.push(format!(
-                        "{shown}: ephemeral of session {sid}, created as a persistent node"
-                    ));
-                } else {
-                    s.warnings.push(format!(
-                        "{shown}: ephemeral of session {sid}, skipped (use --ephemerals-as-persistent)"
-                    ));
-                    s.lines.push(format!("# skipped ephemeral {shown}"));
-                    continue;
-                }
-            }
-        }
-        let data = match n.data() {
-            None | Some(b"") => String::new(),
-            Some(d) => match token(d) {
-                Ok(t) => format!(" {t}"),
-                Err(why) => {
-                    s.warnings.push(format!(
-                        "{shown}: data ({} bytes) has {why}, which zkCli cannot type; created without data",
-                        d.len()
-                    ));
-                    s.lines
-                        .push(format!("# {shown}: data not restored ({why})"));
-                    String::new()
-                }
-            },
-        };
-        if ancestor {
-            s.lines
-                .push("# ancestor of the prefix (fails harmlessly if it exists)".to_string());
-        }
-        s.lines.push(format!("create {flags}{ptok}{data}"));
-        match tree.acl(n) {
-            Some(l) if *l != default_acl[..] && !l.is_empty() => {
-                acls.push((ptok, acl_text(&l)));
-            }
-            Some(_) => {}
-            None => s
-                .warnings
-                .push(format!("{shown}: ACL missing from the snapshot; left open")),
-        }
-    }
-    // Last, and children first: a restrictive ACL must not block later creates.
-    for (p, a) in acls.into_iter().rev() {
-        s.lines.push(format!("setAcl {p} {a}"));
-    }
-    s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::token;
-
-    #[test]
-    fn tokens_zkcli_can_type() {
-        assert_eq!(token(b"v1").unwrap(), "v1");
-        assert_eq!(token(b"a b").unwrap(), "\"a b\"");
-        assert_eq!(token(b"say \"hi\"").unwrap(), "'say \"hi\"'");
-        assert_eq!(token(b"'q").unwrap(), "\"'q\"");
-        assert!(token(b"it's \"x\"").is_err());
-        assert!(token(b"a\nb").is_err());
-        assert!(token(b"-x").is_err());
-        assert!(token(&[0xff, 0x00]).is_err());
-    }
+    Ok(ExitStatus::from_findings(findings))
 }

@@ -5,6 +5,7 @@
 pub mod diff;
 pub mod du;
 pub mod dump;
+pub mod extract;
 pub mod history;
 pub mod purge;
 pub mod repair;

@@ -5,12 +5,14 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod bytescan;
+pub mod diff;
 pub mod dump;
 pub mod human;
 pub mod json;
 pub mod jsonw;
 pub mod replay;
 pub mod verify;
+pub mod zkcli;
 
 use std::io::{self, BufWriter, IsTerminal, Write};
 
