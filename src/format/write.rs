@@ -343,8 +343,8 @@ pub fn compress(stream: &[u8], compression: Compression) -> io::Result<Vec<u8>> 
 pub enum Compressor<W: Write> {
     /// No container.
     None(W),
-    /// `GZIPOutputStream`.
-    Gzip(flate2::write::GzEncoder<W>),
+    /// `GZIPOutputStream` (boxed: its state is large).
+    Gzip(Box<flate2::write::GzEncoder<W>>),
     /// snappy-java's `SnappyOutputStream`.
     Snappy(SnappyWriter<W>),
 }
@@ -354,10 +354,10 @@ impl<W: Write> Compressor<W> {
     pub fn new(inner: W, compression: Compression) -> io::Result<Self> {
         Ok(match compression {
             Compression::None => Compressor::None(inner),
-            Compression::Gzip => Compressor::Gzip(flate2::write::GzEncoder::new(
+            Compression::Gzip => Compressor::Gzip(Box::new(flate2::write::GzEncoder::new(
                 inner,
                 flate2::Compression::default(),
-            )),
+            ))),
             Compression::Snappy => Compressor::Snappy(SnappyWriter::new(inner)?),
         })
     }
