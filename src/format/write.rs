@@ -343,10 +343,10 @@ pub fn compress(stream: &[u8], compression: Compression) -> io::Result<Vec<u8>> 
 pub enum Compressor<W: Write> {
     /// No container.
     None(W),
-    /// `GZIPOutputStream` (boxed: its state is large).
+    /// `GZIPOutputStream` (boxed: encoder states are large).
     Gzip(Box<flate2::write::GzEncoder<W>>),
-    /// snappy-java's `SnappyOutputStream`.
-    Snappy(SnappyWriter<W>),
+    /// snappy-java's `SnappyOutputStream` (boxed likewise).
+    Snappy(Box<SnappyWriter<W>>),
 }
 
 impl<W: Write> Compressor<W> {
@@ -358,7 +358,7 @@ impl<W: Write> Compressor<W> {
                 inner,
                 flate2::Compression::default(),
             ))),
-            Compression::Snappy => Compressor::Snappy(SnappyWriter::new(inner)?),
+            Compression::Snappy => Compressor::Snappy(Box::new(SnappyWriter::new(inner)?)),
         })
     }
 
@@ -366,8 +366,8 @@ impl<W: Write> Compressor<W> {
     pub fn finish(self) -> io::Result<W> {
         match self {
             Compressor::None(w) => Ok(w),
-            Compressor::Gzip(g) => g.finish(),
-            Compressor::Snappy(s) => s.finish(),
+            Compressor::Gzip(g) => (*g).finish(),
+            Compressor::Snappy(s) => (*s).finish(),
         }
     }
 }
