@@ -3,15 +3,13 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use serde_json::json;
-
 use crate::cmd::args::{ConfigArgs, GlobalArgs};
 use crate::error::{Error, ExitStatus};
-use crate::ops::du::{self, Usage};
+use crate::ops::du;
 use crate::render::Output;
-use crate::render::json::lossy;
+use crate::render::du as show;
+use crate::render::ncdu;
 use crate::tree::replay::{self, Options};
-use crate::zxid::hex64;
 
 /// Space by subtree: nodes, data bytes (each znode with everything below it)
 /// and ephemerals per session, largest first.
@@ -100,79 +98,11 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
         let ts = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        let mut buf = du::ncdu(&rep.nodes, env!("CARGO_PKG_VERSION"), ts);
+        let mut buf = ncdu::ncdu(&rep.nodes, env!("CARGO_PKG_VERSION"), ts);
         buf.push(b'\n');
         out.write_all(&buf).map_err(|e| Error::io("stdout", e))?;
-        return Ok(status(findings));
-    }
-    let base = top.depth;
-    let mut rows: Vec<&Usage> = rep
-        .nodes
-        .iter()
-        .filter(|u| u.depth - base <= args.depth)
-        .collect();
-    rows.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.path.cmp(&b.path)));
-    if args.limit > 0 {
-        rows.truncate(args.limit);
-    }
-    let mut sess: Vec<_> = rep.sessions.iter().collect();
-    sess.sort_by(|a, b| b.1.bytes.cmp(&a.1.bytes).then(a.0.cmp(b.0)));
-    if out.json {
-        for u in &rows {
-            out.json_line(&json!({
-                "type": "du", "path": lossy(&u.path), "depth": u.depth, "nodes": u.nodes,
-                "data_bytes": u.bytes, "own_bytes": u.own_bytes, "ephemerals": u.ephemerals,
-            }))?;
-        }
-        for (s, u) in &sess {
-            out.json_line(&json!({
-                "type": "du_session", "session": hex64(**s), "ephemerals": u.nodes, "data_bytes": u.bytes,
-            }))?;
-        }
-        out.json_line(&json!({
-            "type": "summary", "prefix": lossy(&top.path), "nodes": top.nodes,
-            "data_bytes": top.bytes, "ephemerals": top.ephemerals, "sessions": sess.len(),
-        }))?;
     } else {
-        out.line(&format!(
-            "{:>14} {:>10} {:>6}  path",
-            "data bytes", "nodes", "eph"
-        ))?;
-        for u in &rows {
-            out.line(&format!(
-                "{:>14} {:>10} {:>6}  {}",
-                u.bytes,
-                u.nodes,
-                u.ephemerals,
-                lossy(&u.path)
-            ))?;
-        }
-        if !sess.is_empty() {
-            out.line("")?;
-            out.line(&format!(
-                "{:>14} {:>10}  session",
-                "data bytes", "ephemerals"
-            ))?;
-            for (s, u) in &sess {
-                out.line(&format!("{:>14} {:>10}  {}", u.bytes, u.nodes, hex64(**s)))?;
-            }
-        }
-        out.line(&format!(
-            "total: {} nodes, {} data bytes, {} ephemerals in {} sessions under {}",
-            top.nodes,
-            top.bytes,
-            top.ephemerals,
-            sess.len(),
-            lossy(&top.path)
-        ))?;
+        show::report(out, &rep, top, args.depth, args.limit)?;
     }
-    Ok(status(findings))
-}
-
-fn status(findings: bool) -> ExitStatus {
-    if findings {
-        ExitStatus::Findings
-    } else {
-        ExitStatus::Ok
-    }
+    Ok(ExitStatus::from_findings(findings))
 }

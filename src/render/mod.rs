@@ -6,10 +6,14 @@
 
 pub mod bytescan;
 pub mod diff;
+pub mod du;
 pub mod dump;
+pub mod history;
 pub mod human;
 pub mod json;
 pub mod jsonw;
+pub mod ncdu;
+pub mod repair;
 pub mod replay;
 pub mod verify;
 pub mod zkcli;
