@@ -1,24 +1,17 @@
 //! `zkdd dump`: print txn logs and snapshots, for people or as JSON Lines.
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::cmd::args::{ConfigArgs, GlobalArgs};
 use crate::error::{Error, ExitStatus};
-use crate::files::log::OpenLog;
 use crate::files::sniff::{DataFile, sniff};
-use crate::files::source;
 use crate::format::compress::Compression;
-use crate::format::snapshot::Snapshot;
 use crate::format::txn::OpCode;
 use crate::format::txnlog::IterOptions;
-use crate::ops::dump::follow::{self, FollowEvent};
-use crate::ops::dump::log::LogDumper;
-use crate::ops::dump::snapshot as snap_pass;
 use crate::ops::dump::{Filter, Stats};
 use crate::render::Output;
-use crate::render::dump::{self as show, NodeLines, SnapshotInfo, TextOptions, TxnLines};
+use crate::render::dump::{self as show, DumpWriter, TextOptions};
 use crate::render::human::DataMode;
 use crate::timefmt;
 use crate::zxid::{SessionId, parse_range};
@@ -159,7 +152,7 @@ enum Input {
 
 /// Runs `zkdd dump`.
 pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
-    let mut d = Dumper {
+    let mut d = DumpWriter {
         filter: filter(args, global.local)?,
         text: TextOptions {
             data: args.data,
@@ -167,9 +160,15 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
             local: global.local,
             digests: args.digests,
         },
+        options: IterOptions {
+            limits: global.limits(),
+            verify_checksums: true,
+        },
+        threads: global.threads(),
+        no_mmap: global.no_mmap,
+        nodes: !args.sessions_only,
+        sessions: !args.nodes_only,
         out,
-        args,
-        global,
         problems: 0,
     };
     if args.follow {
@@ -183,7 +182,7 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
                 ));
             }
         };
-        d.follow(&target)?;
+        d.follow(&target, args.follow_timeout.map(Duration::from_secs_f64))?;
     } else {
         let inputs = inputs(args, d.out)?;
         let mut stats = args.stats.then(Stats::default);
@@ -242,180 +241,4 @@ fn inputs(args: &Args, out: &mut Output<'_>) -> Result<Vec<Input>, Error> {
         }
     }
     Ok(inputs)
-}
-
-/// Per-run state: output, options, and how many files had a problem.
-struct Dumper<'o, 'w> {
-    out: &'o mut Output<'w>,
-    args: &'o Args,
-    global: &'o GlobalArgs,
-    filter: Filter,
-    text: TextOptions,
-    problems: usize,
-}
-
-impl Dumper<'_, '_> {
-    fn problem(&mut self, file: &str, what: &str) {
-        self.problems += 1;
-        self.out.error(&format!("{file}: {what}"));
-    }
-
-    fn options(&self) -> IterOptions {
-        IterOptions {
-            limits: self.global.limits(),
-            verify_checksums: true,
-        }
-    }
-
-    fn unreadable(
-        &mut self,
-        file: &str,
-        format: &str,
-        size: u64,
-        e: &crate::format::DecodeError,
-    ) -> Result<(), Error> {
-        self.problem(file, &e.to_string());
-        if self.out.json {
-            show::unreadable(self.out, file, format, size, e)?;
-        }
-        Ok(())
-    }
-
-    fn log(&mut self, path: &Path, stats: Option<&mut Stats>) -> Result<(), Error> {
-        let file = path.display().to_string();
-        // Mapped, or read a window at a time with --no-mmap (a multi-GB log
-        // on a live server's host must not be read into memory whole).
-        let mut log = match OpenLog::open(path, self.global.no_mmap)? {
-            Ok(log) => log,
-            Err(bad) => return self.unreadable(&file, "txnlog", bad.size, &bad.error),
-        };
-        let size = log.len();
-        let human = !self.out.json && stats.is_none();
-        if human {
-            show::log_header(self.out, &file, log.header(), size)?;
-        }
-        let pb = self.out.progress(size, &file);
-        let format = TxnLines::new(&file, self.out.json, self.text);
-        let dumper = LogDumper {
-            filter: &self.filter,
-            format: &format,
-            options: self.options(),
-            threads: self.global.threads(),
-        };
-        let out = &mut *self.out;
-        let counting = stats.is_some();
-        let d = dumper.dump(
-            &mut log,
-            stats,
-            |text| Ok(out.write_all(text)?),
-            |at| pb.set_position(at),
-        )?;
-        pb.finish_and_clear();
-        // A break on --zxid leaves the end unknown; that is not a problem.
-        if let Some(end) = &d.end
-            && !end.is_clean()
-        {
-            self.problem(&file, &end.describe());
-        }
-        if self.out.json || !counting {
-            show::log_footer(self.out, &file, size, &d)?;
-        }
-        Ok(())
-    }
-
-    fn snapshot(
-        &mut self,
-        path: &Path,
-        compression: Compression,
-        stats: bool,
-    ) -> Result<(), Error> {
-        let file = path.display().to_string();
-        let sb = source::open_snapshot(path, compression, self.global.no_mmap)
-            .map_err(|e| Error::io(path, e))?;
-        if let Some(e) = &sb.container_error {
-            self.problem(&file, &format!("{e} (in the compressed file)"));
-        }
-        let snap = match Snapshot::parse(&sb.stream, self.global.limits()) {
-            Ok(s) => s,
-            Err(e) => return self.unreadable(&file, "snapshot", sb.file_len, &e),
-        };
-        let info = SnapshotInfo {
-            file: &file,
-            compression,
-            file_len: sb.file_len,
-            stream_len: sb.stream.len() as u64,
-        };
-        let pass = snap_pass::first_pass(&snap, &sb.stream);
-        let text_lines = !self.out.json && !stats;
-        if text_lines {
-            show::snapshot_header(self.out, &info, &snap, pass.node_count)?;
-        }
-        if !self.args.nodes_only && !stats {
-            show::sessions(self.out, &snap, &pass)?;
-        }
-        if !self.args.sessions_only && !stats {
-            let format = NodeLines::new(&file, self.out.json, self.text);
-            let out = &mut *self.out;
-            snap_pass::render_nodes(
-                &snap,
-                &pass,
-                &self.filter,
-                &format,
-                self.global.threads(),
-                &sb.stream,
-                |text| Ok(out.write_all(text)?),
-            )?;
-        }
-        let mut problems = Vec::new();
-        let close = show::snapshot_end(
-            self.out,
-            pass.end.as_ref(),
-            text_lines,
-            sb.container_error.as_ref(),
-            |p| problems.push(p),
-        )?;
-        for p in problems {
-            self.problem(&file, &p);
-        }
-        if self.out.json {
-            show::snapshot_file_line(self.out, &info, &snap, pass.node_count, close)?;
-        }
-        Ok(())
-    }
-
-    /// `--follow`: prints entries of `target` (a log, or a dir whose newest
-    /// log is followed) as they appear.
-    fn follow(&mut self, target: &Path) -> Result<(), Error> {
-        let timeout = self.args.follow_timeout.map(Duration::from_secs_f64);
-        let (json, text) = (self.out.json, self.text);
-        let format = |p: &Path| TxnLines::new(&p.display().to_string(), json, text);
-        let options = self.options();
-        let mut problems = 0;
-        let out = &mut *self.out;
-        follow::follow(target, &self.filter, format, options, timeout, |event| {
-            match event {
-                FollowEvent::Following(p) => {
-                    if !json {
-                        out.line(&format!("# following {}", p.display()))?;
-                        out.flush()?;
-                    }
-                }
-                FollowEvent::Lines(text) => {
-                    out.write_all(text)?;
-                    out.flush()?;
-                }
-                FollowEvent::Problem { file, message } => {
-                    problems += 1;
-                    out.error(&format!("{}: {message}", file.display()));
-                }
-                FollowEvent::Shrank { file, offset } => out.warn(&format!(
-                    "{}: shrank below offset {offset:#x}; rereading",
-                    file.display()
-                )),
-            }
-            Ok(())
-        })?;
-        self.problems += problems;
-        Ok(())
-    }
 }

@@ -1,8 +1,22 @@
 //! What `zkdd dump` writes: txn and node lines (text or JSON), the header and
 //! closing lines of each file, a snapshot's sessions and seals, `--stats`
-//! tables and `--follow` notices.
+//! tables and `--follow` notices; [`DumpWriter`] streams files through the
+//! engines of [`crate::ops::dump`] into these lines.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::time::Duration;
 
 use serde_json::json;
+
+use crate::error::Error;
+use crate::files::log::OpenLog;
+use crate::files::source;
+use crate::format::txnlog::IterOptions;
+use crate::ops::dump::follow::{self, FollowEvent};
+use crate::ops::dump::log::LogDumper;
+use crate::ops::dump::snapshot as snap_pass;
+use crate::ops::dump::{Filter, Stats};
 
 use crate::format::DecodeError;
 use crate::format::compress::Compression;
@@ -409,4 +423,188 @@ pub fn stats(out: &mut Output<'_>, s: &StatsReport) -> std::io::Result<()> {
         "Total: {} txns, {} bytes",
         s.total.count, s.total.bytes
     ))
+}
+
+/// Dumps files one after the other: reads each (mapped or windowed, on
+/// several threads) and writes its lines as they come, counting the files
+/// that had a problem.
+pub struct DumpWriter<'o, 'w> {
+    /// Where to write.
+    pub out: &'o mut Output<'w>,
+    /// Which txns and nodes.
+    pub filter: Filter,
+    /// How text lines look.
+    pub text: TextOptions,
+    /// Length limits and checksums.
+    pub options: IterOptions,
+    /// Worker threads.
+    pub threads: usize,
+    /// Read files instead of mapping them.
+    pub no_mmap: bool,
+    /// Snapshots: print nodes.
+    pub nodes: bool,
+    /// Snapshots: print sessions.
+    pub sessions: bool,
+    /// Files with a problem so far.
+    pub problems: usize,
+}
+
+impl DumpWriter<'_, '_> {
+    fn problem(&mut self, file: &str, what: &str) {
+        self.problems += 1;
+        self.out.error(&format!("{file}: {what}"));
+    }
+
+    fn unreadable_file(
+        &mut self,
+        file: &str,
+        format: &str,
+        size: u64,
+        e: &crate::format::DecodeError,
+    ) -> Result<(), Error> {
+        self.problem(file, &e.to_string());
+        if self.out.json {
+            unreadable(self.out, file, format, size, e)?;
+        }
+        Ok(())
+    }
+
+    /// Dumps one log (with `stats`, counts its txns there instead).
+    pub fn log(&mut self, path: &Path, stats: Option<&mut Stats>) -> Result<(), Error> {
+        let file = path.display().to_string();
+        // Mapped, or read a window at a time with --no-mmap (a multi-GB log
+        // on a live server's host must not be read into memory whole).
+        let mut log = match OpenLog::open(path, self.no_mmap)? {
+            Ok(log) => log,
+            Err(bad) => return self.unreadable_file(&file, "txnlog", bad.size, &bad.error),
+        };
+        let size = log.len();
+        let human = !self.out.json && stats.is_none();
+        if human {
+            log_header(self.out, &file, log.header(), size)?;
+        }
+        let pb = self.out.progress(size, &file);
+        let format = TxnLines::new(&file, self.out.json, self.text);
+        let dumper = LogDumper {
+            filter: &self.filter,
+            format: &format,
+            options: self.options,
+            threads: self.threads,
+        };
+        let out = &mut *self.out;
+        let counting = stats.is_some();
+        let d = dumper.dump(
+            &mut log,
+            stats,
+            |text| Ok(out.write_all(text)?),
+            |at| pb.set_position(at),
+        )?;
+        pb.finish_and_clear();
+        // A break on --zxid leaves the end unknown; that is not a problem.
+        if let Some(end) = &d.end
+            && !end.is_clean()
+        {
+            self.problem(&file, &end.describe());
+        }
+        if self.out.json || !counting {
+            log_footer(self.out, &file, size, &d)?;
+        }
+        Ok(())
+    }
+
+    /// Dumps one snapshot (with `stats`, only checks it).
+    pub fn snapshot(
+        &mut self,
+        path: &Path,
+        compression: Compression,
+        stats: bool,
+    ) -> Result<(), Error> {
+        let file = path.display().to_string();
+        let sb = source::open_snapshot(path, compression, self.no_mmap)
+            .map_err(|e| Error::io(path, e))?;
+        if let Some(e) = &sb.container_error {
+            self.problem(&file, &format!("{e} (in the compressed file)"));
+        }
+        let snap = match Snapshot::parse(&sb.stream, self.options.limits) {
+            Ok(s) => s,
+            Err(e) => return self.unreadable_file(&file, "snapshot", sb.file_len, &e),
+        };
+        let info = SnapshotInfo {
+            file: &file,
+            compression,
+            file_len: sb.file_len,
+            stream_len: sb.stream.len() as u64,
+        };
+        let pass = snap_pass::first_pass(&snap, &sb.stream);
+        let text_lines = !self.out.json && !stats;
+        if text_lines {
+            snapshot_header(self.out, &info, &snap, pass.node_count)?;
+        }
+        if self.sessions && !stats {
+            sessions(self.out, &snap, &pass)?;
+        }
+        if self.nodes && !stats {
+            let format = NodeLines::new(&file, self.out.json, self.text);
+            let out = &mut *self.out;
+            snap_pass::render_nodes(
+                &snap,
+                &pass,
+                &self.filter,
+                &format,
+                self.threads,
+                &sb.stream,
+                |text| Ok(out.write_all(text)?),
+            )?;
+        }
+        let mut problems = Vec::new();
+        let close = snapshot_end(
+            self.out,
+            pass.end.as_ref(),
+            text_lines,
+            sb.container_error.as_ref(),
+            |p| problems.push(p),
+        )?;
+        for p in problems {
+            self.problem(&file, &p);
+        }
+        if self.out.json {
+            snapshot_file_line(self.out, &info, &snap, pass.node_count, close)?;
+        }
+        Ok(())
+    }
+
+    /// `--follow`: prints entries of `target` (a log, or a dir whose newest
+    /// log is followed) as they appear.
+    pub fn follow(&mut self, target: &Path, timeout: Option<Duration>) -> Result<(), Error> {
+        let (json, text) = (self.out.json, self.text);
+        let format = |p: &Path| TxnLines::new(&p.display().to_string(), json, text);
+        let options = self.options;
+        let mut problems = 0;
+        let out = &mut *self.out;
+        follow::follow(target, &self.filter, format, options, timeout, |event| {
+            match event {
+                FollowEvent::Following(p) => {
+                    if !json {
+                        out.line(&format!("# following {}", p.display()))?;
+                        out.flush()?;
+                    }
+                }
+                FollowEvent::Lines(text) => {
+                    out.write_all(text)?;
+                    out.flush()?;
+                }
+                FollowEvent::Problem { file, message } => {
+                    problems += 1;
+                    out.error(&format!("{}: {message}", file.display()));
+                }
+                FollowEvent::Shrank { file, offset } => out.warn(&format!(
+                    "{}: shrank below offset {offset:#x}; rereading",
+                    file.display()
+                )),
+            }
+            Ok(())
+        })?;
+        self.problems += problems;
+        Ok(())
+    }
 }
