@@ -107,6 +107,36 @@ pub fn zookeeper_name_zxid(name: &str) -> Option<Zxid> {
         .map(Zxid)
 }
 
+/// A file as ZooKeeper's name parser sees it.
+#[derive(Clone, Debug)]
+pub struct ZkFile {
+    /// The file.
+    pub path: PathBuf,
+    /// The zxid ZooKeeper reads from its name.
+    pub zxid: Zxid,
+}
+
+/// The files of `dir` whose names ZooKeeper reads as `prefix` files (`log`
+/// or `snapshot`) with a zxid, by that zxid.
+pub fn zookeeper_files(dir: &Path, prefix: &str) -> Vec<ZkFile> {
+    let mut v: Vec<ZkFile> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let z = zookeeper_name_zxid(&name)?;
+            (name.split('.').next() == Some(prefix) && z.0 >= 0).then(|| ZkFile {
+                path: e.path(),
+                zxid: z,
+            })
+        })
+        .collect();
+    v.sort_by(|a, b| (a.zxid, &a.path).cmp(&(b.zxid, &b.path)));
+    v
+}
+
 /// A txn-log file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogFile {

@@ -13,35 +13,11 @@ use super::{
     Finding, Options, Outcome, Progress, Recovery, Report, Scan, ScanJob, Severity, finding,
     name_of, scan_files,
 };
-use crate::files::datadir::{DataDir, FileKind, classify, zookeeper_name_zxid};
+use crate::files::datadir::{
+    DataDir, FileKind, ZkFile, classify, zookeeper_files, zookeeper_name_zxid,
+};
 use crate::format::header::{FILE_HEADER_LEN, SNAP_MAGIC, TXNLOG_MAGIC};
 use crate::zxid::Zxid;
-
-/// A file as ZooKeeper's name parser sees it.
-#[derive(Clone, Debug)]
-pub(super) struct ZkFile {
-    pub(super) path: PathBuf,
-    pub(super) zxid: Zxid,
-}
-
-fn zk_files(dir: &Path, prefix: &str) -> Vec<ZkFile> {
-    let mut v: Vec<ZkFile> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let z = zookeeper_name_zxid(&name)?;
-            (name.split('.').next() == Some(prefix) && z.0 >= 0).then(|| ZkFile {
-                path: e.path(),
-                zxid: z,
-            })
-        })
-        .collect();
-    v.sort_by(|a, b| (a.zxid, &a.path).cmp(&(b.zxid, &b.path)));
-    v
-}
 
 /// Total bytes verify will read in a data dir (for a progress bar).
 pub fn dir_size(dir: &DataDir) -> u64 {
@@ -98,8 +74,8 @@ fn verify_dir_with(
     early: Option<EarlyReplay<'_>>,
 ) -> Report {
     let mut report = Report::default();
-    let zk_logs = zk_files(&dir.log_dir, "log");
-    let zk_snaps = zk_files(&dir.snap_dir, "snapshot");
+    let zk_logs = zookeeper_files(&dir.log_dir, "log");
+    let zk_snaps = zookeeper_files(&dir.snap_dir, "snapshot");
 
     // Every log ZooKeeper could read, plus the strictly named ones; every
     // snapshot likewise. All checked at once on the available cores.

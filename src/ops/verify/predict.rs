@@ -5,11 +5,10 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::dir::ZkFile;
 use super::log::{LogScan, ZkEnd};
 use super::snapshot::SnapScan;
 use super::{Outcome, Recovery, name_of};
-use crate::files::datadir::DataDir;
+use crate::files::datadir::{DataDir, ZkFile};
 use crate::zxid::Zxid;
 
 /// Predicts `FileTxnSnapLog.restore` on this dir.
