@@ -4,12 +4,13 @@
 # Maven Central is not reachable from the machines these fixtures were made on; PyPI is, and
 # these PyPI distributions bundle unmodified ZooKeeper release jars:
 #
-#   version  PyPI distribution               file inside the archive
-#   3.4.14   pyspark==3.1.3                  pyspark/jars/zookeeper-3.4.14.jar
-#   3.5.9    apache-flink-libraries==1.16.3  pyflink/lib/flink-shaded-zookeeper-3.5.9.jar
+#   version  PyPI distribution               jar(s) inside the archive (sdist .tar.gz)
+#   3.4.14   pyspark==3.1.3                  deps/jars/zookeeper-3.4.14.jar
+#   3.5.9    apache-flink-libraries==1.16.3  deps/lib/flink-shaded-zookeeper-3.5.9.jar
 #                                            (relocated: org.apache.flink.shaded.zookeeper3.org.apache.zookeeper...)
-#   3.6.3    pyspark==3.5.9                  pyspark/jars/zookeeper-3.6.3.jar, zookeeper-jute-3.6.3.jar
-#   3.9.3    pyspark==4.0.0                  pyspark/jars/zookeeper-3.9.3.jar, zookeeper-jute-3.9.3.jar
+#   3.6.3    pyspark==3.5.9                  deps/jars/zookeeper-3.6.3.jar, zookeeper-jute-3.6.3.jar
+#   3.9.3    pyspark==4.0.0                  deps/jars/zookeeper-3.9.3.jar, zookeeper-jute-3.9.3.jar
+# (the jars are extracted by file name, wherever they sit in the archive)
 #
 # The archives are 200-430 MB; each is downloaded once (pip download --no-deps), the jars are
 # extracted into $CACHE/<version>/ and the archive is deleted. A version whose jars are already
