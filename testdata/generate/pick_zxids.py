@@ -1,5 +1,5 @@
 """Pick restore points from TxnLogToolkit dumps (expected/txnlogtoolkit/*.txt).
-usage: pick_zxids.py TOOLKIT_DIR  -> prints "<zxid hex> <reason>" lines (3-5 of them)
+usage: pick_zxids.py DUMP_DIR [DUMP_DIR...]  -> prints "<zxid hex> <reason>" lines (3-5 of them)
 Rules (first match each, in zxid order):
   multi        zxid of the first successful multi (the chopped log ends ON the multi)
   pre-delete   zxid right before the first server-side deleteContainer (else first delete)
@@ -15,12 +15,14 @@ import sys
 
 pat = re.compile(rb"session (0x[0-9a-f]+) cxid (0x[0-9a-f]+) zxid (0x[0-9a-f]+) (\S+)(.*)")
 txns = {}
-for f in glob.glob(os.path.join(sys.argv[1], "log.*.txt")):
-    for line in open(f, "rb").read().split(b"\n"):
-        m = pat.search(line)
-        if m:
-            z = int(m.group(3), 16)
-            txns[z] = (int(m.group(2), 16), m.group(4).decode(), m.group(5))
+# several dump dirs (e.g. txnlogtoolkit + logformatter, where a toolkit died mid-file): union by zxid
+for d in sys.argv[1:]:
+    for f in glob.glob(os.path.join(d, "log.*.txt")):
+        for line in open(f, "rb").read().split(b"\n"):
+            m = pat.search(line)
+            if m:
+                z = int(m.group(3), 16)
+                txns.setdefault(z, (int(m.group(2), 16), m.group(4).decode(), m.group(5)))
 zs = sorted(txns)
 picks = {}
 
@@ -30,7 +32,8 @@ def add(z, why):
         picks[z] = why
 
 
-add(next((z for z in zs if txns[z][1] == "multi" and b"error:" not in txns[z][2]), None),
+add(next((z for z in zs if txns[z][1] == "multi" and b"error:" not in txns[z][2]
+           and b"s{-1," not in txns[z][2]), None),   # 3.8 toolkit / jute toString (3.4-3.6)
     "multi: zxid of the first successful multi")
 dc = next((z for z in zs if txns[z][1] == "deleteContainer"), None)
 if dc is None:
