@@ -32,9 +32,12 @@ use crate::zxid::{SessionId, parse_range};
   zkdd dump --follow --json /var/lib/zookeeper    new txns of a running server, as written
 
 Exit status:
-  0  every file read to a clean end (--follow: stopped by --follow-timeout)
-  1  a file is damaged or ends in a torn record (reported on stderr and in the
-     JSON \"file\" line, with its offset); everything before it was printed
+  0  every file read to its end; a crash tail (a torn or partial last entry
+     with nothing readable after it) is only a warning
+     (--follow: stopped by --follow-timeout)
+  1  a file is damaged (reported on stderr and in the JSON \"file\" line, with
+     its offset and the txns ZooKeeper would drop); everything before it was
+     printed. With --strict, a crash tail too
   2  could not run: usage, I/O error, not a ZooKeeper file")]
 pub struct Args {
     /// Log files, snapshot files, or data directories (default: from --config or zoo.cfg).
@@ -86,6 +89,9 @@ pub struct Args {
     /// Print counts and bytes per op type, session and top-level subtree instead of txns.
     #[arg(long)]
     pub stats: bool,
+    /// Exit 1 on warnings too (a crash tail: a torn or partial last entry).
+    #[arg(long)]
+    pub strict: bool,
     /// Show each txn's digest in text output.
     #[arg(long)]
     pub digests: bool,
@@ -170,6 +176,7 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
         sessions: !args.nodes_only,
         out,
         problems: 0,
+        warnings: 0,
     };
     if args.follow {
         let target = match args.inputs.as_slice() {
@@ -196,7 +203,9 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
             show::stats(d.out, &stats.report())?;
         }
     }
-    Ok(ExitStatus::from_findings(d.problems > 0))
+    Ok(ExitStatus::from_findings(
+        d.problems > 0 || (args.strict && d.warnings > 0),
+    ))
 }
 
 /// The files the arguments name, in the order they are printed.

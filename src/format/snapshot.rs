@@ -193,6 +193,17 @@ pub struct Node<'a> {
 }
 
 impl<'a> Node<'a> {
+    /// Offset just past the record: path, data, ACL id and stat.
+    pub fn end_offset(&self) -> u64 {
+        self.offset
+            + 4
+            + self.path.len() as u64
+            + 4
+            + self.data.map_or(0, |d| d.len() as u64)
+            + 8
+            + STAT_PERSISTED_LEN as u64
+    }
+
     /// Path as users see it: "/" for the root.
     pub fn display_path(&self) -> &'a [u8] {
         if self.path.is_empty() {

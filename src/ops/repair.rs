@@ -50,7 +50,8 @@ pub struct Run {
 }
 
 impl Run {
-    fn push(&mut self, zxid: Zxid, offset: u64, framed_len: u64) {
+    /// Adds the entry at `offset` with `zxid`, `framed_len` bytes long.
+    pub fn push(&mut self, zxid: Zxid, offset: u64, framed_len: u64) {
         if self.entries == 0 {
             self.start = offset;
             self.first_zxid = Some(zxid);
@@ -200,13 +201,51 @@ pub fn salvage_scan(
     after: Option<Zxid>,
     opts: IterOptions,
 ) -> Option<Salvage> {
-    let data = log.data();
-    let len = data.len() as u64;
     let mut budget = SALVAGE_CHECKSUM_BUDGET;
-    let mut p = from.max(FILE_HEADER_LEN as u64);
+    let mut next = from;
+    loop {
+        let p = find_entry(log, next, None, after, &opts.limits, &mut budget)?;
+        let mut it = log.entries_at(p, opts);
+        let mut run = Run::default();
+        let mut last = after;
+        for e in &mut it {
+            let z = e.txn.header.zxid;
+            if last.is_some_and(|l| z <= l) {
+                break;
+            }
+            last = Some(z);
+            run.push(z, e.offset, e.framed_len());
+        }
+        if run.entries > 0 {
+            return Some(Salvage {
+                run,
+                end: it.end().cloned(),
+                skipped: p - from,
+            });
+        }
+        next = p + 1;
+    }
+}
+
+/// The first offset in `[from, to)` (`to` = the end of `log` when `None`)
+/// where an entry starts whose framing, checksum and zxid (above `after`,
+/// same epoch) are all valid. Checksummed bytes are taken from `budget`;
+/// `None` when it runs out or nothing is found.
+pub fn find_entry(
+    log: &TxnLog<'_>,
+    from: u64,
+    to: Option<u64>,
+    after: Option<Zxid>,
+    limits: &Limits,
+    budget: &mut u64,
+) -> Option<u64> {
+    let data = log.data();
+    let len = log.end_offset();
+    let end = to.map_or(len, |t| t.min(len));
+    let mut p = from.max(log.first_entry());
     let prefix = ENTRY_PREFIX_LEN as u64;
-    while p + prefix < len && budget > 0 {
-        if let Some((stored, body)) = log.frame_at(p, &opts.limits) {
+    while p + prefix < len && p < end && *budget > 0 {
+        if let Some((stored, body)) = log.frame_at(p, limits) {
             // TxnHeader: clientId (8), cxid (4), zxid (8).
             let zxid = body
                 .get(12..20)
@@ -218,32 +257,14 @@ pub fn salvage_scan(
                 (None, _) => false,
             };
             if zxid_ok {
-                budget = budget.saturating_sub(body.len() as u64);
+                *budget = budget.saturating_sub(body.len() as u64);
                 if u64::from(adler32(body)) == stored {
-                    let mut it = log.entries_at(p, opts);
-                    let mut run = Run::default();
-                    let mut last = after;
-                    for e in &mut it {
-                        let z = e.txn.header.zxid;
-                        if last.is_some_and(|l| z <= l) {
-                            break;
-                        }
-                        last = Some(z);
-                        run.push(z, e.offset, e.framed_len());
-                    }
-                    if run.entries > 0 {
-                        let end = it.end().cloned();
-                        return Some(Salvage {
-                            run,
-                            end,
-                            skipped: p - from,
-                        });
-                    }
+                    return Some(p);
                 }
             }
         }
         let rest = data
-            .get(usize::try_from(p).unwrap_or(usize::MAX)..)
+            .get(usize::try_from(p - log.base()).unwrap_or(usize::MAX)..)
             .unwrap_or(&[]);
         if rest
             .get(..ENTRY_PREFIX_LEN)

@@ -17,6 +17,7 @@ use crate::ops::dump::follow::{self, FollowEvent};
 use crate::ops::dump::log::LogDumper;
 use crate::ops::dump::snapshot as snap_pass;
 use crate::ops::dump::{Filter, Stats};
+use crate::ops::verdict::{self, EndClass, LogVerdict};
 
 use crate::format::DecodeError;
 use crate::format::compress::Compression;
@@ -171,15 +172,31 @@ pub fn log_header(
 }
 
 /// How a log ended: the JSON `file` line, or a closing text line.
-pub fn log_footer(out: &mut Output<'_>, file: &str, size: u64, d: &LogDump) -> std::io::Result<()> {
+/// `verdict` judges an end that is not clean.
+pub fn log_footer(
+    out: &mut Output<'_>,
+    file: &str,
+    size: u64,
+    d: &LogDump,
+    verdict: Option<&LogVerdict>,
+) -> std::io::Result<()> {
     let end = &d.end;
-    let clean = end.as_ref().is_none_or(LogEnd::is_clean);
+    let message = match (verdict, end) {
+        (Some(v), _) => Some(v.message()),
+        (None, Some(e)) => Some(e.describe()),
+        (None, None) => None,
+    };
     if out.json {
         let (problem, nonzero_at) = match end {
             Some(LogEnd::Corrupt { error, .. }) => (Some(problem_json(error)), None),
             Some(LogEnd::Padding { nonzero_at, .. }) => (None, *nonzero_at),
             _ => (None, None),
         };
+        let class = verdict.map_or("clean", |v| match v.class {
+            EndClass::Clean => "clean",
+            EndClass::CrashTail => "crash_tail",
+            EndClass::Damage => "damage",
+        });
         out.json_line(&json!({
             "type": "file",
             "file": file,
@@ -191,14 +208,17 @@ pub fn log_footer(out: &mut Output<'_>, file: &str, size: u64, d: &LogDump) -> s
             "end": end.as_ref().map(LogEnd::kind_name),
             "end_offset": end.as_ref().map(LogEnd::offset),
             "nonzero_at": nonzero_at,
-            "ok": clean,
+            "ok": verdict.is_none_or(|v| v.class != EndClass::Damage),
+            "verdict": class,
             "problem": problem,
-            "message": end.as_ref().map(LogEnd::describe),
+            "message": message,
+            "meaning": verdict.map(LogVerdict::meaning),
+            "dropped": verdict.and_then(LogVerdict::dropped).map(|(n, first, last)| json!({
+                "txns": n, "first_zxid": first.to_string(), "last_zxid": last.to_string(),
+            })),
         }))
     } else {
-        let how = end
-            .as_ref()
-            .map_or("stopped at the --zxid bound".to_string(), LogEnd::describe);
+        let how = message.unwrap_or_else(|| "stopped at the --zxid bound".to_string());
         out.line(&format!("# {file}: {} txns; {how}", d.txns))
     }
 }
@@ -285,10 +305,12 @@ pub struct SnapshotClose {
 
 /// The text lines after a snapshot's nodes (seals, digest; only in text
 /// output and not with `--stats`, `show`), and what the JSON `file` line
-/// needs. `problem(message)` is called for each problem found.
+/// needs. `problem(message)` is called for each problem found (the same
+/// ones `verify` reports).
 pub fn snapshot_end(
     out: &mut Output<'_>,
-    end: Option<&SnapshotEnd>,
+    pass: &FirstPass,
+    stream: &[u8],
     show: bool,
     container_error: Option<&DecodeError>,
     mut problem: impl FnMut(String),
@@ -297,50 +319,46 @@ pub fn snapshot_end(
         problem: container_error.map(problem_json),
         ..SnapshotClose::default()
     };
-    match end {
-        Some(SnapshotEnd::Complete(t)) => {
-            for (i, s) in t.seals.iter().enumerate() {
-                close.seals.push(json!({"offset": s.offset, "stored": format!("{:#x}", s.stored), "computed": format!("{:#x}", s.computed), "ok": s.ok()}));
-                if show {
-                    out.line(&format!(
-                        "# seal #{} at offset {:#x}: {}",
-                        i + 1,
-                        s.offset,
-                        if s.ok() {
-                            format!("ok ({:#x})", s.stored)
-                        } else {
-                            format!(
-                                "MISMATCH (stored {:#x}, computed {:#x})",
-                                s.stored, s.computed
-                            )
-                        }
-                    ))?;
-                }
+    if let Some(SnapshotEnd::Complete(t)) = &pass.end {
+        for (i, s) in t.seals.iter().enumerate() {
+            close.seals.push(json!({"offset": s.offset, "stored": format!("{:#x}", s.stored), "computed": format!("{:#x}", s.computed), "ok": s.ok()}));
+            if show {
+                out.line(&format!(
+                    "# seal #{} at offset {:#x}: {}",
+                    i + 1,
+                    s.offset,
+                    if s.ok() {
+                        format!("ok ({:#x})", s.stored)
+                    } else {
+                        format!(
+                            "MISMATCH (stored {:#x}, computed {:#x})",
+                            s.stored, s.computed
+                        )
+                    }
+                ))?;
             }
-            if let Err(e) = t.check_seals() {
-                problem(format!("seal {e}"));
-                close.problem.get_or_insert(problem_json(&e));
-            }
-            if let Some(d) = &t.digest {
-                close.digest = Some(
-                    json!({"zxid": d.zxid.to_string(), "version": d.version, "value": d.value()}),
-                );
-                if show {
-                    out.line(&format!(
-                        "# digest: zxid {} version {} value {}",
-                        d.zxid,
-                        d.version,
-                        d.value().map_or("?".to_string(), |v| v.to_string())
-                    ))?;
-                }
-            }
-            close.last_processed_zxid = t.last_processed_zxid.map(|z| z.to_string());
         }
-        Some(SnapshotEnd::Corrupt(e)) => {
-            problem(e.to_string());
-            close.problem.get_or_insert(problem_json(e));
+        if let Some(d) = &t.digest {
+            close.digest =
+                Some(json!({"zxid": d.zxid.to_string(), "version": d.version, "value": d.value()}));
+            if show {
+                out.line(&format!(
+                    "# digest: zxid {} version {} value {}",
+                    d.zxid,
+                    d.version,
+                    d.value().map_or("?".to_string(), |v| v.to_string())
+                ))?;
+            }
         }
-        None => {}
+        close.last_processed_zxid = t.last_processed_zxid.map(|z| z.to_string());
+    }
+    if let Some(end) = &pass.end {
+        for p in verdict::trailer_problems(end, stream, pass.nodes_end) {
+            problem(format!("{}; {}", p.message, p.meaning));
+            close
+                .problem
+                .get_or_insert(json!({"code": p.code, "offset": p.offset, "message": p.message}));
+        }
     }
     Ok(close)
 }
@@ -447,12 +465,19 @@ pub struct DumpWriter<'o, 'w> {
     pub sessions: bool,
     /// Files with a problem so far.
     pub problems: usize,
+    /// Files with a warning (a crash tail) so far.
+    pub warnings: usize,
 }
 
 impl DumpWriter<'_, '_> {
     fn problem(&mut self, file: &str, what: &str) {
         self.problems += 1;
         self.out.error(&format!("{file}: {what}"));
+    }
+
+    fn warning(&mut self, file: &str, what: &str) {
+        self.warnings += 1;
+        self.out.warn(&format!("{file}: {what}"));
     }
 
     fn unreadable_file(
@@ -501,13 +526,24 @@ impl DumpWriter<'_, '_> {
         )?;
         pb.finish_and_clear();
         // A break on --zxid leaves the end unknown; that is not a problem.
-        if let Some(end) = &d.end
-            && !end.is_clean()
-        {
-            self.problem(&file, &end.describe());
+        let verdict = match &d.end {
+            Some(end) if !end.is_clean() => Some(verdict::judge(
+                &mut log,
+                end.clone(),
+                d.last_zxid,
+                self.options,
+            )?),
+            _ => None,
+        };
+        if let Some(v) = &verdict {
+            let what = format!("{}; {}", v.message(), v.meaning());
+            match v.class {
+                EndClass::CrashTail => self.warning(&file, &what),
+                _ => self.problem(&file, &what),
+            }
         }
         if self.out.json || !counting {
-            log_footer(self.out, &file, size, &d)?;
+            log_footer(self.out, &file, size, &d, verdict.as_ref())?;
         }
         Ok(())
     }
@@ -559,7 +595,8 @@ impl DumpWriter<'_, '_> {
         let mut problems = Vec::new();
         let close = snapshot_end(
             self.out,
-            pass.end.as_ref(),
+            &pass,
+            &sb.stream,
             text_lines,
             sb.container_error.as_ref(),
             |p| problems.push(p),

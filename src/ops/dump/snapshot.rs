@@ -37,6 +37,8 @@ pub struct FirstPass {
     pub ephemerals: FastMap<SessionId, u64>,
     /// Nodes read.
     pub node_count: u64,
+    /// Offset just past the last node record read.
+    pub nodes_end: u64,
     /// How the stream ended (`None`: not at all, the iterator stopped early).
     pub end: Option<SnapshotEnd>,
 }
@@ -52,7 +54,9 @@ pub fn first_pass(snap: &Snapshot<'_>, stream: &Bytes) -> FirstPass {
     let mut iter = snap.nodes();
     let (mut chunk_start, mut chunk_nodes) = (snap.nodes_offset(), 0usize);
     let mut released = 0u64;
+    let mut nodes_end = snap.nodes_offset();
     for node in &mut iter {
+        nodes_end = node.end_offset();
         let ord = children.len();
         children.push(0);
         node_count += 1;
@@ -99,6 +103,7 @@ pub fn first_pass(snap: &Snapshot<'_>, stream: &Bytes) -> FirstPass {
         chunks,
         ephemerals,
         node_count,
+        nodes_end,
         end: iter.into_end(),
     }
 }

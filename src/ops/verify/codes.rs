@@ -40,6 +40,10 @@ pub const CODES: &[(&str, &str)] = &[
         "an entry with only zeros where its body and end byte should be: a write cut short by a crash",
     ),
     (
+        "log_damaged_entry",
+        "an entry that runs past the end of the file or lacks its end byte while valid entries follow it: damage, not a crash (ZooKeeper silently stops reading the file there)",
+    ),
+    (
         "log_garbage_after_end",
         "non-zero bytes after the zero padding that ends a log (ZooKeeper never reads them)",
     ),

@@ -11,6 +11,7 @@ use crate::format::DecodeErrorKind;
 use crate::format::header::FILE_HEADER_LEN;
 use crate::format::jute::JUTE_MAX_BUFFER;
 use crate::format::txnlog::{IterOptions, LogEnd, TxnEntry, TxnLog};
+use crate::ops::verdict::{self, EndClass, ZkAction};
 use crate::zxid::Zxid;
 
 /// What ZooKeeper's iterator does at the end of a log's readable entries.
@@ -37,8 +38,6 @@ pub(super) struct LogScan {
     pub(super) zk_end: ZkEnd,
     /// Valid entries after the stop point: count, first, last.
     pub(super) after: Option<(u64, Zxid, Zxid)>,
-    /// Torn or partial end (a crash).
-    pub(super) torn: bool,
     /// The header is bad or the file empty.
     pub(super) unreadable: bool,
     /// Zxids missing inside this file (same-epoch jumps).
@@ -63,7 +62,6 @@ pub(super) fn scan_log(
         stop_offset: None,
         zk_end: ZkEnd::Next,
         after: None,
-        torn: false,
         unreadable: false,
         gap_missing: 0,
         before_gap: None,
@@ -298,158 +296,77 @@ impl EntryChecks {
     }
 }
 
-/// The length field of the entry at `offset`.
-fn len_at(log: &mut OpenLog, offset: u64) -> Option<i32> {
-    let b = log.bytes_at(offset + 8, 4).ok()?;
-    Some(i32::from_be_bytes(b.as_ref().try_into().ok()?))
-}
-
-/// The valid entries from `offset` on: count, first and last zxid.
-fn entries_from(log: &mut OpenLog, offset: u64, opts: IterOptions) -> Option<(u64, Zxid, Zxid)> {
-    let mut count = 0u64;
-    let (mut first, mut last) = (None, None);
-    // An I/O error here only shortens the count.
-    let _ = log.run(offset, &opts.limits, |view| {
-        let mut it = view.entries(opts);
-        for e in it.by_ref() {
-            count += 1;
-            first.get_or_insert(e.txn.header.zxid);
-            last = Some(e.txn.header.zxid);
-        }
-        Ok(it.end().cloned())
-    });
-    Some((count, first?, last?))
-}
-
+/// Judges how the log ends (the one verdict every subcommand reports) and
+/// turns it into findings.
 fn classify_end(s: &mut LogScan, log: &mut OpenLog, end: &LogEnd, iter_opts: IterOptions) {
     let path = s.path.clone();
+    let v = match verdict::judge(log, end.clone(), s.last, iter_opts) {
+        Ok(v) => v,
+        Err(e) => {
+            s.findings.push(io_error(&path, &e));
+            return;
+        }
+    };
     let off = end.offset();
-    match end {
-        LogEnd::Eof { .. }
-        | LogEnd::Padding {
-            nonzero_at: None, ..
-        } => {}
-        LogEnd::Padding {
-            nonzero_at: Some(nz),
-            ..
-        } => {
-            s.stop_offset = Some(off);
-            s.findings.push(finding(
+    s.after = v.dropped();
+    s.zk_end = match (&v.zookeeper, v.class) {
+        (ZkAction::Fatal(why), _) => ZkEnd::Fatal(why.clone()),
+        (ZkAction::NextLog, EndClass::Damage) => ZkEnd::Skip,
+        (ZkAction::NextLog, _) => ZkEnd::Next,
+    };
+    if v.class != EndClass::Clean {
+        s.stop_offset = Some(off);
+    }
+    let meaning = v.meaning();
+    let (severity, code, offset, message) = match (end, v.class) {
+        (_, EndClass::Clean) => return,
+        (LogEnd::Padding { nonzero_at, .. }, _) => {
+            let nz = nonzero_at.unwrap_or(off);
+            (
                 Severity::Error,
                 "log_garbage_after_end",
-                &path,
-                Some(*nz),
-                None,
+                nz,
                 format!(
                     "non-zero bytes at {nz:#x} after the zero-length entry at {off:#x} that ends the log"
                 ),
-                Some("ZooKeeper stops reading at the zero length and never sees what follows; it may be stale or lost data"),
-            ));
-            // A zeroed run in the middle of real entries: look for them.
-            s.after = entries_from(log, *nz, iter_opts);
+            )
         }
-        LogEnd::TornTail {
-            needed, available, ..
-        } => {
-            s.torn = true;
-            s.stop_offset = Some(off);
-            s.findings.push(finding(
-                Severity::Warning,
-                "log_torn_tail",
-                &path,
-                Some(off),
-                None,
-                format!(
-                    "the file ends inside the entry at {off:#x} ({available} of {needed} bytes)"
-                ),
-                Some("a write cut short by a crash; that txn was never acknowledged, and ZooKeeper ignores it"),
-            ));
+        (LogEnd::TornTail { .. }, EndClass::CrashTail) => {
+            (Severity::Warning, "log_torn_tail", off, v.message())
         }
-        LogEnd::PartialRecord { len, .. } => {
-            s.torn = true;
-            s.stop_offset = Some(off);
-            s.findings.push(finding(
-                Severity::Warning,
-                "log_partial_record",
-                &path,
-                Some(off),
-                None,
-                format!(
-                    "the entry at {off:#x} (length {len}) has zeros instead of its body and end byte, and only zeros follow"
-                ),
-                Some("a write cut short by a crash; that txn was never acknowledged, and ZooKeeper ignores it (\"Last transaction was partial\")"),
-            ));
+        (LogEnd::PartialRecord { .. }, EndClass::CrashTail) => {
+            (Severity::Warning, "log_partial_record", off, v.message())
         }
-        LogEnd::Corrupt { error, .. } => {
-            s.stop_offset = Some(off);
-            let (code, zk) = match error.kind() {
-                DecodeErrorKind::ChecksumMismatch { .. } => (
-                    "log_checksum_mismatch",
-                    ZkEnd::Fatal(format!("CRC check failed in {}", name_of(&path))),
-                ),
-                DecodeErrorKind::NegativeLength(-1) => (
-                    "log_bad_length",
-                    ZkEnd::Fatal(format!(
-                        "NullPointerException on the length -1 entry in {}",
-                        name_of(&path)
-                    )),
-                ),
+        (LogEnd::TornTail { .. } | LogEnd::PartialRecord { .. }, _) => {
+            (Severity::Error, "log_damaged_entry", off, v.message())
+        }
+        (LogEnd::Corrupt { error, .. }, _) => {
+            let code = match error.kind() {
+                DecodeErrorKind::ChecksumMismatch { .. } => "log_checksum_mismatch",
                 DecodeErrorKind::NegativeLength(_) | DecodeErrorKind::LengthOverLimit { .. }
                     if error.offset() == off + 8 =>
                 {
-                    (
-                        "log_bad_length",
-                        ZkEnd::Fatal(format!("Unreasonable length in {}", name_of(&path))),
-                    )
+                    "log_bad_length"
                 }
-                DecodeErrorKind::MissingEndOfRecord { .. } => ("log_missing_eor", ZkEnd::Skip),
-                DecodeErrorKind::UnknownOpCode(_) => (
-                    "log_undecodable_txn",
-                    ZkEnd::Fatal(format!("Unsupported Txn type in {}", name_of(&path))),
-                ),
-                DecodeErrorKind::UnexpectedEof { .. } => ("log_undecodable_txn", ZkEnd::Skip),
-                DecodeErrorKind::NegativeLength(_) | DecodeErrorKind::LengthOverLimit { .. } => (
-                    "log_undecodable_txn",
-                    ZkEnd::Fatal(format!("Unreasonable length in {}", name_of(&path))),
-                ),
-                _ => (
-                    "log_undecodable_txn",
-                    ZkEnd::Fatal(format!("undecodable txn in {}", name_of(&path))),
-                ),
+                DecodeErrorKind::MissingEndOfRecord { .. } => "log_missing_eor",
+                _ => "log_undecodable_txn",
             };
-            let meaning = match &zk {
-                ZkEnd::Fatal(_) => "ZooKeeper's restore fails on this entry if it reads this file",
-                _ => {
-                    "ZooKeeper treats this as the end of the file and silently skips everything after it"
-                }
-            };
-            s.zk_end = zk;
-            s.findings.push(finding(
+            (
                 Severity::Error,
                 code,
-                &path,
-                Some(error.offset()),
-                None,
+                error.offset(),
                 format!("entry at {off:#x}: {}", error.kind()),
-                Some(meaning),
-            ));
-            // The framing is known when the length was sane: look past it.
-            let bytes_off = off + 12;
-            let len = len_at(log, off).unwrap_or(-1);
-            if len > 0 && code != "log_bad_length" {
-                s.after = entries_from(log, bytes_off + len as u64 + 1, iter_opts);
-            }
+            )
         }
-    }
-    if let ZkEnd::Next = s.zk_end
-        && matches!(
-            end,
-            LogEnd::Padding {
-                nonzero_at: Some(_),
-                ..
-            }
-        )
-    {
-        s.zk_end = ZkEnd::Skip;
-    }
+        (LogEnd::Eof { .. }, _) => return,
+    };
+    s.findings.push(finding(
+        severity,
+        code,
+        &path,
+        Some(offset),
+        None,
+        message,
+        Some(&meaning),
+    ));
 }

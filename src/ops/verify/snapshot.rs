@@ -7,11 +7,9 @@ use std::path::Path;
 use super::{Finding, Options, Progress, Severity, finding, io_error, name_of};
 use crate::files::source;
 use crate::format::DecodeErrorKind;
-use crate::format::checksum::adler32;
 use crate::format::compress::{Compression, GZIP_MAGIC, SNAPPY_MAGIC};
-use crate::format::snapshot::{
-    SLASH_USTRING, STAT_PERSISTED_LEN, Snapshot, SnapshotEnd, ZxidDigest,
-};
+use crate::format::snapshot::{SLASH_USTRING, Snapshot, SnapshotEnd, ZxidDigest};
+use crate::ops::verdict;
 
 /// One snapshot, read once.
 #[derive(Clone, Debug)]
@@ -127,7 +125,7 @@ pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>)
             let code = if matches!(e.kind(), DecodeErrorKind::BadMagic { .. }) {
                 "snapshot_bad_header"
             } else {
-                snapshot_error_code(e.kind())
+                verdict::snapshot_error_code(e.kind())
             };
             reject(&mut s, &e.to_string());
             s.findings.push(finding(
@@ -168,13 +166,7 @@ pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>)
             raw.release_before(node.offset as usize);
             released = node.offset;
         }
-        next_offset = node.offset
-            + 4
-            + node.path.len() as u64
-            + 4
-            + node.data.map_or(0, |d| d.len() as u64)
-            + 8
-            + STAT_PERSISTED_LEN as u64;
+        next_offset = node.end_offset();
         if !node.path.is_empty() {
             let parent = match node.path.iter().rposition(|&b| b == b'/') {
                 Some(i) => node.path.get(..i).unwrap_or(b""),
@@ -230,76 +222,36 @@ pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>)
             acl_missing += 1;
         }
     }
-    match iter.into_end() {
-        Some(SnapshotEnd::Complete(trailer)) => {
-            for (i, seal) in trailer.seals.iter().enumerate() {
-                if !seal.marker_ok {
-                    reject(&mut s, "damaged \"/\" marker after a seal");
-                    s.findings.push(finding(
-                        Severity::Error,
-                        "snapshot_bad_marker",
-                        path,
-                        Some(seal.offset + 8),
-                        None,
-                        format!("the \"/\" string after seal #{} is damaged", i + 1),
-                        Some("ZooKeeper reads it as a string length and fails, falling back to an older snapshot"),
-                    ));
-                }
-                if !seal.ok() {
-                    reject(&mut s, "CRC corruption in snapshot");
-                    s.findings.push(finding(
-                        Severity::Error,
-                        "snapshot_seal_mismatch",
-                        path,
-                        Some(seal.offset),
-                        None,
-                        format!(
-                            "seal #{} stored {:#x}, computed {:#x}",
-                            i + 1,
-                            seal.stored,
-                            seal.computed
-                        ),
-                        Some("ZooKeeper rejects this snapshot (\"CRC corruption\") and falls back to an older one"),
-                    ));
-                }
-            }
-            if trailer.digest.is_none() {
-                s.findings.push(finding(
-                    Severity::Note,
-                    "snapshot_no_digest",
-                    path,
-                    Some(trailer.end_offset),
-                    None,
-                    "no digest section (written with digests off, or before 3.6)".into(),
-                    None,
-                ));
-            }
-            s.digest = trailer.digest;
+    let end = iter.into_end();
+    if let Some(SnapshotEnd::Complete(trailer)) = &end {
+        if trailer.digest.is_none() {
+            s.findings.push(finding(
+                Severity::Note,
+                "snapshot_no_digest",
+                path,
+                Some(trailer.end_offset),
+                None,
+                "no digest section (written with digests off, or before 3.6)".into(),
+                None,
+            ));
         }
-        Some(SnapshotEnd::Corrupt(e)) => {
-            let code = snapshot_error_code(e.kind());
-            // ZooKeeper reads the digest section leniently: an EOF inside it
-            // means "older snapshot" and the file is accepted (FORMAT.md §4.6).
-            let zk = zk_trailer(stream, next_offset as usize);
-            match &zk {
-                Ok(()) => {}
-                Err(why) => reject(&mut s, why),
+        s.digest = trailer.digest.clone();
+    }
+    if let Some(end) = &end {
+        for p in verdict::trailer_problems(end, stream, next_offset) {
+            if let Some(why) = &p.rejects {
+                reject(&mut s, why);
             }
             s.findings.push(finding(
                 Severity::Error,
-                code,
+                p.code,
                 path,
-                Some(e.offset()),
+                Some(p.offset),
                 None,
-                format!("{e}"),
-                Some(if zk.is_ok() {
-                    "ZooKeeper still loads this snapshot (it reads a cut digest section as an older format)"
-                } else {
-                    "ZooKeeper cannot load this snapshot and falls back to an older one"
-                }),
+                p.message,
+                Some(p.meaning),
             ));
         }
-        None => {}
     }
     s
 }
@@ -308,79 +260,4 @@ fn reject(s: &mut SnapScan, why: &str) {
     if s.zk_loads.is_ok() {
         s.zk_loads = Err(why.to_string());
     }
-}
-
-fn snapshot_error_code(kind: &DecodeErrorKind) -> &'static str {
-    match kind {
-        DecodeErrorKind::UnexpectedEof { .. } => "snapshot_truncated",
-        DecodeErrorKind::ChecksumMismatch { .. } => "snapshot_seal_mismatch",
-        DecodeErrorKind::BadMagic { .. } => "snapshot_bad_header",
-        DecodeErrorKind::Decompress(_) => "snapshot_compressed_stream",
-        _ => "snapshot_corrupt",
-    }
-}
-
-/// What ZooKeeper 3.8 does with the bytes from `at` when the node stream
-/// ended there: terminator, seal #1, then a digest section read with EOF
-/// meaning "none", then seal #2.
-fn zk_trailer(stream: &[u8], at: usize) -> Result<(), String> {
-    let eof = || Err("EOF in snapshot".to_string());
-    let read_i64 = |o: usize| -> Option<i64> {
-        stream
-            .get(o..o + 8)
-            .and_then(|b| <[u8; 8]>::try_from(b).ok())
-            .map(i64::from_be_bytes)
-    };
-    let read_i32 = |o: usize| -> Option<i32> {
-        stream
-            .get(o..o + 4)
-            .and_then(|b| <[u8; 4]>::try_from(b).ok())
-            .map(i32::from_be_bytes)
-    };
-    if stream.get(at..at + 5) != Some(&SLASH_USTRING[..]) {
-        return Err("undecodable node record".into());
-    }
-    let seal_ok = |o: usize| -> Result<usize, String> {
-        let stored = read_i64(o).ok_or("EOF in snapshot")?;
-        let len = read_i32(o + 8).ok_or("EOF in snapshot")?;
-        if len < -1 || len as usize > 1 << 20 {
-            return Err("Unreasonable length in snapshot".into());
-        }
-        let end = o + 12 + len.max(0) as usize;
-        if stream.len() < end {
-            return Err("EOF in snapshot".into());
-        }
-        let computed = u64::from(adler32(stream.get(..o).unwrap_or(&[])));
-        if stored as u64 != computed {
-            return Err("CRC corruption in snapshot".into());
-        }
-        Ok(end)
-    };
-    let after1 = seal_ok(at + 5)?;
-    // ZxidDigest: long zxid, int version, long digest (or hex string).
-    let Some(_zxid) = read_i64(after1) else {
-        return Ok(());
-    };
-    let Some(version) = read_i32(after1 + 8) else {
-        return Ok(());
-    };
-    let digest_end = if version >= 2 {
-        if read_i64(after1 + 12).is_none() {
-            return Ok(());
-        }
-        after1 + 20
-    } else {
-        let Some(n) = read_i32(after1 + 12) else {
-            return Ok(());
-        };
-        let end = after1 + 16 + n.max(0) as usize;
-        if stream.len() < end {
-            return Ok(());
-        }
-        end
-    };
-    if stream.len() < digest_end + 8 {
-        return eof();
-    }
-    seal_ok(digest_end).map(|_| ())
 }

@@ -1,0 +1,409 @@
+//! The one verdict on how a txn log ends, which every subcommand reports
+//! the same way: a clean end, the torn tail a crash leaves (a warning), or
+//! damage (an error), with what ZooKeeper's restore does there.
+//!
+//! A log whose last entry is cut short looks the same to a reader whether a
+//! crash stopped the write or a flipped bit in a length field made the
+//! entry look longer than the file: only what follows tells them apart. So
+//! the bytes after the damage point are searched for a plausible entry
+//! (framing, matching Adler-32, end byte, and a zxid after the last good
+//! one: the salvage scan of `repair --salvage`). Found, the tail is damage
+//! that makes ZooKeeper silently drop acknowledged txns; not found, it is a
+//! crash tail, whose txn was never acknowledged.
+//!
+//! What ZooKeeper does at each end follows `FileTxnIterator.next` and
+//! `Util.readTxnBytes` (3.8): an `EOFException` (file ends inside an entry,
+//! no end byte, a body that ends early) moves on to the next log, silently
+//! skipping the rest of the file; an `IOException` (CRC, unreasonable
+//! length, unknown txn type) makes the restore fail.
+
+use crate::error::Error;
+use crate::files::log::OpenLog;
+use crate::files::window;
+use crate::format::DecodeErrorKind;
+use crate::format::checksum::adler32;
+use crate::format::snapshot::{SLASH_USTRING, SnapshotEnd};
+use crate::format::txnlog::{ENTRY_PREFIX_LEN, IterOptions, LogEnd, TxnLog, first_nonzero};
+use crate::ops::repair::{self, Run, Salvage};
+use crate::zxid::Zxid;
+
+/// How bad an end is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndClass {
+    /// End of file, or zero padding with only zeros after it.
+    Clean,
+    /// A write a crash cut short, with nothing readable after it: the txn
+    /// was never acknowledged. A warning.
+    CrashTail,
+    /// Anything else: corruption, or data ZooKeeper never reads. An error.
+    Damage,
+}
+
+/// What ZooKeeper's restore does when it reaches this end.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ZkAction {
+    /// Goes on with the next log, never reading the rest of this one.
+    NextLog,
+    /// Throws: the restore, and the server's start, fail.
+    Fatal(String),
+}
+
+/// The verdict on how a log's entries end.
+#[derive(Clone, Debug)]
+pub struct LogVerdict {
+    /// How the entries end.
+    pub end: LogEnd,
+    /// Clean, crash tail or damage.
+    pub class: EndClass,
+    /// What ZooKeeper does there.
+    pub zookeeper: ZkAction,
+    /// The valid entries found after the damage point: acknowledged txns
+    /// ZooKeeper never reads from this file.
+    pub after: Option<Salvage>,
+    /// For a partial record: the bytes of its body are all zeros.
+    pub zero_body: bool,
+}
+
+/// The valid run of entries after the damage point: count, first, last.
+pub fn run_range(run: &Run) -> Option<(u64, Zxid, Zxid)> {
+    Some((run.entries, run.first_zxid?, run.last_zxid?))
+}
+
+impl LogVerdict {
+    /// The valid entries after the damage: count, first and last zxid.
+    pub fn dropped(&self) -> Option<(u64, Zxid, Zxid)> {
+        self.after.as_ref().and_then(|s| run_range(&s.run))
+    }
+
+    /// One sentence on what is wrong, for people.
+    pub fn message(&self) -> String {
+        let off = self.end.offset();
+        match (&self.end, self.class) {
+            (
+                LogEnd::TornTail {
+                    needed, available, ..
+                },
+                EndClass::CrashTail,
+            ) => format!(
+                "the file ends inside the entry at {off:#x} ({available} of {needed} bytes)"
+            ),
+            (LogEnd::PartialRecord { len, .. }, _) if self.zero_body => format!(
+                "the entry at {off:#x} (length {len}) has zeros instead of its body and end byte, and only zeros follow"
+            ),
+            (LogEnd::PartialRecord { len, .. }, _) => format!(
+                "the entry at {off:#x} (length {len}) has no end byte: zeros where it should be, and only zeros follow"
+            ),
+            (
+                LogEnd::TornTail {
+                    needed, available, ..
+                },
+                _,
+            ) => format!(
+                "the entry at {off:#x} claims {needed} bytes but the file has {available} from there, and valid entries follow: its length field is damaged"
+            ),
+            (end, _) => end.describe(),
+        }
+    }
+
+    /// What it means for recovery, for people.
+    pub fn meaning(&self) -> String {
+        let dropped = self.dropped();
+        if let LogEnd::Padding { .. } = self.end {
+            return match dropped {
+                Some((n, first, last)) => format!(
+                    "ZooKeeper stops reading at the zero length and silently drops the {n} acknowledged txns {first}..{last} after it"
+                ),
+                None => "ZooKeeper stops reading at the zero length and never sees what follows; it may be stale or lost data".into(),
+            };
+        }
+        match (&self.zookeeper, self.class, dropped) {
+            (_, EndClass::Clean, _) => "nothing is lost".into(),
+            (_, EndClass::CrashTail, _) => format!(
+                "a write cut short by a crash; that txn was never acknowledged, and ZooKeeper ignores it{}",
+                match self.end {
+                    LogEnd::PartialRecord { .. } => " (\"Last transaction was partial\")",
+                    _ => "",
+                }
+            ),
+            (ZkAction::NextLog, _, Some((n, first, last))) => format!(
+                "ZooKeeper stops reading this file here and silently drops the {n} acknowledged txns {first}..{last} after it"
+            ),
+            (ZkAction::NextLog, _, None) => {
+                "ZooKeeper stops reading this file here and never sees what follows; it may be stale or lost data".into()
+            }
+            (ZkAction::Fatal(_), _, Some((n, first, last))) => format!(
+                "ZooKeeper's restore fails here; the {n} valid txns {first}..{last} after it are only reachable with a tolerant replay or repair --salvage"
+            ),
+            (ZkAction::Fatal(_), _, None) => {
+                "ZooKeeper's restore fails on this entry if it reads this file".into()
+            }
+        }
+    }
+}
+
+/// What ZooKeeper's `FileTxnIterator` does at `end`.
+pub fn zookeeper_action(end: &LogEnd, file: &str) -> ZkAction {
+    let LogEnd::Corrupt { offset, error } = end else {
+        // Clean ends, torn tails, partial records: an EOFException.
+        return ZkAction::NextLog;
+    };
+    match error.kind() {
+        DecodeErrorKind::ChecksumMismatch { .. } => {
+            ZkAction::Fatal(format!("CRC check failed in {file}"))
+        }
+        DecodeErrorKind::NegativeLength(-1) if error.offset() == offset + 8 => ZkAction::Fatal(
+            format!("NullPointerException on the length -1 entry in {file}"),
+        ),
+        // "Last transaction was partial.", or a body that ends early.
+        DecodeErrorKind::MissingEndOfRecord { .. }
+        | DecodeErrorKind::UnexpectedEof { .. }
+        | DecodeErrorKind::CountTooLarge { .. } => ZkAction::NextLog,
+        DecodeErrorKind::NegativeLength(_) | DecodeErrorKind::LengthOverLimit { .. } => {
+            ZkAction::Fatal(format!("Unreasonable length in {file}"))
+        }
+        DecodeErrorKind::UnknownOpCode(_) => {
+            ZkAction::Fatal(format!("Unsupported Txn type in {file}"))
+        }
+        _ => ZkAction::Fatal(format!("undecodable txn in {file}")),
+    }
+}
+
+/// Judges how `log`'s entries end. `last` is the zxid of the last entry
+/// read before `end`: entries found after the damage must follow it.
+pub fn judge(
+    log: &mut OpenLog,
+    end: LogEnd,
+    last: Option<Zxid>,
+    opts: IterOptions,
+) -> Result<LogVerdict, Error> {
+    let file = log
+        .path()
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let zookeeper = zookeeper_action(&end, &file);
+    let mut v = LogVerdict {
+        class: EndClass::Clean,
+        zookeeper,
+        after: None,
+        zero_body: false,
+        end,
+    };
+    let scan_from = match &v.end {
+        LogEnd::Eof { .. }
+        | LogEnd::Padding {
+            nonzero_at: None, ..
+        } => return Ok(v),
+        LogEnd::Padding {
+            nonzero_at: Some(nz),
+            ..
+        } => *nz,
+        other => other.offset() + 1,
+    };
+    if let LogEnd::PartialRecord { offset, len } = v.end {
+        let body = log.bytes_at(offset + ENTRY_PREFIX_LEN as u64, len as usize)?;
+        v.zero_body = first_nonzero(&body).is_none();
+    }
+    v.after = salvage(log, scan_from, last, opts)?;
+    v.class = if v.end.is_torn() && v.after.is_none() {
+        EndClass::CrashTail
+    } else {
+        EndClass::Damage
+    };
+    Ok(v)
+}
+
+/// The salvage scan of `repair`, on a mapped log or window by window.
+fn salvage(
+    log: &mut OpenLog,
+    from: u64,
+    after: Option<Zxid>,
+    opts: IterOptions,
+) -> Result<Option<Salvage>, Error> {
+    if let Some(whole) = log.mapped() {
+        return Ok(repair::salvage_scan(&whole, from, after, opts));
+    }
+    // Windows overlap by one whole entry, so every entry that starts in a
+    // window's first `step` bytes is seen whole (entries past the overlap's
+    // cap, 64 MiB, are beyond what a windowed read can vouch for).
+    let step = window::window_size() as u64;
+    let overlap = (ENTRY_PREFIX_LEN as u64 + opts.limits.max_length + 1).min(64 << 20);
+    let header = *log.header();
+    let mut budget = repair::SALVAGE_CHECKSUM_BUDGET;
+    let mut at = from;
+    while at < log.len() && budget > 0 {
+        let found = {
+            let bytes = log.bytes_at(at, usize::try_from(step + overlap).unwrap_or(usize::MAX))?;
+            let view = TxnLog::window(header, &bytes, at);
+            repair::find_entry(&view, at, Some(at + step), after, &opts.limits, &mut budget)
+        };
+        if let Some(p) = found {
+            let mut run = Run::default();
+            let mut last = after;
+            let end = log.run(p, &opts.limits, |view| {
+                let mut it = view.entries(opts);
+                for e in it.by_ref() {
+                    let z = e.txn.header.zxid;
+                    if last.is_some_and(|l| z <= l) {
+                        return Ok(None);
+                    }
+                    last = Some(z);
+                    run.push(z, e.offset, e.framed_len());
+                }
+                Ok(it.end().cloned())
+            })?;
+            return Ok((run.entries > 0).then(|| Salvage {
+                run,
+                end,
+                skipped: p - from,
+            }));
+        }
+        at += step;
+    }
+    Ok(None)
+}
+
+/// A problem at the end of a snapshot: a seal, a "/" marker, or a stream
+/// that ends early.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrailerProblem {
+    /// Finding code.
+    pub code: &'static str,
+    /// Byte offset in the (uncompressed) stream.
+    pub offset: u64,
+    /// What is wrong.
+    pub message: String,
+    /// What it means.
+    pub meaning: &'static str,
+    /// Why ZooKeeper rejects the snapshot, when it does.
+    pub rejects: Option<String>,
+}
+
+/// Every problem at the end of a snapshot whose node records end at
+/// `nodes_end`: bad seals and "/" markers, or a stream cut short (which
+/// ZooKeeper tolerates inside the optional digest section).
+pub fn trailer_problems(end: &SnapshotEnd, stream: &[u8], nodes_end: u64) -> Vec<TrailerProblem> {
+    let mut out = Vec::new();
+    match end {
+        SnapshotEnd::Complete(trailer) => {
+            for (i, seal) in trailer.seals.iter().enumerate() {
+                if !seal.marker_ok {
+                    out.push(TrailerProblem {
+                        code: "snapshot_bad_marker",
+                        offset: seal.offset + 8,
+                        message: format!("the \"/\" string after seal #{} is damaged", i + 1),
+                        meaning: "ZooKeeper reads it as a string length and fails, falling back to an older snapshot",
+                        rejects: Some("damaged \"/\" marker after a seal".into()),
+                    });
+                }
+                if !seal.ok() {
+                    out.push(TrailerProblem {
+                        code: "snapshot_seal_mismatch",
+                        offset: seal.offset,
+                        message: format!(
+                            "seal #{} stored {:#x}, computed {:#x}",
+                            i + 1,
+                            seal.stored,
+                            seal.computed
+                        ),
+                        meaning: "ZooKeeper rejects this snapshot (\"CRC corruption\") and falls back to an older one",
+                        rejects: Some("CRC corruption in snapshot".into()),
+                    });
+                }
+            }
+        }
+        SnapshotEnd::Corrupt(e) => {
+            // ZooKeeper reads the digest section leniently: an EOF inside it
+            // means "older snapshot" and the file is accepted (FORMAT.md §4.6).
+            let zk = zk_trailer(stream, usize::try_from(nodes_end).unwrap_or(usize::MAX));
+            out.push(TrailerProblem {
+                code: snapshot_error_code(e.kind()),
+                offset: e.offset(),
+                message: e.to_string(),
+                meaning: if zk.is_ok() {
+                    "ZooKeeper still loads this snapshot (it reads a cut digest section as an older format)"
+                } else {
+                    "ZooKeeper cannot load this snapshot and falls back to an older one"
+                },
+                rejects: zk.err(),
+            });
+        }
+    }
+    out
+}
+
+/// The finding code for a snapshot that cannot be decoded.
+pub fn snapshot_error_code(kind: &DecodeErrorKind) -> &'static str {
+    match kind {
+        DecodeErrorKind::UnexpectedEof { .. } => "snapshot_truncated",
+        DecodeErrorKind::ChecksumMismatch { .. } => "snapshot_seal_mismatch",
+        DecodeErrorKind::BadMagic { .. } => "snapshot_bad_header",
+        DecodeErrorKind::Decompress(_) => "snapshot_compressed_stream",
+        _ => "snapshot_corrupt",
+    }
+}
+
+/// What ZooKeeper 3.8 does with the bytes from `at` when the node stream
+/// ended there: terminator, seal #1, then a digest section read with EOF
+/// meaning "none", then seal #2.
+fn zk_trailer(stream: &[u8], at: usize) -> Result<(), String> {
+    let eof = || Err("EOF in snapshot".to_string());
+    let read_i64 = |o: usize| -> Option<i64> {
+        stream
+            .get(o..o + 8)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(i64::from_be_bytes)
+    };
+    let read_i32 = |o: usize| -> Option<i32> {
+        stream
+            .get(o..o + 4)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(i32::from_be_bytes)
+    };
+    if stream.get(at..at + 5) != Some(&SLASH_USTRING[..]) {
+        return Err("undecodable node record".into());
+    }
+    let seal_ok = |o: usize| -> Result<usize, String> {
+        let stored = read_i64(o).ok_or("EOF in snapshot")?;
+        let len = read_i32(o + 8).ok_or("EOF in snapshot")?;
+        if len < -1 || len as usize > 1 << 20 {
+            return Err("Unreasonable length in snapshot".into());
+        }
+        let end = o + 12 + len.max(0) as usize;
+        if stream.len() < end {
+            return Err("EOF in snapshot".into());
+        }
+        let computed = u64::from(adler32(stream.get(..o).unwrap_or(&[])));
+        if stored as u64 != computed {
+            return Err("CRC corruption in snapshot".into());
+        }
+        Ok(end)
+    };
+    let after1 = seal_ok(at + 5)?;
+    // ZxidDigest: long zxid, int version, long digest (or hex string).
+    let Some(_zxid) = read_i64(after1) else {
+        return Ok(());
+    };
+    let Some(version) = read_i32(after1 + 8) else {
+        return Ok(());
+    };
+    let digest_end = if version >= 2 {
+        if read_i64(after1 + 12).is_none() {
+            return Ok(());
+        }
+        after1 + 20
+    } else {
+        let Some(n) = read_i32(after1 + 12) else {
+            return Ok(());
+        };
+        let end = after1 + 16 + n.max(0) as usize;
+        if stream.len() < end {
+            return Ok(());
+        }
+        end
+    };
+    if stream.len() < digest_end + 8 {
+        return eof();
+    }
+    seal_ok(digest_end).map(|_| ())
+}
