@@ -144,36 +144,7 @@ impl DataTree {
         r: &mut ApplyResult,
     ) {
         match body {
-            TxnBody::Create(c) => {
-                let owner = match op {
-                    OpCode::CREATE_CONTAINER => crate::format::snapshot::CONTAINER_OWNER,
-                    OpCode::CREATE_TTL => {
-                        let ttl = c.ttl_ms.unwrap_or(0);
-                        if ttl <= 0 || ttl > crate::format::snapshot::MAX_TTL {
-                            r.err = code::BAD_ARGUMENTS;
-                            return;
-                        }
-                        (0xff00_0000_0000_0000_u64 as i64) | ttl
-                    }
-                    _ => {
-                        if c.ephemeral.unwrap_or(false) {
-                            session
-                        } else {
-                            0
-                        }
-                    }
-                };
-                r.err = self.create_node(c, owner, zxid, time, r);
-                // Create fix-up for fuzzy snapshots: header type create (1)
-                // only, which includes create sub-ops of a multi, because the
-                // sub-op is processed with a header of its own type.
-                if op == OpCode::CREATE && r.err == code::NODE_EXISTS {
-                    let parent = split_parent(c.path).map_or(&b""[..], |(p, _)| p);
-                    if !self.set_cversion_pzxid(parent, c.parent_cversion, zxid, r) {
-                        r.err = code::NO_NODE;
-                    }
-                }
-            }
+            TxnBody::Create(c) => self.create(op, c, session, zxid, time, r),
             TxnBody::Delete { path } => {
                 r.err = self.delete_node(path, zxid, r);
             }
@@ -194,6 +165,33 @@ impl DataTree {
             // Sessions and multis are handled by `apply`; anything else
             // cannot reach here (the decoder only makes Invalid in multis).
             _ => {}
+        }
+    }
+
+    /// A create of any kind, with the fix-up of a create over a fuzzy
+    /// snapshot.
+    fn create(
+        &mut self,
+        op: OpCode,
+        c: &CreateTxn<'_>,
+        session: i64,
+        zxid: Zxid,
+        time: i64,
+        r: &mut ApplyResult,
+    ) {
+        let Some(owner) = create_owner(op, c, session) else {
+            r.err = code::BAD_ARGUMENTS;
+            return;
+        };
+        r.err = self.create_node(c, owner, zxid, time, r);
+        // Create fix-up for fuzzy snapshots: header type create (1)
+        // only, which includes create sub-ops of a multi, because the
+        // sub-op is processed with a header of its own type.
+        if op == OpCode::CREATE && r.err == code::NODE_EXISTS {
+            let parent = split_parent(c.path).map_or(&b""[..], |(p, _)| p);
+            if !self.set_cversion_pzxid(parent, c.parent_cversion, zxid, r) {
+                r.err = code::NO_NODE;
+            }
         }
     }
 
@@ -223,17 +221,7 @@ impl DataTree {
             return code::NODE_EXISTS;
         }
         let acl = self.acls.intern(c.acl.as_deref());
-        let mut pcv = c.parent_cversion;
-        self.modify_id(parent, |p| {
-            if pcv == -1 {
-                pcv = p.stat.cversion.wrapping_add(1);
-            }
-            // 3.6+ guard: a replayed old create never lowers cversion/pzxid.
-            if pcv > p.stat.cversion {
-                p.stat.cversion = pcv;
-                p.stat.pzxid = zxid;
-            }
-        });
+        self.raise_child_version(parent, c.parent_cversion, zxid);
         let stat = StatPersisted {
             czxid: zxid,
             mzxid: zxid,
@@ -254,6 +242,36 @@ impl DataTree {
         if let NodeKind::Ephemeral(s) = NodeKind::of(owner) {
             self.ephemerals.entry(s.0).or_default().insert(path.into());
         }
+        self.quotas_after_create(path, parent_key, name, c.data);
+        code::OK
+    }
+
+    /// A create's parent gets the logged `parentCVersion` (-1: one more
+    /// than its own) and the create's zxid as pzxid.
+    fn raise_child_version(&mut self, parent: u32, parent_cversion: i32, zxid: Zxid) {
+        let mut pcv = parent_cversion;
+        self.modify_id(parent, |p| {
+            if pcv == -1 {
+                pcv = p.stat.cversion.wrapping_add(1);
+            }
+            // 3.6+ guard: a replayed old create never lowers cversion/pzxid.
+            if pcv > p.stat.cversion {
+                p.stat.cversion = pcv;
+                p.stat.pzxid = zxid;
+            }
+        });
+    }
+
+    /// A create's quota side effects: a limit node makes a quota root, a
+    /// stats node is filled from its subtree, and a node under a quota root
+    /// counts in that root's stats.
+    fn quotas_after_create(
+        &mut self,
+        path: &[u8],
+        parent_key: &[u8],
+        name: &[u8],
+        data: Option<&[u8]>,
+    ) {
         if parent_key.starts_with(QUOTA_ROOT) {
             let real = &parent_key[QUOTA_ROOT.len()..];
             if name == QUOTA_LIMIT_NODE && !real.is_empty() {
@@ -264,10 +282,9 @@ impl DataTree {
             }
         }
         if let Some(q) = self.max_quota_prefix(path) {
-            let bytes = c.data.map_or(0, |d| d.len() as i64);
+            let bytes = data.map_or(0, |d| d.len() as i64);
             self.update_quota_stat(&q, bytes, 1);
         }
-        code::OK
     }
 
     fn delete_node(&mut self, path: &[u8], zxid: Zxid, r: &mut ApplyResult) -> i32 {
@@ -415,6 +432,30 @@ impl DataTree {
         }
         r.changed
     }
+}
+
+/// The `ephemeralOwner` a create gives its node: the container marker, the
+/// TTL marker with the TTL, the session of an ephemeral, else 0. `None` for
+/// a TTL out of range.
+fn create_owner(op: OpCode, c: &CreateTxn<'_>, session: i64) -> Option<i64> {
+    let owner = match op {
+        OpCode::CREATE_CONTAINER => crate::format::snapshot::CONTAINER_OWNER,
+        OpCode::CREATE_TTL => {
+            let ttl = c.ttl_ms.unwrap_or(0);
+            if ttl <= 0 || ttl > crate::format::snapshot::MAX_TTL {
+                return None;
+            }
+            (0xff00_0000_0000_0000_u64 as i64) | ttl
+        }
+        _ => {
+            if c.ephemeral.unwrap_or(false) {
+                session
+            } else {
+                0
+            }
+        }
+    };
+    Some(owner)
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use super::warm::WARM_MAX;
 use super::{AclRef, DataTree, FastMap, NONE, OwnedAcl, split_parent};
 use crate::files::source::Bytes;
 use crate::format::jute::Acl;
-use crate::format::snapshot::{NodeKind, Snapshot, SnapshotEnd, Trailer};
+use crate::format::snapshot::{Node, NodeKind, Snapshot, SnapshotEnd, Trailer};
 use crate::zxid::Zxid;
 
 /// A problem found while loading a snapshot into a tree.
@@ -113,17 +113,7 @@ impl DataTree {
         t.index.reserve(snap.len() / 256);
         t.nodes.reserve(snap.len() / 128);
         let mut report = LoadReport::default();
-        let mut by_id: FastMap<i64, AclRef> = FastMap::default();
-        for e in snap.acl_cache() {
-            let Some(list) = &e.acl else {
-                return Err(LoadError::NullAclList {
-                    offset: e.offset,
-                    id: e.id,
-                });
-            };
-            let owned: Box<[OwnedAcl]> = list.iter().map(OwnedAcl::from_acl).collect();
-            by_id.insert(e.id, t.acls.intern_owned(owned));
-        }
+        let by_id = t.load_acl_cache(snap)?;
         for s in snap.sessions() {
             t.sessions.insert(s.session, s.timeout_ms);
         }
@@ -146,68 +136,7 @@ impl DataTree {
             }
             t.warm_keys(keys.get(..batch.len()).unwrap_or(&[]));
             for node in batch.drain(..) {
-                report.nodes += 1;
-                let acl = if node.acl_id == -1 {
-                    AclRef::OPEN_UNSAFE
-                } else if let Some(&r) = by_id.get(&node.acl_id) {
-                    r
-                } else {
-                    if !report.missing_acl_ids.contains(&node.acl_id) {
-                        report.missing_acl_ids.push(node.acl_id);
-                    }
-                    t.acls.missing_ref(node.acl_id)
-                };
-                t.acls.add_use(acl);
-                let parent = if node.path.is_empty() {
-                    NONE
-                } else {
-                    let Some((parent_key, _)) = split_parent(node.path) else {
-                        return Err(LoadError::BadPath {
-                            offset: node.offset,
-                            path: node.path.to_vec(),
-                        });
-                    };
-                    let mut found = None;
-                    while let Some(&top) = ancestors.last() {
-                        if t.nodes
-                            .get(top as usize)
-                            .is_some_and(|n| n.live && n.pd.key() == parent_key)
-                        {
-                            found = Some(top);
-                            break;
-                        }
-                        ancestors.pop();
-                    }
-                    match found.or_else(|| t.find(parent_key)) {
-                        Some(p) => {
-                            if ancestors.is_empty() {
-                                ancestors.push(p);
-                            }
-                            p
-                        }
-                        None => {
-                            return Err(LoadError::MissingParent {
-                                offset: node.offset,
-                                path: node.path.to_vec(),
-                            });
-                        }
-                    }
-                };
-                let pd = PathData::in_stream(node.path, node.data, stream);
-                let (id, old) = t.insert_node(pd, acl, node.stat, parent);
-                if let Some(old) = old {
-                    // A path stored twice: the later record replaces the earlier
-                    // one (and its children), as `nodes.put` does.
-                    report.duplicate_paths += 1;
-                    t.acls.remove_use(old.acl);
-                }
-                ancestors.push(id);
-                if let NodeKind::Ephemeral(s) = NodeKind::of(node.stat.ephemeral_owner) {
-                    t.ephemerals
-                        .entry(s.0)
-                        .or_default()
-                        .insert(node.path.into());
-                }
+                t.load_node(&node, &by_id, &mut ancestors, stream, &mut report)?;
             }
         }
         match iter.into_end() {
@@ -217,6 +146,114 @@ impl DataTree {
         }
         t.setup_quota();
         Ok((t, report))
+    }
+
+    /// Interns the snapshot's ACL cache: its ids, and the lists they stand for.
+    fn load_acl_cache(&mut self, snap: &Snapshot<'_>) -> Result<FastMap<i64, AclRef>, LoadError> {
+        let mut by_id: FastMap<i64, AclRef> = FastMap::default();
+        for e in snap.acl_cache() {
+            let Some(list) = &e.acl else {
+                return Err(LoadError::NullAclList {
+                    offset: e.offset,
+                    id: e.id,
+                });
+            };
+            let owned: Box<[OwnedAcl]> = list.iter().map(OwnedAcl::from_acl).collect();
+            by_id.insert(e.id, self.acls.intern_owned(owned));
+        }
+        Ok(by_id)
+    }
+
+    /// Adds one snapshot node under its parent, as `deserialize` does:
+    /// a later record of the same path replaces the earlier one.
+    fn load_node(
+        &mut self,
+        node: &Node<'_>,
+        by_id: &FastMap<i64, AclRef>,
+        ancestors: &mut Vec<u32>,
+        stream: Option<&Arc<Bytes>>,
+        report: &mut LoadReport,
+    ) -> Result<(), LoadError> {
+        report.nodes += 1;
+        let acl = self.node_acl(node.acl_id, by_id, report);
+        self.acls.add_use(acl);
+        let parent = self.loaded_parent(node, ancestors)?;
+        let pd = PathData::in_stream(node.path, node.data, stream);
+        let (id, old) = self.insert_node(pd, acl, node.stat, parent);
+        if let Some(old) = old {
+            // A path stored twice: the later record replaces the earlier
+            // one (and its children), as `nodes.put` does.
+            report.duplicate_paths += 1;
+            self.acls.remove_use(old.acl);
+        }
+        ancestors.push(id);
+        if let NodeKind::Ephemeral(s) = NodeKind::of(node.stat.ephemeral_owner) {
+            self.ephemerals
+                .entry(s.0)
+                .or_default()
+                .insert(node.path.into());
+        }
+        Ok(())
+    }
+
+    /// A snapshot node's ACL: the null list for id -1, else the cache's
+    /// list for its id; an id the cache lacks is kept as missing and
+    /// reported once ("Ignoring acl").
+    fn node_acl(
+        &mut self,
+        acl_id: i64,
+        by_id: &FastMap<i64, AclRef>,
+        report: &mut LoadReport,
+    ) -> AclRef {
+        if acl_id == -1 {
+            AclRef::OPEN_UNSAFE
+        } else if let Some(&r) = by_id.get(&acl_id) {
+            r
+        } else {
+            if !report.missing_acl_ids.contains(&acl_id) {
+                report.missing_acl_ids.push(acl_id);
+            }
+            self.acls.missing_ref(acl_id)
+        }
+    }
+
+    /// The parent of a snapshot node (`NONE` for the root): among
+    /// `ancestors` (the nodes on the path to the previous node, which this
+    /// trims to the parent), else by lookup.
+    fn loaded_parent(&self, node: &Node<'_>, ancestors: &mut Vec<u32>) -> Result<u32, LoadError> {
+        if node.path.is_empty() {
+            return Ok(NONE);
+        }
+        let Some((parent_key, _)) = split_parent(node.path) else {
+            return Err(LoadError::BadPath {
+                offset: node.offset,
+                path: node.path.to_vec(),
+            });
+        };
+        let mut found = None;
+        while let Some(&top) = ancestors.last() {
+            if self
+                .nodes
+                .get(top as usize)
+                .is_some_and(|n| n.live && n.pd.key() == parent_key)
+            {
+                found = Some(top);
+                break;
+            }
+            ancestors.pop();
+        }
+        match found.or_else(|| self.find(parent_key)) {
+            Some(p) => {
+                if ancestors.is_empty() {
+                    ancestors.push(p);
+                }
+                Ok(p)
+            }
+            None => Err(LoadError::MissingParent {
+                offset: node.offset,
+                path: node.path.to_vec(),
+            }),
+        }
     }
 
     /// Writes the tree as an uncompressed snapshot stream the way
