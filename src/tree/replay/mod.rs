@@ -30,28 +30,25 @@
 //! `--before-zxid Z` is the same as `--to-zxid Z-1`; `--to-time T` is
 //! resolved to the last txn whose time is ≤ T by a scan of the logs.
 
+mod logs;
 mod start;
 
 use std::path::PathBuf;
-use std::sync::mpsc;
 
+pub use logs::logs_to_read;
 pub(crate) use start::snapshot_name_zxid;
 pub use start::{MAX_SNAPSHOT_CANDIDATES, load_snapshot_file, looks_valid};
 
 use crate::error::Error;
-use crate::files::datadir::{DataDir, LogFile, zookeeper_name_zxid};
+use crate::files::datadir::{DataDir, zookeeper_name_zxid};
 use crate::files::source;
-use crate::format::DecodeErrorKind;
 use crate::format::jute::Limits;
-use crate::format::txnlog::{IterOptions, LogEnd, TxnEntry, TxnLog};
+use crate::format::txnlog::{IterOptions, LogEnd, TxnLog};
 use crate::tree::{ApplyResult, DataTree};
 use crate::zxid::Zxid;
-use start::{choose_snapshot, load_snapshot};
+use logs::{Run, choose_logs};
+use start::start_tree;
 
-/// Log entries decoded ahead and warmed up together (see [`DataTree::warm`]).
-const WARM_BATCH: usize = 32;
-/// Log entries the reading thread hands over at a time.
-const READ_BATCH: usize = 1024;
 /// Where the replay stops.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
@@ -314,9 +311,19 @@ pub fn replay_observed(
     progress: &mut dyn FnMut(u64, u64),
     obs: &mut dyn Observer,
 ) -> Result<Replay, Error> {
-    let strict = opts.strictness == Strictness::Strict;
+    let mut notes = misread_name_notes(dir);
+    let target_zxid = target_zxid(dir, opts)?;
+    let mut skipped = Vec::new();
+    let (tree, used) = start_tree(dir, opts, target_zxid, &mut skipped, &mut notes)?;
+    let mut run = Run::new(tree, used.as_ref(), &skipped, opts, target_zxid, notes);
+    let logs = choose_logs(dir, opts, run.from())?;
+    run.read_logs(&logs, opts, progress, obs)?;
+    Ok(run.finish(opts.target, target_zxid, used, skipped))
+}
+
+/// Notes for files ZooKeeper's loose name parsing would also pick up.
+fn misread_name_notes(dir: &DataDir) -> Vec<Note> {
     let mut notes = Vec::new();
-    // Files ZooKeeper's loose name parsing would also pick up.
     for o in &dir.others {
         let name = o
             .path
@@ -338,8 +345,12 @@ pub fn replay_observed(
             });
         }
     }
+    notes
+}
 
-    let target_zxid = match opts.target {
+/// The last zxid the replay applies (`None`: to the end of the logs).
+fn target_zxid(dir: &DataDir, opts: &Options) -> Result<Option<Zxid>, Error> {
+    Ok(match opts.target {
         Target::End => None,
         Target::ToZxid(z) => Some(z),
         Target::BeforeZxid(z) => Some(Zxid(z.0.saturating_sub(1))),
@@ -352,453 +363,5 @@ pub fn replay_observed(
                 )));
             }
         },
-    };
-
-    // ---- the starting tree ------------------------------------------------
-    let mut skipped = Vec::new();
-    let (mut tree, used, digest_bound) = match &opts.start {
-        Start::Empty => (DataTree::new(), None, None),
-        Start::Snapshot(path) => {
-            let (z, c) = snapshot_name_zxid(path).ok_or_else(|| {
-                Error::Usage(format!(
-                    "{}: not named snapshot.<hex>[.gz|.snappy]; the name gives the zxid replay starts after",
-                    path.display()
-                ))
-            })?;
-            let l = load_snapshot(path, z, c, opts).map_err(|m| {
-                Error::Usage(format!("{}: cannot load snapshot: {m}", path.display()))
-            })?;
-            if let Some(t) = target_zxid {
-                if z > t {
-                    return Err(Error::Usage(format!(
-                        "{}: snapshot {z} is past the target {t}",
-                        path.display()
-                    )));
-                }
-                if l.digest_bound.is_none_or(|b| b > t) {
-                    notes.push(Note {
-                        finding: false,
-                        message: format!(
-                            "{}: this snapshot may hold effects of txns after {t} (fuzzy snapshot); the result may not be exact",
-                            path.display()
-                        ),
-                    });
-                }
-            }
-            (l.tree, Some(l.used), l.digest_bound)
-        }
-        Start::Auto => match choose_snapshot(dir, target_zxid, opts, &mut skipped) {
-            Some(l) => (l.tree, Some(l.used), l.digest_bound),
-            None => {
-                let why = if dir.snapshots.is_empty() {
-                    "no snapshot found".to_string()
-                } else {
-                    format!(
-                        "no usable snapshot ({})",
-                        skipped
-                            .iter()
-                            .map(|s: &SkippedSnapshot| format!(
-                                "{}: {}",
-                                s.path.display(),
-                                s.reason
-                            ))
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    )
-                };
-                return Err(Error::Usage(format!(
-                    "{why} in {}; use --from-empty if the logs go back to the first txn, or --snapshot FILE",
-                    dir.snap_dir.display()
-                )));
-            }
-        },
-    };
-    // Under --strict the first problem stops everything: (file, message).
-    let mut strict_stop: Option<(PathBuf, String)> = None;
-    if strict && let Some(s) = skipped.iter().find(|s| s.damaged) {
-        strict_stop = Some((s.path.clone(), s.reason.clone()));
-    }
-    let _ = digest_bound;
-    let start_zxid = tree.last_processed_zxid();
-
-    // ---- digest state after load (§5.4) -------------------------------------
-    let mut digests = DigestStats::default();
-    let mut fuzzy: Option<(Zxid, i64)> = None;
-    if let Some(u) = &used
-        && let Some((dz, dv)) = u.digest
-    {
-        if dz == u.zxid {
-            digests.snapshot = Some((dz, dv, tree.digest()));
-        } else {
-            fuzzy = Some((dz, dv));
-        }
-    }
-
-    // ---- which logs (§2.5) ------------------------------------------------
-    let from = Zxid(start_zxid.0.saturating_add(1));
-    let logs = logs_to_read(&dir.logs, from);
-    if matches!(opts.start, Start::Empty) {
-        let first = logs.first().map(|l| l.zxid);
-        if first.is_none_or(|z| z.counter() != 1) {
-            return Err(Error::Usage(format!(
-                "--from-empty needs the logs to start at the first txn of an epoch (zxid 0x…00000001); the oldest log is {}",
-                first.map_or("missing".to_string(), |z| format!(
-                    "log.{}",
-                    z.to_name_hex()
-                ))
-            )));
-        }
-    }
-    let total: u64 = logs.iter().map(|l| l.len).sum();
-    let mut done = 0u64;
-
-    // ---- apply ----------------------------------------------------------------
-    let mut reads = Vec::new();
-    let mut applied = 0u64;
-    let mut errors = 0u64;
-    let mut zxids: Option<(Zxid, Zxid)> = None;
-    let mut fast_forward = true;
-    let mut stopped = Stopped::EndOfLogs;
-    let mut prev: Option<Zxid> = None;
-    'files: for lf in &logs {
-        if strict_stop.is_some() {
-            break;
-        }
-        // The tree keeps the log: node data set by its txns is not copied.
-        let bytes = std::sync::Arc::new(
-            source::open(&lf.path, opts.no_mmap).map_err(|e| Error::io(&lf.path, e))?,
-        );
-        let mut read = LogRead {
-            path: lf.path.clone(),
-            name_zxid: lf.zxid,
-            skipped: 0,
-            applied: 0,
-            zxids: None,
-            stop: LogStop::End(LogEnd::Eof { offset: 0 }),
-        };
-        let log = match TxnLog::parse(&bytes) {
-            Ok(l) => l,
-            Err(e) => {
-                // Bad magic: ZooKeeper throws and refuses to restore.
-                let end = LogEnd::Corrupt {
-                    offset: 0,
-                    error: e.clone(),
-                };
-                read.stop = LogStop::Fatal(end);
-                reads.push(read);
-                stopped = Stopped::Problem {
-                    path: lf.path.clone(),
-                    message: format!("{e}: ZooKeeper refuses to restore past this file"),
-                };
-                break 'files;
-            }
-        };
-        let iter = log.entries(IterOptions {
-            limits: opts.limits,
-            verify_checksums: true,
-        });
-        let mut released = 0usize;
-        let mut hit_target = false;
-        // A second thread reads, checks and decodes the entries, in batches,
-        // while this one applies them. Before a batch is applied, the tree
-        // warms up the nodes it will touch (overlapping their cache misses).
-        let log_end = std::thread::scope(|s| {
-            let (tx, rx) = mpsc::sync_channel::<Vec<TxnEntry<'_>>>(8);
-            let reader = s.spawn(move || {
-                let mut iter = iter;
-                loop {
-                    let batch: Vec<_> = (&mut iter).take(READ_BATCH).collect();
-                    if batch.is_empty() || tx.send(batch).is_err() {
-                        break;
-                    }
-                }
-                iter.end().cloned()
-            });
-            'entries: while let Ok(batch) = rx.recv() {
-                for chunk in batch.chunks(WARM_BATCH) {
-                    tree.warm(chunk.iter().map(|e| &e.txn));
-                    for entry in chunk {
-                        let off = entry.offset as usize;
-                        if off - released > 32 << 20 {
-                            bytes.release_before(off);
-                            released = off;
-                            progress(done + entry.offset, total);
-                        }
-                        let h = entry.txn.header;
-                        if fast_forward {
-                            if h.zxid < from {
-                                read.skipped += 1;
-                                continue;
-                            }
-                            fast_forward = false;
-                        }
-                        if target_zxid.is_some_and(|t| h.zxid > t) {
-                            hit_target = true;
-                            break 'entries;
-                        }
-                        if let Some(p) = prev {
-                            if h.zxid <= p {
-                                notes.push(Note {
-                                finding: true,
-                                message: format!(
-                                    "{}: txn {} at offset {:#x} comes after {p} (out of order; applied anyway, as ZooKeeper does)",
-                                    lf.path.display(),
-                                    h.zxid,
-                                    entry.offset
-                                ),
-                            });
-                            } else if h.zxid.epoch() == p.epoch() && h.zxid.0 != p.0 + 1 {
-                                notes.push(Note {
-                                finding: true,
-                                message: format!(
-                                    "{}: gap: txn {} at offset {:#x} follows {p}; txns in between are missing",
-                                    lf.path.display(),
-                                    h.zxid,
-                                    entry.offset
-                                ),
-                            });
-                            }
-                        } else if h.zxid != from
-                            && h.zxid.epoch() == from.epoch()
-                            && start_zxid.0 != 0
-                        {
-                            notes.push(Note {
-                            finding: true,
-                            message: format!(
-                                "{}: gap: the first txn after the snapshot is {}, expected {from}",
-                                lf.path.display(),
-                                h.zxid
-                            ),
-                        });
-                        }
-                        if strict && let Some(n) = notes.iter().find(|n| n.finding) {
-                            strict_stop = Some((lf.path.clone(), n.message.clone()));
-                            break 'entries;
-                        }
-                        prev = Some(h.zxid);
-                        obs.before(&tree, &entry.txn);
-                        let r: ApplyResult = tree.apply_in(&entry.txn, Some(&bytes));
-                        obs.after(&tree, &entry.txn, &r);
-                        applied += 1;
-                        read.applied += 1;
-                        if r.err != 0 {
-                            errors += 1;
-                        }
-                        if r.invalid_sub_op {
-                            notes.push(Note {
-                            finding: true,
-                            message: format!(
-                                "{}: txn {} at offset {:#x}: a multi sub-txn of a type ZooKeeper refuses; the rest of that multi was skipped, as ZooKeeper does",
-                                lf.path.display(),
-                                h.zxid,
-                                entry.offset
-                            ),
-                        });
-                        }
-                        zxids = Some((zxids.map_or(h.zxid, |z| z.0), h.zxid));
-                        read.zxids = Some((read.zxids.map_or(h.zxid, |z| z.0), h.zxid));
-                        // compareSnapshotDigests, then compareDigest (§5.4).
-                        if let Some((dz, dv)) = fuzzy
-                            && h.zxid == dz
-                        {
-                            digests.snapshot = Some((dz, dv, tree.digest()));
-                            fuzzy = None;
-                        }
-                        match entry.txn.digest {
-                            None => digests.without_digest += 1,
-                            Some(_) if fuzzy.is_some() => digests.skipped_fuzzy += 1,
-                            Some(d) if d.version != 2 => digests.skipped_version += 1,
-                            Some(d) if d.tree == tree.digest() => digests.passed += 1,
-                            Some(d) => {
-                                digests.failed += 1;
-                                digests.first_mismatch.get_or_insert(h.zxid);
-                                if strict {
-                                    strict_stop = Some((
-                                        lf.path.clone(),
-                                        format!(
-                                            "digest mismatch at txn {} (offset {:#x}): logged {}, tree {}",
-                                            h.zxid,
-                                            entry.offset,
-                                            d.tree,
-                                            tree.digest()
-                                        ),
-                                    ));
-                                    break 'entries;
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            // Stops the reader if the loop ended early.
-            drop(rx);
-            reader
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p))
-        });
-        done += lf.len;
-        progress(done, total);
-        if strict_stop.is_some() {
-            reads.push(read);
-            break 'files;
-        }
-        if hit_target {
-            read.stop = LogStop::Target;
-            reads.push(read);
-            stopped = Stopped::Target;
-            break 'files;
-        }
-        let end = log_end.unwrap_or(LogEnd::Eof { offset: 0 });
-        let (continues, finding) = zookeeper_end_behaviour(&end);
-        if strict && !end.is_clean() {
-            strict_stop = Some((lf.path.clone(), end.describe()));
-            read.stop = LogStop::Fatal(end);
-            reads.push(read);
-            break 'files;
-        }
-        if !end.is_clean() {
-            notes.push(Note {
-                finding,
-                message: format!(
-                    "{}: {}{}",
-                    lf.path.display(),
-                    end.describe(),
-                    if continues {
-                        if finding {
-                            "; ZooKeeper silently skips the rest of this file, and so did the replay"
-                        } else {
-                            "; ZooKeeper ends this file there, and so did the replay"
-                        }
-                    } else {
-                        "; ZooKeeper refuses to restore past this point; the replay stopped here"
-                    }
-                ),
-            });
-        }
-        if continues {
-            read.stop = LogStop::End(end);
-            reads.push(read);
-        } else {
-            read.stop = LogStop::Fatal(end.clone());
-            reads.push(read);
-            stopped = Stopped::Problem {
-                path: lf.path.clone(),
-                message: end.describe(),
-            };
-            break 'files;
-        }
-    }
-    if let Some((path, message)) = strict_stop {
-        stopped = Stopped::Problem { path, message };
-    }
-    if let Some((dz, _)) = fuzzy {
-        digests.snapshot_pending = Some(dz);
-        notes.push(Note {
-            finding: false,
-            message: format!(
-                "the snapshot's digest zxid {dz} was never reached; per-txn digest checks stayed off (as in ZooKeeper)"
-            ),
-        });
-    }
-    if let Some((z, stored, computed)) = digests.snapshot
-        && stored != computed
-    {
-        notes.push(Note {
-            finding: false,
-            message: format!(
-                "snapshot digest at {z} does not match the tree ({stored} stored, {computed} computed): a fuzzy snapshot can record this falsely (FORMAT.md §5.4); per-txn digests decide"
-            ),
-        });
-    }
-    if let Some(t) = target_zxid
-        && stopped == Stopped::EndOfLogs
-        && tree.last_processed_zxid() < t
-        && !matches!(opts.target, Target::ToTime(_))
-    {
-        notes.push(Note {
-            finding: false,
-            message: format!(
-                "the logs end at {} before the target {t}",
-                tree.last_processed_zxid()
-            ),
-        });
-    }
-    Ok(Replay {
-        tree,
-        snapshot: used,
-        skipped_snapshots: skipped,
-        logs: reads,
-        applied,
-        zxids,
-        errors,
-        digests,
-        stopped,
-        target_zxid,
-        notes,
     })
-}
-
-/// What ZooKeeper's `FileTxnIterator` does at this end: (goes on with the
-/// next file, and whether data is silently lost).
-fn zookeeper_end_behaviour(end: &LogEnd) -> (bool, bool) {
-    match end {
-        LogEnd::Eof { .. } | LogEnd::Padding { .. } => (true, false),
-        LogEnd::TornTail { .. } | LogEnd::PartialRecord { .. } => (true, false),
-        LogEnd::Corrupt { error, .. } => match error.kind() {
-            // "Last transaction was partial.": rest of the file skipped.
-            DecodeErrorKind::MissingEndOfRecord { .. } => (true, true),
-            // A body shorter than its record: EOFException, end of file.
-            DecodeErrorKind::UnexpectedEof { .. } | DecodeErrorKind::CountTooLarge { .. } => {
-                (true, true)
-            }
-            // CRC failure, unreasonable length, unknown type, bad magic: fatal.
-            _ => (false, true),
-        },
-    }
-}
-
-/// `FileTxnIterator.init(zxid)`: logs named ≥ zxid plus the newest named below.
-pub fn logs_to_read(all: &[LogFile], zxid: Zxid) -> Vec<LogFile> {
-    let mut out: Vec<LogFile> = Vec::new();
-    for lf in all.iter().rev() {
-        out.push(lf.clone());
-        if lf.zxid < zxid {
-            break;
-        }
-    }
-    out.reverse();
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn lf(z: i64) -> LogFile {
-        LogFile {
-            path: PathBuf::from(format!("log.{z:x}")),
-            zxid: Zxid(z),
-            len: 0,
-        }
-    }
-
-    #[test]
-    fn log_choice_keeps_the_file_that_may_hold_the_start() {
-        let all = [lf(1), lf(0x20), lf(0x40), lf(0x60)];
-        let names = |v: Vec<LogFile>| v.iter().map(|l| l.zxid.0).collect::<Vec<_>>();
-        assert_eq!(
-            names(logs_to_read(&all, Zxid(0x30))),
-            vec![0x20, 0x40, 0x60]
-        );
-        assert_eq!(
-            names(logs_to_read(&all, Zxid(0x40))),
-            vec![0x20, 0x40, 0x60]
-        );
-        assert_eq!(names(logs_to_read(&all, Zxid(0x41))), vec![0x40, 0x60]);
-        assert_eq!(
-            names(logs_to_read(&all, Zxid(1))),
-            vec![1, 0x20, 0x40, 0x60]
-        );
-        assert_eq!(names(logs_to_read(&all, Zxid(0x99))), vec![0x60]);
-    }
 }

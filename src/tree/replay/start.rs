@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use super::{Options, SkippedSnapshot, SnapshotUsed};
+use super::{Note, Options, SkippedSnapshot, SnapshotUsed, Start};
 use crate::error::Error;
 use crate::files::datadir::{DataDir, FileKind, SnapFile, zookeeper_name_zxid};
 use crate::files::source;
@@ -218,4 +218,82 @@ pub(super) fn choose_snapshot(
         return Some(loaded);
     }
     None
+}
+
+/// The tree the replay starts from and the snapshot it was loaded from
+/// (`None`: the initial tree); snapshots passed over go to `skipped`.
+pub(super) fn start_tree(
+    dir: &DataDir,
+    opts: &Options,
+    target_zxid: Option<Zxid>,
+    skipped: &mut Vec<SkippedSnapshot>,
+    notes: &mut Vec<Note>,
+) -> Result<(DataTree, Option<SnapshotUsed>), Error> {
+    match &opts.start {
+        Start::Empty => Ok((DataTree::new(), None)),
+        Start::Snapshot(path) => {
+            let l = start_from_file(path, opts, target_zxid, notes)?;
+            Ok((l.tree, Some(l.used)))
+        }
+        Start::Auto => match choose_snapshot(dir, target_zxid, opts, skipped) {
+            Some(l) => Ok((l.tree, Some(l.used))),
+            None => Err(no_usable_snapshot(dir, skipped)),
+        },
+    }
+}
+
+/// Loads the snapshot the user chose; its name gives the zxid replay
+/// starts after. A point-in-time target is checked against it.
+fn start_from_file(
+    path: &Path,
+    opts: &Options,
+    target_zxid: Option<Zxid>,
+    notes: &mut Vec<Note>,
+) -> Result<Loaded, Error> {
+    let (z, c) = snapshot_name_zxid(path).ok_or_else(|| {
+        Error::Usage(format!(
+            "{}: not named snapshot.<hex>[.gz|.snappy]; the name gives the zxid replay starts after",
+            path.display()
+        ))
+    })?;
+    let l = load_snapshot(path, z, c, opts)
+        .map_err(|m| Error::Usage(format!("{}: cannot load snapshot: {m}", path.display())))?;
+    if let Some(t) = target_zxid {
+        if z > t {
+            return Err(Error::Usage(format!(
+                "{}: snapshot {z} is past the target {t}",
+                path.display()
+            )));
+        }
+        if l.digest_bound.is_none_or(|b| b > t) {
+            notes.push(Note {
+                finding: false,
+                message: format!(
+                    "{}: this snapshot may hold effects of txns after {t} (fuzzy snapshot); the result may not be exact",
+                    path.display()
+                ),
+            });
+        }
+    }
+    Ok(l)
+}
+
+/// Why no snapshot could start the replay, and what to do instead.
+fn no_usable_snapshot(dir: &DataDir, skipped: &[SkippedSnapshot]) -> Error {
+    let why = if dir.snapshots.is_empty() {
+        "no snapshot found".to_string()
+    } else {
+        format!(
+            "no usable snapshot ({})",
+            skipped
+                .iter()
+                .map(|s: &SkippedSnapshot| format!("{}: {}", s.path.display(), s.reason))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    };
+    Error::Usage(format!(
+        "{why} in {}; use --from-empty if the logs go back to the first txn, or --snapshot FILE",
+        dir.snap_dir.display()
+    ))
 }
