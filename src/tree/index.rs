@@ -26,14 +26,17 @@ const TOMB: u64 = 1;
 
 impl PathIndex {
     /// The tag of a hash: never 0, so an entry is never `EMPTY` or `TOMB`.
+    #[inline]
     pub(super) fn tag(hash: u64) -> u32 {
         ((hash >> 32) as u32) | 1
     }
 
+    #[inline]
     fn entry(tag: u32, id: u32) -> u64 {
         (u64::from(tag) << 32) | u64::from(id)
     }
 
+    #[inline]
     fn home(&self, tag: u32) -> usize {
         let bits = self.slots.len().trailing_zeros();
         // The top `bits` bits of the tag (`bits` ≤ 32: see `grow`). An empty
@@ -42,20 +45,24 @@ impl PathIndex {
         (u64::from(tag).wrapping_shl(bits) >> 32) as usize
     }
 
+    #[inline]
     fn mask(&self) -> usize {
         self.slots.len().wrapping_sub(1)
     }
 
+    #[inline]
     pub(super) fn len(&self) -> usize {
         self.items
     }
 
     /// The home slot of `tag` (`EMPTY` if there is no table).
+    #[inline]
     pub(super) fn slot(&self, tag: u32) -> u64 {
         self.slots.get(self.home(tag)).copied().unwrap_or(EMPTY)
     }
 
     /// The id of the entry with `hash` for which `eq` holds.
+    #[inline]
     pub(super) fn find(&self, hash: u64, mut eq: impl FnMut(u32) -> bool) -> Option<u32> {
         if self.slots.is_empty() {
             return None;
@@ -155,6 +162,7 @@ impl PathIndex {
 }
 
 /// The index's hash of a key.
+#[inline]
 pub(super) fn hash_key(key: &[u8]) -> u64 {
     let mut h = FastHasher::default();
     h.write(key);

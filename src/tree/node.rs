@@ -47,6 +47,7 @@ impl PathData {
 
     /// Refers to a node record in `stream` when `key` and `data` are its
     /// path and data (a jute string, then a jute buffer), else copies them.
+    #[inline]
     pub(super) fn in_stream(
         key: &[u8],
         data: Option<&[u8]>,
@@ -87,6 +88,7 @@ impl PathData {
     }
 
     /// The bytes from the path on, and where the data starts in them.
+    #[inline]
     fn bytes(&self) -> (&[u8], usize) {
         match &self.blob {
             Blob::Owned(b) => (b, self.key_len),
@@ -94,10 +96,12 @@ impl PathData {
         }
     }
 
+    #[inline]
     pub(super) fn key(&self) -> &[u8] {
         self.bytes().0.get(..self.key_len).unwrap_or(&[])
     }
 
+    #[inline]
     pub(super) fn data(&self) -> Option<&[u8]> {
         if self.null {
             return None;
