@@ -155,7 +155,7 @@ impl TreeNode {
     pub fn data(&self) -> Option<&[u8]> {
         self.pd.data()
     }
-    /// The ACL reference (resolve with [`DataTree::acl`]).
+    /// The ACL reference (resolve with [`DataTree::acl`](super::DataTree::acl)).
     pub fn acl_ref(&self) -> AclRef {
         self.acl
     }

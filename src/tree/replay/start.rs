@@ -149,21 +149,12 @@ pub(super) fn choose_snapshot(
         if let Some(t) = target
             && s.zxid > t
         {
-            skipped.push(SkippedSnapshot {
-                path: s.path.clone(),
-                zxid: s.zxid,
-                reason: format!("named after the target {t}"),
-                damaged: false,
-            });
+            skipped.push(skip(s, format!("named after the target {t}"), false));
             continue;
         }
         if !looks_valid(&s.path, s.compression) {
-            skipped.push(SkippedSnapshot {
-                path: s.path.clone(),
-                zxid: s.zxid,
-                reason: "fails ZooKeeper's isValidSnapshot check (incomplete file)".into(),
-                damaged: true,
-            });
+            let reason = "fails ZooKeeper's isValidSnapshot check (incomplete file)";
+            skipped.push(skip(s, reason.into(), true));
             continue;
         }
         candidates += 1;
@@ -173,51 +164,61 @@ pub(super) fn choose_snapshot(
         let loaded = match load_snapshot(&s.path, s.zxid, s.compression, opts) {
             Ok(l) => l,
             Err(reason) => {
-                skipped.push(SkippedSnapshot {
-                    path: s.path.clone(),
-                    zxid: s.zxid,
-                    reason,
-                    damaged: true,
-                });
+                skipped.push(skip(s, reason, true));
                 continue;
             }
         };
         if let Some(t) = target {
             // The next newer snapshot (any file with that name) proves this one was done.
             let next_name = i.checked_sub(1).and_then(|j| snaps.get(j)).map(|n| n.zxid);
-            // snapshot.0 is written by restore itself on an empty data dir,
-            // before any txn can run: it is exactly the initial tree.
-            let bound = if s.zxid.0 == 0 {
-                Some(Zxid(0))
-            } else {
-                loaded
-                    .digest_bound
-                    .or_else(|| next_name.map(|n| Zxid(n.0.saturating_add(1))))
-            };
-            let ok = match bound {
-                Some(b) => b <= t,
-                None => false,
-            };
-            if !ok {
-                skipped.push(SkippedSnapshot {
-                    path: s.path.clone(),
-                    zxid: s.zxid,
-                    reason: match bound {
-                        Some(b) => format!(
-                            "may hold effects of txns up to {b} (fuzzy snapshot), past the target {t}"
-                        ),
-                        None => format!(
-                            "no digest section and no newer snapshot: its content cannot be bounded below the target {t}"
-                        ),
-                    },
-                    damaged: false,
-                });
+            if let Some(reason) = past_target(s.zxid, &loaded, next_name, t) {
+                skipped.push(skip(s, reason, false));
                 continue;
             }
         }
         return Some(loaded);
     }
     None
+}
+
+/// A snapshot passed over.
+fn skip(s: &SnapFile, reason: String, damaged: bool) -> SkippedSnapshot {
+    SkippedSnapshot {
+        path: s.path.clone(),
+        zxid: s.zxid,
+        reason,
+        damaged,
+    }
+}
+
+/// Why snapshot `name` (`loaded`) cannot start a replay to target `t`: its
+/// content may go past `t` (the bounds of the module docs of [`super`]);
+/// `None` when it cannot. `next_name` names the next newer snapshot.
+fn past_target(name: Zxid, loaded: &Loaded, next_name: Option<Zxid>, t: Zxid) -> Option<String> {
+    // snapshot.0 is written by restore itself on an empty data dir,
+    // before any txn can run: it is exactly the initial tree.
+    let bound = if name.0 == 0 {
+        Some(Zxid(0))
+    } else {
+        loaded
+            .digest_bound
+            .or_else(|| next_name.map(|n| Zxid(n.0.saturating_add(1))))
+    };
+    let ok = match bound {
+        Some(b) => b <= t,
+        None => false,
+    };
+    if ok {
+        return None;
+    }
+    Some(match bound {
+        Some(b) => {
+            format!("may hold effects of txns up to {b} (fuzzy snapshot), past the target {t}")
+        }
+        None => format!(
+            "no digest section and no newer snapshot: its content cannot be bounded below the target {t}"
+        ),
+    })
 }
 
 /// The tree the replay starts from and the snapshot it was loaded from
