@@ -264,7 +264,7 @@ fn salvage(
 }
 
 /// A problem at the end of a snapshot: a seal, a "/" marker, or a stream
-/// that ends early.
+/// that ends early. The message does not repeat the offset.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrailerProblem {
     /// Finding code.
@@ -319,7 +319,7 @@ pub fn trailer_problems(end: &SnapshotEnd, stream: &[u8], nodes_end: u64) -> Vec
             out.push(TrailerProblem {
                 code: snapshot_error_code(e.kind()),
                 offset: e.offset(),
-                message: e.to_string(),
+                message: e.kind().to_string(),
                 meaning: if zk.is_ok() {
                     "ZooKeeper still loads this snapshot (it reads a cut digest section as an older format)"
                 } else {

@@ -354,7 +354,10 @@ pub fn snapshot_end(
     }
     if let Some(end) = &pass.end {
         for p in verdict::trailer_problems(end, stream, pass.nodes_end) {
-            problem(format!("{}; {}", p.message, p.meaning));
+            problem(format!(
+                "at offset {:#x}: {}; {}",
+                p.offset, p.message, p.meaning
+            ));
             close
                 .problem
                 .get_or_insert(json!({"code": p.code, "offset": p.offset, "message": p.message}));
