@@ -16,7 +16,10 @@ use crate::files::window::{self, WindowedLog};
 use crate::format::DecodeError;
 use crate::format::header::FileHeader;
 use crate::format::jute::Limits;
-use crate::format::txnlog::{LogEnd, TxnLog};
+use crate::format::salvage::{Run, SALVAGE_CHECKSUM_BUDGET, Salvage, find_entry, salvage_scan};
+use crate::format::txnlog::{ENTRY_PREFIX_LEN, IterOptions, LogEnd, TxnLog, first_nonzero};
+use crate::format::verdict::{self, LogVerdict};
+use crate::zxid::Zxid;
 
 /// How a log's bytes are held.
 #[derive(Debug)]
@@ -78,6 +81,26 @@ impl OpenLog {
             len: bytes.len() as u64,
             holder: Holder::Mapped(Arc::new(bytes)),
         }))
+    }
+
+    /// A log over bytes already read or mapped (shared with their other
+    /// users); `Err` when the header is short or not a log's.
+    pub fn from_bytes(path: &Path, bytes: Arc<Bytes>) -> Result<OpenLog, BadHeader> {
+        let header = match TxnLog::parse(&bytes) {
+            Ok(log) => *log.header(),
+            Err(error) => {
+                return Err(BadHeader {
+                    error,
+                    size: bytes.len() as u64,
+                });
+            }
+        };
+        Ok(OpenLog {
+            path: path.to_path_buf(),
+            header,
+            len: bytes.len() as u64,
+            holder: Holder::Mapped(bytes),
+        })
     }
 
     /// The file's path.
@@ -156,6 +179,88 @@ impl OpenLog {
             Holder::Mapped(bytes) => Some(Arc::clone(bytes)),
             Holder::Windowed(_) => None,
         })
+    }
+}
+
+impl OpenLog {
+    /// Judges how the log's entries end (see [`crate::format::verdict`]):
+    /// reads what the judgement needs, the body of a partial record and the
+    /// salvage scan past the damage. `last` is the zxid of the last entry
+    /// read before `end`: entries found after the damage must follow it.
+    pub fn judge(
+        &mut self,
+        end: LogEnd,
+        last: Option<Zxid>,
+        opts: IterOptions,
+    ) -> Result<LogVerdict, Error> {
+        let file = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let Some(from) = verdict::scan_start(&end) else {
+            return Ok(verdict::classify(end, None, false, last, &file));
+        };
+        let zero_body = match end {
+            LogEnd::PartialRecord { offset, len } => {
+                let body = self.bytes_at(offset + ENTRY_PREFIX_LEN as u64, len as usize)?;
+                first_nonzero(&body).is_none()
+            }
+            _ => false,
+        };
+        let after = self.salvage(from, last, opts)?;
+        Ok(verdict::classify(end, after, zero_body, last, &file))
+    }
+
+    /// The salvage scan from `from`, on the mapped log or window by window.
+    pub fn salvage(
+        &mut self,
+        from: u64,
+        after: Option<Zxid>,
+        opts: IterOptions,
+    ) -> Result<Option<Salvage>, Error> {
+        if let Some(whole) = self.mapped() {
+            return Ok(salvage_scan(&whole, from, after, opts));
+        }
+        // Windows overlap by one whole entry, so every entry that starts in a
+        // window's first `step` bytes is seen whole (entries past the
+        // overlap's cap, 64 MiB, are beyond what a windowed read vouches for).
+        let step = window::window_size() as u64;
+        let overlap = (ENTRY_PREFIX_LEN as u64 + opts.limits.max_length + 1).min(64 << 20);
+        let header = self.header;
+        let mut budget = SALVAGE_CHECKSUM_BUDGET;
+        let mut at = from;
+        while at < self.len && budget > 0 {
+            let found = {
+                let want = usize::try_from(step + overlap).unwrap_or(usize::MAX);
+                let bytes = self.bytes_at(at, want)?;
+                let view = TxnLog::window(header, &bytes, at);
+                find_entry(&view, at, Some(at + step), after, &opts.limits, &mut budget)
+            };
+            if let Some(p) = found {
+                let mut run = Run::default();
+                let mut last = after;
+                let end = self.run(p, &opts.limits, |view| {
+                    let mut it = view.entries(opts);
+                    for e in it.by_ref() {
+                        let z = e.txn.header.zxid;
+                        if last.is_some_and(|l| z <= l) {
+                            return Ok(None);
+                        }
+                        last = Some(z);
+                        run.push(z, e.offset, e.framed_len());
+                    }
+                    Ok(it.end().cloned())
+                })?;
+                return Ok((run.entries > 0).then(|| Salvage {
+                    run,
+                    end,
+                    skipped: p - from,
+                }));
+            }
+            at += step;
+        }
+        Ok(None)
     }
 }
 

@@ -17,9 +17,11 @@ pub mod cursor;
 pub mod error;
 pub mod header;
 pub mod jute;
+pub mod salvage;
 pub mod snapshot;
 pub mod txn;
 pub mod txnlog;
+pub mod verdict;
 pub mod write;
 
 pub use error::{DecodeError, DecodeErrorKind};

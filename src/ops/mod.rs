@@ -9,5 +9,4 @@ pub mod extract;
 pub mod history;
 pub mod purge;
 pub mod repair;
-pub mod verdict;
 pub mod verify;

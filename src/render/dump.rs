@@ -13,11 +13,11 @@ use crate::error::Error;
 use crate::files::log::OpenLog;
 use crate::files::source;
 use crate::format::txnlog::IterOptions;
+use crate::format::verdict::{self, EndClass, LogVerdict};
 use crate::ops::dump::follow::{self, FollowEvent};
 use crate::ops::dump::log::LogDumper;
 use crate::ops::dump::snapshot as snap_pass;
 use crate::ops::dump::{Filter, Stats};
-use crate::ops::verdict::{self, EndClass, LogVerdict};
 
 use crate::format::DecodeError;
 use crate::format::compress::Compression;
@@ -530,12 +530,9 @@ impl DumpWriter<'_, '_> {
         pb.finish_and_clear();
         // A break on --zxid leaves the end unknown; that is not a problem.
         let verdict = match &d.end {
-            Some(end) if !end.is_clean() => Some(verdict::judge(
-                &mut log,
-                end.clone(),
-                d.last_zxid,
-                self.options,
-            )?),
+            Some(end) if !end.is_clean() => {
+                Some(log.judge(end.clone(), d.last_zxid, self.options)?)
+            }
             _ => None,
         };
         if let Some(v) = &verdict {

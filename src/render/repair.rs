@@ -5,7 +5,8 @@ use std::path::Path;
 
 use serde_json::json;
 
-use crate::ops::repair::{Cut, Plan, Run};
+use crate::format::salvage::Run;
+use crate::ops::repair::{Cut, Plan};
 use crate::render::Output;
 use crate::zxid::Zxid;
 

@@ -11,7 +11,7 @@ use crate::format::DecodeErrorKind;
 use crate::format::header::FILE_HEADER_LEN;
 use crate::format::jute::JUTE_MAX_BUFFER;
 use crate::format::txnlog::{IterOptions, LogEnd, TxnEntry, TxnLog};
-use crate::ops::verdict::{self, EndClass, ZkAction};
+use crate::format::verdict::{EndClass, ZkAction};
 use crate::zxid::Zxid;
 
 /// What ZooKeeper's iterator does at the end of a log's readable entries.
@@ -38,6 +38,9 @@ pub(super) struct LogScan {
     pub(super) zk_end: ZkEnd,
     /// Valid entries after the stop point: count, first, last.
     pub(super) after: Option<(u64, Zxid, Zxid)>,
+    /// Txns ZooKeeper never reads from this file (the damaged ones and the
+    /// valid ones after them): count, first, last.
+    pub(super) lost: Option<(u64, Zxid, Zxid)>,
     /// The header is bad or the file empty.
     pub(super) unreadable: bool,
     /// Zxids missing inside this file (same-epoch jumps).
@@ -62,6 +65,7 @@ pub(super) fn scan_log(
         stop_offset: None,
         zk_end: ZkEnd::Next,
         after: None,
+        lost: None,
         unreadable: false,
         gap_missing: 0,
         before_gap: None,
@@ -300,7 +304,7 @@ impl EntryChecks {
 /// turns it into findings.
 fn classify_end(s: &mut LogScan, log: &mut OpenLog, end: &LogEnd, iter_opts: IterOptions) {
     let path = s.path.clone();
-    let v = match verdict::judge(log, end.clone(), s.last, iter_opts) {
+    let v = match log.judge(end.clone(), s.last, iter_opts) {
         Ok(v) => v,
         Err(e) => {
             s.findings.push(io_error(&path, &e));
@@ -308,7 +312,8 @@ fn classify_end(s: &mut LogScan, log: &mut OpenLog, end: &LogEnd, iter_opts: Ite
         }
     };
     let off = end.offset();
-    s.after = v.dropped();
+    s.after = v.valid_after();
+    s.lost = v.dropped();
     s.zk_end = match (&v.zookeeper, v.class) {
         (ZkAction::Fatal(why), _) => ZkEnd::Fatal(why.clone()),
         (ZkAction::NextLog, EndClass::Damage) => ZkEnd::Skip,

@@ -135,7 +135,7 @@ pub(super) fn predict(
             fail = Some(why.clone());
             break;
         }
-        if let (ZkEnd::Skip, Some((n, first, last))) = (&s.zk_end, s.after)
+        if let (ZkEnd::Skip, Some((n, first, last))) = (&s.zk_end, s.lost)
             && last >= start
         {
             // Only txns after the snapshot are lost; it covers the others.

@@ -9,7 +9,7 @@ use crate::files::source;
 use crate::format::DecodeErrorKind;
 use crate::format::compress::{Compression, GZIP_MAGIC, SNAPPY_MAGIC};
 use crate::format::snapshot::{SLASH_USTRING, Snapshot, SnapshotEnd, ZxidDigest};
-use crate::ops::verdict;
+use crate::format::verdict;
 
 /// One snapshot, read once.
 #[derive(Clone, Debug)]

@@ -15,9 +15,10 @@ use super::{
 };
 use crate::error::Error;
 use crate::files::datadir::{DataDir, LogFile};
+use crate::files::log::OpenLog;
 use crate::files::source::{self, Bytes};
-use crate::format::DecodeErrorKind;
 use crate::format::txnlog::{IterOptions, LogEnd, TxnEntry, TxnIter, TxnLog};
+use crate::format::verdict::{EndClass, LogVerdict, ZkAction};
 use crate::tree::{ApplyResult, DataTree};
 use crate::zxid::Zxid;
 
@@ -60,25 +61,6 @@ pub(super) fn choose_logs(
         }
     }
     Ok(logs)
-}
-
-/// What ZooKeeper's `FileTxnIterator` does at this end: (goes on with the
-/// next file, and whether data is silently lost).
-fn zookeeper_end_behaviour(end: &LogEnd) -> (bool, bool) {
-    match end {
-        LogEnd::Eof { .. } | LogEnd::Padding { .. } => (true, false),
-        LogEnd::TornTail { .. } | LogEnd::PartialRecord { .. } => (true, false),
-        LogEnd::Corrupt { error, .. } => match error.kind() {
-            // "Last transaction was partial.": rest of the file skipped.
-            DecodeErrorKind::MissingEndOfRecord { .. } => (true, true),
-            // A body shorter than its record: EOFException, end of file.
-            DecodeErrorKind::UnexpectedEof { .. } | DecodeErrorKind::CountTooLarge { .. } => {
-                (true, true)
-            }
-            // CRC failure, unreasonable length, unknown type, bad magic: fatal.
-            _ => (false, true),
-        },
-    }
 }
 
 /// What one log entry asks of the loop over entries.
@@ -235,15 +217,26 @@ impl Run {
                 return Ok(false);
             }
         };
-        let entries = log.entries(IterOptions {
+        let iter_opts = IterOptions {
             limits: opts.limits,
             verify_checksums: true,
-        });
+        };
+        let entries = log.entries(iter_opts);
         let (log_end, hit_target) =
             self.apply_entries(&lf.path, entries, &bytes, &mut read, progress, obs);
         self.done += lf.len;
         progress(self.done, self.total);
-        Ok(self.end_of_log(&lf.path, read, log_end, hit_target))
+        let verdict = match &log_end {
+            Some(end) if !hit_target && !end.is_clean() => {
+                let last = read.zxids.map(|z| z.1).or(self.prev);
+                match OpenLog::from_bytes(&lf.path, Arc::clone(&bytes)) {
+                    Ok(mut log) => Some(log.judge(end.clone(), last, iter_opts)?),
+                    Err(_) => None,
+                }
+            }
+            _ => None,
+        };
+        Ok(self.end_of_log(&lf.path, read, log_end, verdict, hit_target))
     }
 
     /// Applies the `entries` of the log at `path` (mapped as `bytes`) until
@@ -445,13 +438,15 @@ impl Run {
     }
 
     /// Records how the replay left the log at `path` (`read`), and notes a
-    /// damaged end; false when the replay ends with this log: at the
-    /// target, at a --strict stop, or where ZooKeeper would refuse to go on.
+    /// damaged end (`verdict`, judged as every subcommand judges it); false
+    /// when the replay ends with this log: at the target, at a --strict
+    /// stop, or where ZooKeeper would refuse to go on.
     fn end_of_log(
         &mut self,
         path: &Path,
         mut read: LogRead,
         log_end: Option<LogEnd>,
+        verdict: Option<LogVerdict>,
         hit_target: bool,
     ) -> bool {
         if self.strict_stop.is_some() {
@@ -464,33 +459,34 @@ impl Run {
             self.stopped = Stopped::Target;
             return false;
         }
-        let end = log_end.unwrap_or(LogEnd::Eof { offset: 0 });
-        let (continues, finding) = zookeeper_end_behaviour(&end);
-        if self.strict && !end.is_clean() {
+        let Some(v) = verdict else {
+            read.stop = LogStop::End(log_end.unwrap_or(LogEnd::Eof { offset: 0 }));
+            self.reads.push(read);
+            return true;
+        };
+        let end = v.end.clone();
+        if self.strict {
             self.strict_stop = Some((path.to_path_buf(), end.describe()));
             read.stop = LogStop::Fatal(end);
             self.reads.push(read);
             return false;
         }
-        if !end.is_clean() {
-            self.notes.push(Note {
-                finding,
-                message: format!(
-                    "{}: {}{}",
-                    path.display(),
-                    end.describe(),
-                    if continues {
-                        if finding {
-                            "; ZooKeeper silently skips the rest of this file, and so did the replay"
-                        } else {
-                            "; ZooKeeper ends this file there, and so did the replay"
-                        }
-                    } else {
-                        "; ZooKeeper refuses to restore past this point; the replay stopped here"
-                    }
-                ),
-            });
-        }
+        let finding = v.class == EndClass::Damage;
+        let continues = v.zookeeper == ZkAction::NextLog;
+        self.notes.push(Note {
+            finding,
+            message: format!(
+                "{}: {}; {}{}",
+                path.display(),
+                v.message(),
+                v.meaning(),
+                match (continues, finding) {
+                    (true, true) => "; the replay skipped the rest of this file too",
+                    (true, false) => "; the replay ended this file there too",
+                    (false, _) => "; the replay stopped here",
+                }
+            ),
+        });
         if continues {
             read.stop = LogStop::End(end);
             self.reads.push(read);

@@ -11,20 +11,30 @@
 //! that makes ZooKeeper silently drop acknowledged txns; not found, it is a
 //! crash tail, whose txn was never acknowledged.
 //!
+//! This module judges; [`crate::files::log::OpenLog::judge`] reads what
+//! the judgement needs (the scan, mapped or window by window).
+//!
 //! What ZooKeeper does at each end follows `FileTxnIterator.next` and
 //! `Util.readTxnBytes` (3.8): an `EOFException` (file ends inside an entry,
 //! no end byte, a body that ends early) moves on to the next log, silently
 //! skipping the rest of the file; an `IOException` (CRC, unreasonable
 //! length, unknown txn type) makes the restore fail.
 
-use crate::error::Error;
-use crate::files::log::OpenLog;
-use crate::files::window;
-use crate::format::DecodeErrorKind;
-use crate::format::checksum::adler32;
-use crate::format::snapshot::{SLASH_USTRING, SnapshotEnd};
-use crate::format::txnlog::{ENTRY_PREFIX_LEN, IterOptions, LogEnd, TxnLog, first_nonzero};
-use crate::ops::repair::{self, Run, Salvage};
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+
+use super::DecodeErrorKind;
+use super::checksum::adler32;
+use super::salvage::{Run, Salvage};
+use super::snapshot::{SLASH_USTRING, SnapshotEnd};
+use super::txnlog::{ENTRY_PREFIX_LEN, LogEnd};
 use crate::zxid::Zxid;
 
 /// How bad an end is.
@@ -62,6 +72,8 @@ pub struct LogVerdict {
     pub after: Option<Salvage>,
     /// For a partial record: the bytes of its body are all zeros.
     pub zero_body: bool,
+    /// The zxid of the last entry read before the end.
+    pub last_good: Option<Zxid>,
 }
 
 /// The valid run of entries after the damage point: count, first, last.
@@ -70,9 +82,22 @@ pub fn run_range(run: &Run) -> Option<(u64, Zxid, Zxid)> {
 }
 
 impl LogVerdict {
-    /// The valid entries after the damage: count, first and last zxid.
-    pub fn dropped(&self) -> Option<(u64, Zxid, Zxid)> {
+    /// The valid entries found after the damage: count, first and last zxid.
+    pub fn valid_after(&self) -> Option<(u64, Zxid, Zxid)> {
         self.after.as_ref().and_then(|s| run_range(&s.run))
+    }
+
+    /// The txns ZooKeeper never reads from this file: the damaged entries
+    /// (from the one after the last good zxid) and the valid ones after
+    /// them; count, first and last zxid.
+    pub fn dropped(&self) -> Option<(u64, Zxid, Zxid)> {
+        let (n, first, last) = self.valid_after()?;
+        Some(match self.last_good {
+            Some(g) if g.epoch() == first.epoch() && g < first => {
+                (n + (first.0 - g.0 - 1) as u64, Zxid(g.0 + 1), last)
+            }
+            _ => (n, first, last),
+        })
     }
 
     /// One sentence on what is wrong, for people.
@@ -87,19 +112,28 @@ impl LogVerdict {
             ) => format!(
                 "the file ends inside the entry at {off:#x} ({available} of {needed} bytes)"
             ),
-            (LogEnd::PartialRecord { len, .. }, _) if self.zero_body => format!(
+            (LogEnd::PartialRecord { len, .. }, EndClass::CrashTail) if self.zero_body => format!(
                 "the entry at {off:#x} (length {len}) has zeros instead of its body and end byte, and only zeros follow"
             ),
-            (LogEnd::PartialRecord { len, .. }, _) => format!(
+            (LogEnd::PartialRecord { len, .. }, EndClass::CrashTail) => format!(
                 "the entry at {off:#x} (length {len}) has no end byte: zeros where it should be, and only zeros follow"
             ),
-            (
-                LogEnd::TornTail {
-                    needed, available, ..
-                },
-                _,
-            ) => format!(
-                "the entry at {off:#x} claims {needed} bytes but the file has {available} from there, and valid entries follow: its length field is damaged"
+            (LogEnd::PartialRecord { len, .. }, _) => format!(
+                "the entry at {off:#x} claims {len} bytes, running over the valid entries after it into the zeros that end the log: its length field is damaged"
+            ),
+            (LogEnd::TornTail { needed, .. }, _) => format!(
+                "the entry at {off:#x} claims {} bytes, running over the valid entries after it and past the end of the file: its length field is damaged",
+                needed.saturating_sub(ENTRY_PREFIX_LEN as u64 + 1)
+            ),
+            // The error's own offset when it is not the entry's (a length
+            // field, an end byte): each offset said once.
+            (LogEnd::Corrupt { error, .. }, _) if error.offset() == off => {
+                format!("entry at {off:#x}: {}", error.kind())
+            }
+            (LogEnd::Corrupt { error, .. }, _) => format!(
+                "entry at {off:#x}: {} at offset {:#x}",
+                error.kind(),
+                error.offset()
             ),
             (end, _) => end.describe(),
         }
@@ -109,7 +143,7 @@ impl LogVerdict {
     pub fn meaning(&self) -> String {
         let dropped = self.dropped();
         if let LogEnd::Padding { .. } = self.end {
-            return match dropped {
+            return match self.valid_after() {
                 Some((n, first, last)) => format!(
                     "ZooKeeper stops reading at the zero length and silently drops the {n} acknowledged txns {first}..{last} after it"
                 ),
@@ -126,14 +160,18 @@ impl LogVerdict {
                 }
             ),
             (ZkAction::NextLog, _, Some((n, first, last))) => format!(
-                "ZooKeeper stops reading this file here and silently drops the {n} acknowledged txns {first}..{last} after it"
+                "ZooKeeper stops reading this file here and silently drops {n} acknowledged txns, {first}..{last}{}",
+                self.valid_after().map_or(String::new(), |(v, ..)| format!(" ({v} of them readable after the damage)"))
             ),
             (ZkAction::NextLog, _, None) => {
                 "ZooKeeper stops reading this file here and never sees what follows; it may be stale or lost data".into()
             }
-            (ZkAction::Fatal(_), _, Some((n, first, last))) => format!(
-                "ZooKeeper's restore fails here; the {n} valid txns {first}..{last} after it are only reachable with a tolerant replay or repair --salvage"
-            ),
+            (ZkAction::Fatal(_), _, Some(_)) => {
+                let (v, first, last) = self.valid_after().unwrap_or_default();
+                format!(
+                    "ZooKeeper's restore fails here; the {v} valid txns {first}..{last} after it are only reachable with a tolerant replay or repair --salvage"
+                )
+            }
             (ZkAction::Fatal(_), _, None) => {
                 "ZooKeeper's restore fails on this entry if it reads this file".into()
             }
@@ -168,99 +206,53 @@ pub fn zookeeper_action(end: &LogEnd, file: &str) -> ZkAction {
     }
 }
 
-/// Judges how `log`'s entries end. `last` is the zxid of the last entry
-/// read before `end`: entries found after the damage must follow it.
-pub fn judge(
-    log: &mut OpenLog,
+/// The verdict on `end`, given the valid entries found after its damage
+/// point (`after`, from [`super::salvage::salvage_scan`]) and, for a partial
+/// record, whether its body is all zeros. `file` names the log in what
+/// ZooKeeper would say.
+pub fn classify(
     end: LogEnd,
-    last: Option<Zxid>,
-    opts: IterOptions,
-) -> Result<LogVerdict, Error> {
-    let file = log
-        .path()
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let zookeeper = zookeeper_action(&end, &file);
-    let mut v = LogVerdict {
-        class: EndClass::Clean,
-        zookeeper,
-        after: None,
-        zero_body: false,
-        end,
-    };
-    let scan_from = match &v.end {
-        LogEnd::Eof { .. }
-        | LogEnd::Padding {
-            nonzero_at: None, ..
-        } => return Ok(v),
-        LogEnd::Padding {
-            nonzero_at: Some(nz),
-            ..
-        } => *nz,
-        other => other.offset() + 1,
-    };
-    if let LogEnd::PartialRecord { offset, len } = v.end {
-        let body = log.bytes_at(offset + ENTRY_PREFIX_LEN as u64, len as usize)?;
-        v.zero_body = first_nonzero(&body).is_none();
-    }
-    v.after = salvage(log, scan_from, last, opts)?;
-    v.class = if v.end.is_torn() && v.after.is_none() {
+    after: Option<Salvage>,
+    zero_body: bool,
+    last_good: Option<Zxid>,
+    file: &str,
+) -> LogVerdict {
+    let class = if end.is_clean() {
+        EndClass::Clean
+    } else if end.is_torn() && after.is_none() {
         EndClass::CrashTail
     } else {
         EndClass::Damage
     };
-    Ok(v)
+    LogVerdict {
+        zookeeper: zookeeper_action(&end, file),
+        class,
+        after: if class == EndClass::Clean {
+            None
+        } else {
+            after
+        },
+        zero_body,
+        last_good,
+        end,
+    }
 }
 
-/// The salvage scan of `repair`, on a mapped log or window by window.
-fn salvage(
-    log: &mut OpenLog,
-    from: u64,
-    after: Option<Zxid>,
-    opts: IterOptions,
-) -> Result<Option<Salvage>, Error> {
-    if let Some(whole) = log.mapped() {
-        return Ok(repair::salvage_scan(&whole, from, after, opts));
+/// Where the salvage scan for `end` starts: after the damaged entry's
+/// first byte, or at the first non-zero byte after the padding; `None` for
+/// a clean end.
+pub fn scan_start(end: &LogEnd) -> Option<u64> {
+    match end {
+        LogEnd::Eof { .. }
+        | LogEnd::Padding {
+            nonzero_at: None, ..
+        } => None,
+        LogEnd::Padding {
+            nonzero_at: Some(nz),
+            ..
+        } => Some(*nz),
+        other => Some(other.offset() + 1),
     }
-    // Windows overlap by one whole entry, so every entry that starts in a
-    // window's first `step` bytes is seen whole (entries past the overlap's
-    // cap, 64 MiB, are beyond what a windowed read can vouch for).
-    let step = window::window_size() as u64;
-    let overlap = (ENTRY_PREFIX_LEN as u64 + opts.limits.max_length + 1).min(64 << 20);
-    let header = *log.header();
-    let mut budget = repair::SALVAGE_CHECKSUM_BUDGET;
-    let mut at = from;
-    while at < log.len() && budget > 0 {
-        let found = {
-            let bytes = log.bytes_at(at, usize::try_from(step + overlap).unwrap_or(usize::MAX))?;
-            let view = TxnLog::window(header, &bytes, at);
-            repair::find_entry(&view, at, Some(at + step), after, &opts.limits, &mut budget)
-        };
-        if let Some(p) = found {
-            let mut run = Run::default();
-            let mut last = after;
-            let end = log.run(p, &opts.limits, |view| {
-                let mut it = view.entries(opts);
-                for e in it.by_ref() {
-                    let z = e.txn.header.zxid;
-                    if last.is_some_and(|l| z <= l) {
-                        return Ok(None);
-                    }
-                    last = Some(z);
-                    run.push(z, e.offset, e.framed_len());
-                }
-                Ok(it.end().cloned())
-            })?;
-            return Ok((run.entries > 0).then(|| Salvage {
-                run,
-                end,
-                skipped: p - from,
-            }));
-        }
-        at += step;
-    }
-    Ok(None)
 }
 
 /// A problem at the end of a snapshot: a seal, a "/" marker, or a stream
