@@ -51,19 +51,7 @@ impl OpenLog {
     /// its header. `Ok(Err(_))` when the header is short or not a log's.
     pub fn open(path: &Path, no_mmap: bool) -> Result<Result<OpenLog, BadHeader>, Error> {
         if no_mmap {
-            let size = || std::fs::metadata(path).map_or(0, |m| m.len());
-            return Ok(match WindowedLog::open(path, window::window_size())? {
-                Ok(w) => Ok(OpenLog {
-                    path: path.to_path_buf(),
-                    header: *w.header(),
-                    len: w.len(),
-                    holder: Holder::Windowed(w),
-                }),
-                Err(error) => Err(BadHeader {
-                    error,
-                    size: size(),
-                }),
-            });
+            return Self::open_windowed(path, window::window_size());
         }
         let bytes = source::open(path, false).map_err(|e| Error::io(path, e))?;
         let header = match TxnLog::parse(&bytes) {
@@ -81,6 +69,23 @@ impl OpenLog {
             len: bytes.len() as u64,
             holder: Holder::Mapped(Arc::new(bytes)),
         }))
+    }
+
+    /// Opens `path` to be read `window` bytes at a time.
+    pub fn open_windowed(path: &Path, window: usize) -> Result<Result<OpenLog, BadHeader>, Error> {
+        let size = || std::fs::metadata(path).map_or(0, |m| m.len());
+        Ok(match WindowedLog::open(path, window)? {
+            Ok(w) => Ok(OpenLog {
+                path: path.to_path_buf(),
+                header: *w.header(),
+                len: w.len(),
+                holder: Holder::Windowed(w),
+            }),
+            Err(error) => Err(BadHeader {
+                error,
+                size: size(),
+            }),
+        })
     }
 
     /// A log over bytes already read or mapped (shared with their other
@@ -170,6 +175,19 @@ impl OpenLog {
             }
             Holder::Windowed(w) => Ok(Cow::Owned(w.bytes_at(offset, len)?.to_vec())),
         }
+    }
+
+    /// The file's length now, when it is shorter than when it was opened
+    /// (or a read found it so): it shrank under the reader, and what was
+    /// read may not be what it holds. A log that only grew is fine: the
+    /// bytes read were there when it was opened.
+    pub fn shrunk(&self) -> Option<u64> {
+        let now = std::fs::metadata(&self.path).map_or(0, |m| m.len());
+        let short = match &self.holder {
+            Holder::Windowed(w) => w.short_read(),
+            Holder::Mapped(_) => None,
+        };
+        (now < self.len || short.is_some()).then(|| now.min(short.unwrap_or(now)))
     }
 
     /// A handle that releases the mapped pages already read while

@@ -49,6 +49,9 @@ pub struct WindowedLog {
     len: u64,
     window: usize,
     buf: Vec<u8>,
+    /// Where a read came up short of the length the file had when opened:
+    /// the file shrank under the reader.
+    short_read: Option<u64>,
 }
 
 impl WindowedLog {
@@ -74,6 +77,7 @@ impl WindowedLog {
             len,
             window: window.max(ENTRY_PREFIX_LEN + 1),
             buf: Vec::new(),
+            short_read: None,
         }))
     }
 
@@ -105,7 +109,18 @@ impl WindowedLog {
             .take(want)
             .read_to_end(&mut self.buf)
             .map_err(io)?;
-        Ok(offset + self.buf.len() as u64 >= self.len || (self.buf.len() as u64) < want)
+        let short = (self.buf.len() as u64) < want;
+        if short {
+            self.short_read
+                .get_or_insert(offset + self.buf.len() as u64);
+        }
+        Ok(offset + self.buf.len() as u64 >= self.len || short)
+    }
+
+    /// Where a read found the file shorter than when it was opened, if one
+    /// did: what was read past there is not what the file holds.
+    pub fn short_read(&self) -> Option<u64> {
+        self.short_read
     }
 
     /// The `len` bytes at file offset `offset` (fewer at the end of the file).

@@ -179,6 +179,7 @@ pub fn log_footer(
     size: u64,
     d: &LogDump,
     verdict: Option<&LogVerdict>,
+    shrunk: Option<u64>,
 ) -> std::io::Result<()> {
     let end = &d.end;
     let message = match (verdict, end) {
@@ -187,11 +188,18 @@ pub fn log_footer(
         (None, None) => None,
     };
     if out.json {
-        let (problem, nonzero_at) = match end {
+        let (mut problem, nonzero_at) = match end {
             Some(LogEnd::Corrupt { error, .. }) => (Some(problem_json(error)), None),
             Some(LogEnd::Padding { nonzero_at, .. }) => (None, *nonzero_at),
             _ => (None, None),
         };
+        if let Some(now) = shrunk {
+            problem = Some(json!({
+                "code": "log_changed_while_read",
+                "offset": now,
+                "message": format!("the file shrank from {size} to {now} bytes while it was being read"),
+            }));
+        }
         let class = verdict.map_or("clean", |v| match v.class {
             EndClass::Clean => "clean",
             EndClass::CrashTail => "crash_tail",
@@ -208,7 +216,7 @@ pub fn log_footer(
             "end": end.as_ref().map(LogEnd::kind_name),
             "end_offset": end.as_ref().map(LogEnd::offset),
             "nonzero_at": nonzero_at,
-            "ok": verdict.is_none_or(|v| v.class != EndClass::Damage),
+            "ok": shrunk.is_none() && verdict.is_none_or(|v| v.class != EndClass::Damage),
             "verdict": class,
             "problem": problem,
             "message": message,
@@ -542,8 +550,15 @@ impl DumpWriter<'_, '_> {
                 _ => self.problem(&file, &what),
             }
         }
+        let shrunk = log.shrunk();
+        if let Some(now) = shrunk {
+            self.problem(
+                &file,
+                &format!("the file shrank from {size} to {now} bytes while it was being read: what was printed may not be what it holds (a live server truncating its log?); dump a copy"),
+            );
+        }
         if self.out.json || !counting {
-            log_footer(self.out, &file, size, &d, verdict.as_ref())?;
+            log_footer(self.out, &file, size, &d, verdict.as_ref(), shrunk)?;
         }
         Ok(())
     }

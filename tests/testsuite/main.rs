@@ -13,6 +13,7 @@ mod purge; // zkdd purge
 mod repair; // zkdd repair, dump --follow
 mod replay; // zkdd replay and the tree engine vs ZooKeeper's restore
 mod roundtrip; // writer -> reader round trips
+mod verdict; // one verdict: every subcommand agrees on damaged and odd data dirs
 mod verify; // zkdd verify
 
 /// Measures the largest single allocation a closure makes on this thread.

@@ -44,6 +44,10 @@ pub const CODES: &[(&str, &str)] = &[
         "an entry that runs past the end of the file or lacks its end byte while valid entries follow it: damage, not a crash (ZooKeeper silently stops reading the file there)",
     ),
     (
+        "log_changed_while_read",
+        "a log that shrank while it was being read (a live server truncating it): the result is not trustworthy",
+    ),
+    (
         "log_garbage_after_end",
         "non-zero bytes after the zero padding that ends a log (ZooKeeper never reads them)",
     ),

@@ -187,9 +187,23 @@ pub(super) fn scan_log(
         ));
     }
     classify_end(&mut s, &mut log, &end, iter_opts);
+    if let Some(now) = log.shrunk() {
+        s.findings.push(finding(
+            Severity::Error,
+            "log_changed_while_read",
+            path,
+            Some(now),
+            None,
+            format!("the file shrank from {size} to {now} bytes while it was being read"),
+            Some(CHANGED_MEANING),
+        ));
+    }
     progress(size.saturating_sub(released));
     s
 }
+
+/// What a log that shrank under the reader means.
+pub(crate) const CHANGED_MEANING: &str = "what was checked is not what the file holds now (a follower told to TRUNC cuts its log in place); check a copy, or the data dir of a stopped server";
 
 /// The per-entry checks of a log scan, with their counters.
 #[derive(Default)]

@@ -226,6 +226,19 @@ impl Run {
             self.apply_entries(&lf.path, entries, &bytes, &mut read, progress, obs);
         self.done += lf.len;
         progress(self.done, self.total);
+        let read_len = bytes.len() as u64;
+        let now = std::fs::metadata(&lf.path).map_or(0, |m| m.len());
+        if read_len < lf.len || now < read_len {
+            self.notes.push(Note {
+                finding: true,
+                message: format!(
+                    "{}: the file shrank from {} to {} bytes while it was being read: the replay may not match what it holds (a live server truncating its log?); replay a copy",
+                    lf.path.display(),
+                    lf.len.max(read_len),
+                    now.min(read_len)
+                ),
+            });
+        }
         let verdict = match &log_end {
             Some(end) if !hit_target && !end.is_clean() => {
                 let last = read.zxids.map(|z| z.1).or(self.prev);
