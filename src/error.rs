@@ -52,6 +52,8 @@ pub enum Error {
         /// The cause, with its offset.
         source: DecodeError,
     },
+    /// A file that is neither a txn log nor a snapshot, by name or magic.
+    NotZooKeeperData(PathBuf),
     /// Bad arguments or an input that cannot be used.
     Usage(String),
     /// Writing the output failed (a broken pipe is reported quietly).
@@ -84,6 +86,11 @@ impl fmt::Display for Error {
         match self {
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Decode { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::NotZooKeeperData(path) => write!(
+                f,
+                "{}: not a ZooKeeper txn log or snapshot (unknown name and magic)",
+                path.display()
+            ),
             Error::Usage(msg) => f.write_str(msg),
             Error::Output(e) => write!(f, "writing output: {e}"),
         }
@@ -96,7 +103,7 @@ impl std::error::Error for Error {
             Error::Io { source, .. } => Some(source),
             Error::Decode { source, .. } => Some(source),
             Error::Output(e) => Some(e),
-            Error::Usage(_) => None,
+            Error::Usage(_) | Error::NotZooKeeperData(_) => None,
         }
     }
 }

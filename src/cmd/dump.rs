@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use crate::cmd::args::{ConfigArgs, GlobalArgs};
 use crate::error::{Error, ExitStatus};
-use crate::files::sniff::{DataFile, sniff};
+use crate::files::datadir::{FileKind, Irregular};
+use crate::files::sniff::{DataFile, data_file};
 use crate::format::compress::Compression;
 use crate::format::txn::OpCode;
 use crate::format::txnlog::IterOptions;
@@ -191,7 +192,10 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
         };
         d.follow(&target, args.follow_timeout.map(Duration::from_secs_f64))?;
     } else {
-        let inputs = inputs(args, d.out)?;
+        let (inputs, irregular) = inputs(args, d.out)?;
+        for i in &irregular {
+            d.irregular(i);
+        }
         let mut stats = args.stats.then(Stats::default);
         for input in &inputs {
             match input {
@@ -208,9 +212,12 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
     ))
 }
 
-/// The files the arguments name, in the order they are printed.
-fn inputs(args: &Args, out: &mut Output<'_>) -> Result<Vec<Input>, Error> {
+/// The files the arguments name, in the order they are printed, and the
+/// entries of the data dirs named like logs or snapshots that are not
+/// regular files.
+fn inputs(args: &Args, out: &mut Output<'_>) -> Result<(Vec<Input>, Vec<Irregular>), Error> {
     let mut inputs = Vec::new();
+    let mut irregular = Vec::new();
     let mut dirs = Vec::new();
     if args.inputs.is_empty() {
         dirs.push(args.config.open(None, out)?);
@@ -220,18 +227,18 @@ fn inputs(args: &Args, out: &mut Output<'_>) -> Result<Vec<Input>, Error> {
             dirs.push(args.config.open(Some(p), out)?);
             continue;
         }
-        inputs.push(match sniff(p).map_err(|e| Error::io(p, e))? {
-            Some(DataFile::Log) => Input::Log(p.clone()),
-            Some(DataFile::Snapshot(c)) => Input::Snapshot(p.clone(), c),
-            None => {
-                return Err(Error::Usage(format!(
-                    "{}: not a ZooKeeper txn log or snapshot (unknown name and magic)",
-                    p.display()
-                )));
-            }
+        inputs.push(match data_file(p)? {
+            DataFile::Log => Input::Log(p.clone()),
+            DataFile::Snapshot(c) => Input::Snapshot(p.clone(), c),
         });
     }
     for dir in dirs {
+        irregular.extend(
+            dir.irregular
+                .iter()
+                .filter(|i| matches!(i.kind, FileKind::Log(_) | FileKind::Snapshot(..)))
+                .cloned(),
+        );
         let logs = dir.logs.iter().map(|l| Input::Log(l.path.clone()));
         let snaps = dir
             .snapshots
@@ -249,5 +256,5 @@ fn inputs(args: &Args, out: &mut Output<'_>) -> Result<Vec<Input>, Error> {
             inputs.extend(logs);
         }
     }
-    Ok(inputs)
+    Ok((inputs, irregular))
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::cmd::args::{ConfigArgs, GlobalArgs};
 use crate::error::{Error, ExitStatus};
+use crate::files::sniff::data_file;
 use crate::ops::verify::{self, Options, Severity};
 use crate::render::Output;
 
@@ -101,13 +102,10 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
     for p in &args.inputs {
         if p.is_dir() {
             dirs.push(args.config.open(Some(p), out)?);
-        } else if p.is_file() {
-            files.push(p.clone());
         } else {
-            return Err(Error::io(
-                p,
-                std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
-            ));
+            // The one sniffing rule: by name, else by magic; anything else
+            // (and anything that is not a regular file) cannot be verified.
+            files.push((p.clone(), data_file(p)?));
         }
     }
     let mut reports = Vec::new();
@@ -115,21 +113,26 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
         let pb = out.progress(verify::dir_size(dir), &dir.snap_dir.display().to_string());
         let report = verify::verify_dir(dir, &opts, &|n| pb.inc(n));
         pb.finish_and_clear();
-        reports.push((dir.snap_dir.clone(), report));
+        reports.push((Some(dir.snap_dir.clone()), report));
     }
     if !files.is_empty() {
         let total = files
             .iter()
-            .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+            .map(|(f, _)| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
             .sum();
         let pb = out.progress(total, "files");
         let report = verify::verify_files(&files, &opts, &|n| pb.inc(n));
         pb.finish_and_clear();
-        reports.push((PathBuf::from("."), report));
+        // One file names itself in the verdict; several are counted.
+        let subject = match files.as_slice() {
+            [(one, _)] => Some(one.clone()),
+            _ => None,
+        };
+        reports.push((subject, report));
     }
     let mut worst = None;
     for (root, report) in &reports {
-        crate::render::verify::report(out, root, report)?;
+        crate::render::verify::report(out, root.as_deref(), report)?;
         worst = worst.max(report.worst());
     }
     Ok(match worst {

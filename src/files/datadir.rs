@@ -1,10 +1,11 @@
 //! Finding the files of a ZooKeeper data directory: `version-2/` under
-//! `dataDir` (snapshots) and `dataLogDir` (logs), the names ZooKeeper gives
-//! them, and `zoo.cfg`.
+//! `dataDir` (snapshots) and `dataLogDir` (logs), sorted by the names
+//! ZooKeeper gives them ([`crate::files::names`]), and `zoo.cfg`.
 //!
-//! Names are matched strictly (`log.<hex>`, `snapshot.<hex>[.gz|.snappy]`);
-//! anything else is listed, classified, and never taken for a real file.
-//! [`zookeeper_name_zxid`] says how ZooKeeper itself would misparse it.
+//! Entries are followed through symbolic links, as ZooKeeper opens them.
+//! Anything named like a log or snapshot that is not a regular file (a
+//! directory, a FIFO, a broken or looping link) is kept apart
+//! ([`DataDir::irregular`]): ZooKeeper fails or hangs on it.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,129 +14,12 @@ use crate::error::Error;
 use crate::format::compress::Compression;
 use crate::zxid::Zxid;
 
+pub use crate::files::names::{
+    FileKind, ZkFile, classify, snapshot_name, zookeeper_files, zookeeper_name_zxid,
+};
+
 /// The directory ZooKeeper adds under dataDir and dataLogDir.
 pub const VERSION_DIR: &str = "version-2";
-
-/// What a file name in `version-2/` is.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FileKind {
-    /// `log.<hex>`.
-    Log(Zxid),
-    /// `snapshot.<hex>[.gz|.snappy]`.
-    Snapshot(Zxid, Compression),
-    /// `acceptedEpoch`.
-    AcceptedEpoch,
-    /// `currentEpoch`.
-    CurrentEpoch,
-    /// Left behind by ZooKeeper or its tools; `zookeeper_zxid` is the zxid
-    /// ZooKeeper's own name parser would read from it (it ignores suffixes).
-    Leftover {
-        /// What made it, in a few words.
-        what: &'static str,
-    },
-    /// Anything else.
-    Unknown,
-}
-
-/// Classifies a file name.
-pub fn classify(name: &str) -> FileKind {
-    if let Some(hex) = name.strip_prefix("log.")
-        && let Some(z) = strict_hex(hex)
-    {
-        return FileKind::Log(z);
-    }
-    if let Some(rest) = name.strip_prefix("snapshot.") {
-        let compression = Compression::from_name(rest);
-        let hex = compression
-            .suffix()
-            .and_then(|s| rest.strip_suffix(s)?.strip_suffix('.'))
-            .unwrap_or(rest);
-        if let Some(z) = strict_hex(hex) {
-            return FileKind::Snapshot(z, compression);
-        }
-    }
-    match name {
-        "acceptedEpoch" => return FileKind::AcceptedEpoch,
-        "currentEpoch" => return FileKind::CurrentEpoch,
-        _ => {}
-    }
-    let what = if name.ends_with(".tmp") {
-        Some("temporary file left by an interrupted write (AtomicFileOutputStream)")
-    } else if name.starts_with("log.") && name.ends_with(".fixed") {
-        Some("TxnLogToolkit recovery output (-r)")
-    } else if name.starts_with("log.") && name.contains(".chopped") {
-        Some("TxnLogToolkit chop output (-c)")
-    } else if (name.starts_with("log.") || name.starts_with("snapshot."))
-        && zookeeper_name_zxid(name).is_some()
-    {
-        Some("copy of a ZooKeeper file under another name")
-    } else {
-        None
-    };
-    match what {
-        Some(what) => FileKind::Leftover { what },
-        None => FileKind::Unknown,
-    }
-}
-
-/// `^[0-9a-f]{1,16}$` as a zxid.
-fn strict_hex(s: &str) -> Option<Zxid> {
-    if s.is_empty()
-        || s.len() > 16
-        || !s
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    {
-        return None;
-    }
-    u64::from_str_radix(s, 16).ok().map(|v| Zxid(v as i64))
-}
-
-/// The zxid ZooKeeper's `Util.getZxidFromName` reads from a `log.*` or
-/// `snapshot.*` name: the second dot-separated part as signed hex, suffixes
-/// ignored. `None` where ZooKeeper gets -1.
-pub fn zookeeper_name_zxid(name: &str) -> Option<Zxid> {
-    let mut parts = name.split('.');
-    let prefix = parts.next()?;
-    if prefix != "log" && prefix != "snapshot" {
-        return None;
-    }
-    let hex = parts.next()?;
-    i64::from_str_radix(hex, 16)
-        .ok()
-        .filter(|_| !hex.starts_with('+'))
-        .map(Zxid)
-}
-
-/// A file as ZooKeeper's name parser sees it.
-#[derive(Clone, Debug)]
-pub struct ZkFile {
-    /// The file.
-    pub path: PathBuf,
-    /// The zxid ZooKeeper reads from its name.
-    pub zxid: Zxid,
-}
-
-/// The files of `dir` whose names ZooKeeper reads as `prefix` files (`log`
-/// or `snapshot`) with a zxid, by that zxid.
-pub fn zookeeper_files(dir: &Path, prefix: &str) -> Vec<ZkFile> {
-    let mut v: Vec<ZkFile> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            let z = zookeeper_name_zxid(&name)?;
-            (name.split('.').next() == Some(prefix) && z.0 >= 0).then(|| ZkFile {
-                path: e.path(),
-                zxid: z,
-            })
-        })
-        .collect();
-    v.sort_by(|a, b| (a.zxid, &a.path).cmp(&(b.zxid, &b.path)));
-    v
-}
 
 /// A txn-log file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -172,6 +56,51 @@ pub struct OtherFile {
     pub len: u64,
 }
 
+/// An entry named like a file ZooKeeper reads that is not a regular file:
+/// ZooKeeper's restore fails on it (a directory, a link loop) or hangs (a
+/// FIFO).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Irregular {
+    /// Full path.
+    pub path: PathBuf,
+    /// What it is, in a few words ("a directory", "a FIFO", ...).
+    pub what: String,
+    /// How its name reads.
+    pub kind: FileKind,
+}
+
+/// What a non-regular entry is, following symbolic links as ZooKeeper does;
+/// `None` for a regular file.
+pub fn irregular_kind(path: &Path) -> Option<String> {
+    use std::os::unix::fs::FileTypeExt;
+    match fs::metadata(path) {
+        Ok(m) if m.is_file() => None,
+        Ok(m) => {
+            let t = m.file_type();
+            Some(
+                if t.is_dir() {
+                    "a directory"
+                } else if t.is_fifo() {
+                    "a FIFO"
+                } else if t.is_socket() {
+                    "a socket"
+                } else if t.is_block_device() || t.is_char_device() {
+                    "a device"
+                } else {
+                    "not a regular file"
+                }
+                .to_string(),
+            )
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Some("a broken symbolic link".to_string())
+        }
+        // ELOOP: "Too many levels of symbolic links".
+        Err(e) if e.raw_os_error() == Some(40) => Some("a symbolic link loop".to_string()),
+        Err(e) => Some(format!("unreadable ({e})")),
+    }
+}
+
 /// The files of one data directory, sorted by zxid.
 #[derive(Clone, Debug, Default)]
 pub struct DataDir {
@@ -187,6 +116,8 @@ pub struct DataDir {
     pub misplaced: Vec<PathBuf>,
     /// Everything else in either directory.
     pub others: Vec<OtherFile>,
+    /// Entries named like ZooKeeper's files that are not regular files.
+    pub irregular: Vec<Irregular>,
 }
 
 impl DataDir {
@@ -213,6 +144,7 @@ impl DataDir {
         dir.logs
             .sort_by(|a, b| (a.zxid, &a.path).cmp(&(b.zxid, &b.path)));
         dir.others.sort_by(|a, b| a.path.cmp(&b.path));
+        dir.irregular.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(dir)
     }
 
@@ -235,13 +167,19 @@ impl DataDir {
                         .unwrap_or_else(|| std::io::Error::other("walk error")),
                 )
             })?;
-            if !entry.file_type().is_file() {
+            let path = entry.path().to_path_buf();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let kind = classify(&name);
+            if let Some(what) = irregular_kind(&path) {
+                // Only what ZooKeeper would open matters; a stray
+                // subdirectory is none of its business.
+                if kind != FileKind::Unknown {
+                    self.irregular.push(Irregular { path, what, kind });
+                }
                 continue;
             }
-            let path = entry.path().to_path_buf();
-            let len = entry.metadata().map(|m| m.len()).unwrap_or(0);
-            let name = entry.file_name().to_string_lossy().into_owned();
-            match classify(&name) {
+            let len = fs::metadata(&path).map_or(0, |m| m.len());
+            match kind {
                 FileKind::Log(zxid) if logs_here => self.logs.push(LogFile { path, zxid, len }),
                 FileKind::Snapshot(zxid, compression) if snapshots_here => {
                     self.snapshots.push(SnapFile {
@@ -258,22 +196,31 @@ impl DataDir {
         Ok(())
     }
 
-    /// Reads `acceptedEpoch` or `currentEpoch` (ASCII decimal, no newline).
+    /// Reads `acceptedEpoch` or `currentEpoch` as a quorum peer does
+    /// (`QuorumPeer.readLongFromFile`: the first line, `Long.parseLong`, so
+    /// a trailing newline is fine and a trailing space is not). `None`
+    /// when the file is absent.
     pub fn read_epoch(&self, name: &str) -> Option<Result<i64, String>> {
         let path = self.snap_dir.join(name);
-        let text = fs::read_to_string(&path).ok()?;
-        Some(
-            text.parse::<i64>()
-                .map_err(|_| format!("{}: not a decimal number: {text:?}", path.display())),
-        )
-    }
-}
-
-/// `snapshot.<zxid hex>[.gz|.snappy]`: the name ZooKeeper gives a snapshot.
-pub fn snapshot_name(zxid: Zxid, compression: Compression) -> String {
-    match compression.suffix() {
-        Some(s) => format!("snapshot.{}.{s}", zxid.to_name_hex()),
-        None => format!("snapshot.{}", zxid.to_name_hex()),
+        let mut text = String::new();
+        match crate::files::source::open_file(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(e) => return Some(Err(format!("{}: {e}", path.display()))),
+            Ok(mut f) => {
+                use std::io::Read;
+                // An epoch is a few digits: a bounded read.
+                if let Err(e) = (&mut f).take(64).read_to_string(&mut text) {
+                    return Some(Err(format!("{}: {e}", path.display())));
+                }
+            }
+        }
+        let line = text.split(['\n', '\r']).next().unwrap_or("");
+        Some(line.parse::<i64>().map_err(|_| {
+            format!(
+                "{}: not a decimal number on its first line: {text:?}",
+                path.display()
+            )
+        }))
     }
 }
 
@@ -398,49 +345,5 @@ impl ZooConfig {
         candidates.push(PathBuf::from("/etc/zookeeper/conf/zoo.cfg"));
         candidates.push(PathBuf::from("/opt/zookeeper/conf/zoo.cfg"));
         candidates.into_iter().find(|p| p.is_file())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn strict_names() {
-        assert_eq!(classify("log.1"), FileKind::Log(Zxid(1)));
-        assert_eq!(classify("log.100000001"), FileKind::Log(Zxid(0x100000001)));
-        assert_eq!(
-            classify("snapshot.4d.snappy"),
-            FileKind::Snapshot(Zxid(0x4d), Compression::Snappy)
-        );
-        assert_eq!(
-            classify("snapshot.0"),
-            FileKind::Snapshot(Zxid(0), Compression::None)
-        );
-        assert!(matches!(classify("log.c.fixed"), FileKind::Leftover { .. }));
-        assert!(matches!(
-            classify("log.c.chopped17"),
-            FileKind::Leftover { .. }
-        ));
-        assert!(matches!(
-            classify("snapshot.1a.tmp"),
-            FileKind::Leftover { .. }
-        ));
-        assert!(matches!(classify("log.1.bak"), FileKind::Leftover { .. }));
-        assert_eq!(classify("log.bak"), FileKind::Unknown);
-        assert!(matches!(classify("log.1A"), FileKind::Leftover { .. }));
-        assert!(matches!(
-            classify("snapshot.4d.gzip"),
-            FileKind::Leftover { .. }
-        ));
-        assert_eq!(classify("currentEpoch"), FileKind::CurrentEpoch);
-    }
-
-    #[test]
-    fn zookeeper_parses_names_loosely() {
-        assert_eq!(zookeeper_name_zxid("log.c.fixed"), Some(Zxid(0xc)));
-        assert_eq!(zookeeper_name_zxid("snapshot.1a.tmp"), Some(Zxid(0x1a)));
-        assert_eq!(zookeeper_name_zxid("log.bak"), None);
-        assert_eq!(zookeeper_name_zxid("other.1"), None);
     }
 }

@@ -52,7 +52,7 @@ pub enum TailRead {
 /// growing file.
 pub fn read_tail(path: &Path, offset: u64, want: u64) -> Result<TailRead, Error> {
     let io = |e| Error::io(path, e);
-    let mut f = std::fs::File::open(path).map_err(io)?;
+    let mut f = crate::files::source::open_file(path).map_err(io)?;
     let file_len = f.metadata().map_err(io)?.len();
     if file_len < offset {
         return Ok(if file_len >= FILE_HEADER_LEN as u64 {

@@ -10,6 +10,7 @@ pub mod atomic;
 pub mod datadir;
 pub mod follow;
 pub mod log;
+pub mod names;
 pub mod par;
 pub mod sniff;
 pub mod source;

@@ -18,6 +18,15 @@ pub enum DataFile {
     Snapshot(Compression),
 }
 
+/// [`sniff`], with an input that is not ZooKeeper data an error.
+pub fn data_file(path: &Path) -> Result<DataFile, crate::error::Error> {
+    // Refuse what is not a regular file at once, whatever its name.
+    crate::files::source::open_file(path).map_err(|e| crate::error::Error::io(path, e))?;
+    sniff(path)
+        .map_err(|e| crate::error::Error::io(path, e))?
+        .ok_or_else(|| crate::error::Error::NotZooKeeperData(path.to_path_buf()))
+}
+
 /// Classifies `path`: by name (`log.<hex>`, `snapshot.<hex>[.gz|.snappy]`),
 /// else by magic. `Ok(None)`: neither name nor magic is ZooKeeper's.
 pub fn sniff(path: &Path) -> std::io::Result<Option<DataFile>> {
@@ -32,7 +41,7 @@ pub fn sniff(path: &Path) -> std::io::Result<Option<DataFile>> {
     }
     // Any other name (a copy, a leftover): decide by the first bytes.
     let mut head = [0u8; 8];
-    let n = std::fs::File::open(path)?.read(&mut head)?;
+    let n = crate::files::source::open_file(path)?.read(&mut head)?;
     let head = head.get(..n).unwrap_or(&[]);
     Ok(if head.starts_with(&TXNLOG_MAGIC) {
         Some(DataFile::Log)

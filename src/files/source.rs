@@ -83,9 +83,44 @@ pub fn prefetch(data: &[u8], offset: usize) {
     let _ = (data, offset);
 }
 
+/// Opens `path` for reading, refusing anything but a regular file at once:
+/// opening a FIFO would block until some writer came, a directory cannot
+/// be read. Symbolic links are followed, as ZooKeeper follows them.
+pub fn open_file(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let not_regular = |what: &str| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("not a regular file ({what})"),
+        )
+    };
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(match std::fs::symlink_metadata(path) {
+                Ok(_) => not_regular("a broken symbolic link"),
+                Err(_) => e,
+            });
+        }
+        _ => {}
+    }
+    if let Some(what) = crate::files::datadir::irregular_kind(path) {
+        return Err(not_regular(&what));
+    }
+    // O_NONBLOCK: should a FIFO be swapped in after the check, opening it
+    // still returns at once (and is refused below); regular files ignore it.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(not_regular("changed while being opened"));
+    }
+    Ok(file)
+}
+
 /// Opens a file and maps it (or reads it with `no_mmap`).
 pub fn open(path: &Path, no_mmap: bool) -> io::Result<Bytes> {
-    let mut file = File::open(path)?;
+    let mut file = open_file(path)?;
     let len = file.metadata()?.len();
     if no_mmap || len == 0 {
         // Read what is there now; the length may change under a live server.

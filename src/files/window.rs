@@ -59,7 +59,7 @@ impl WindowedLog {
     /// short for one or has the wrong magic.
     pub fn open(path: &Path, window: usize) -> Result<Result<WindowedLog, DecodeError>, Error> {
         let io = |e| Error::io(path, e);
-        let mut file = File::open(path).map_err(io)?;
+        let mut file = crate::files::source::open_file(path).map_err(io)?;
         let len = file.metadata().map_err(io)?.len();
         let mut head = Vec::with_capacity(FILE_HEADER_LEN);
         (&mut file)

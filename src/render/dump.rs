@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::error::Error;
+use crate::files::datadir::Irregular;
 use crate::files::log::OpenLog;
 use crate::files::source;
 use crate::format::txnlog::IterOptions;
@@ -484,6 +485,19 @@ impl DumpWriter<'_, '_> {
     fn problem(&mut self, file: &str, what: &str) {
         self.problems += 1;
         self.out.error(&format!("{file}: {what}"));
+    }
+
+    /// Reports an entry named like a log or snapshot that is not a regular
+    /// file: ZooKeeper fails or hangs on it, and it cannot be dumped.
+    pub fn irregular(&mut self, i: &Irregular) {
+        self.problem(
+            &i.path.display().to_string(),
+            &format!(
+                "{}, not a regular file: ZooKeeper's restore {} on it; skipped",
+                i.what,
+                if i.what == "a FIFO" { "hangs" } else { "fails" }
+            ),
+        );
     }
 
     fn warning(&mut self, file: &str, what: &str) {

@@ -9,12 +9,13 @@ use serde_json::json;
 use crate::ops::verify::{Finding, Outcome, Report, Severity};
 use crate::render::Output;
 
-/// Writes one report: JSON lines, or text with paths shown relative to `root`.
-pub fn report(out: &mut Output<'_>, root: &Path, report: &Report) -> std::io::Result<()> {
+/// Writes one report: JSON lines, or text with paths shown relative to
+/// `root` (the data dir's version-2/; `None` for single files).
+pub fn report(out: &mut Output<'_>, root: Option<&Path>, report: &Report) -> std::io::Result<()> {
     if out.json {
         print_json(out, report)
     } else {
-        print_human(out, root, report)
+        print_human(out, root.unwrap_or(Path::new("")), report)
     }
 }
 
@@ -68,6 +69,15 @@ fn print_json(out: &mut Output<'_>, report: &Report) -> std::io::Result<()> {
     Ok(())
 }
 
+/// `1 file`, `2 files`.
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
 fn rel(root: &Path, p: &Path) -> String {
     p.strip_prefix(root)
         .ok()
@@ -87,11 +97,24 @@ fn print_human(out: &mut Output<'_>, root: &Path, report: &Report) -> std::io::R
         Some(Severity::Warning) => "OK with warnings",
         _ => "OK",
     };
-    let mut line = format!(
-        "{head}: {} ({} files, {e} errors, {w} warnings, {n} notes)",
-        root.display(),
-        report.files
+    let counts = format!(
+        "{}, {}, {}",
+        plural(e, "error"),
+        plural(w, "warning"),
+        plural(n, "note")
     );
+    let mut line = if root.as_os_str().is_empty() {
+        format!(
+            "{head}: {} checked ({counts})",
+            plural(report.files, "file")
+        )
+    } else {
+        format!(
+            "{head}: {} ({}, {counts})",
+            root.display(),
+            plural(report.files, "file")
+        )
+    };
     if let Some(r) = &report.recovery
         && let Some(z) = r.recoverable_zxid
     {

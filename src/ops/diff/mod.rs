@@ -72,7 +72,7 @@ pub fn parse_side(s: &str, local_time: bool) -> Result<SideSpec, Error> {
     // JSON Lines start with '{'; snapshots with "ZKSN" or a compression magic.
     let mut head = [0u8; 1];
     let n = std::io::Read::read(
-        &mut std::fs::File::open(&p).map_err(|e| Error::io(&p, e))?,
+        &mut crate::files::source::open_file(&p).map_err(|e| Error::io(&p, e))?,
         &mut head,
     )
     .map_err(|e| Error::io(&p, e))?;
@@ -180,7 +180,7 @@ pub fn load_side(
 /// Accepts zkdd's contract (hex zxid strings, perms letters, `*_ms` times)
 /// and the plain-integer form of the fixtures' `restore.jsonl`.
 pub fn read_json_tree(path: &Path) -> Result<Vec<FlatNode>, Error> {
-    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let f = crate::files::source::open_file(path).map_err(|e| Error::io(path, e))?;
     let mut out = Vec::new();
     let mut offset = 0u64;
     for line in BufReader::new(f).split(b'\n') {

@@ -128,6 +128,10 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     ("unknown_file", "a file zkdd does not know"),
     (
+        "irregular_file",
+        "an entry named like a log, snapshot or epoch file that is a directory, FIFO, socket or broken link (ZooKeeper fails or hangs on it)",
+    ),
+    (
         "misplaced_file",
         "a snapshot in dataLogDir or a log in dataDir (3.6+ refuses to start)",
     ),

@@ -13,10 +13,9 @@ use super::{
     Finding, Options, Outcome, Progress, Recovery, Report, Scan, ScanJob, Severity, finding,
     name_of, scan_files,
 };
-use crate::files::datadir::{
-    DataDir, FileKind, ZkFile, classify, zookeeper_files, zookeeper_name_zxid,
-};
-use crate::format::header::{FILE_HEADER_LEN, SNAP_MAGIC, TXNLOG_MAGIC};
+use crate::files::datadir::{DataDir, FileKind, ZkFile, zookeeper_files, zookeeper_name_zxid};
+use crate::files::sniff::DataFile;
+use crate::format::header::FILE_HEADER_LEN;
 use crate::zxid::Zxid;
 
 /// Total bytes verify will read in a data dir (for a progress bar).
@@ -80,10 +79,13 @@ fn verify_dir_with(
     // Every log ZooKeeper could read, plus the strictly named ones; every
     // snapshot likewise. All checked at once on the available cores.
     let mut jobs = Vec::new();
-    let mut seen = HashSet::new();
+    // Entries that are not regular files are not read (a FIFO would hang
+    // the check): their findings come from the listing.
+    let mut seen: HashSet<PathBuf> = dir.irregular.iter().map(|i| i.path.clone()).collect();
     for f in &zk_logs {
-        seen.insert(f.path.clone());
-        jobs.push(ScanJob::Log(&f.path, f.zxid));
+        if seen.insert(f.path.clone()) {
+            jobs.push(ScanJob::Log(&f.path, f.zxid));
+        }
     }
     for l in &dir.logs {
         if seen.insert(l.path.clone()) {
@@ -91,7 +93,6 @@ fn verify_dir_with(
         }
     }
     let mut snap_paths = Vec::new();
-    let mut seen = HashSet::new();
     for p in zk_snaps
         .iter()
         .map(|f| &f.path)
@@ -128,7 +129,7 @@ fn verify_dir_with(
         .map(|s| s.zxid)
         .collect();
 
-    let recovery = predict(dir, &zk_logs, &zk_snaps, &log_scans, &snap_scans);
+    let mut recovery = predict(dir, &zk_logs, &zk_snaps, &log_scans, &snap_scans);
 
     // Between consecutive strict logs: continuity and overlap.
     let mut cross = Vec::new();
@@ -259,7 +260,7 @@ fn verify_dir_with(
     }
 
     other_files(dir, &mut report, &recovery, &zk_logs, &zk_snaps);
-    epochs(dir, &mut report, &recovery);
+    epochs(dir, &mut report, &mut recovery);
     if opts.digests && recovery.snapshot.is_some() {
         digest_check(dir, opts, &recovery, &mut report, early);
     }
@@ -397,6 +398,31 @@ fn other_files(
     zk_logs: &[ZkFile],
     zk_snaps: &[ZkFile],
 ) {
+    for i in dir.irregular.iter().filter(|i| {
+        // Epoch files get epoch_unreadable.
+        !matches!(i.kind, FileKind::AcceptedEpoch | FileKind::CurrentEpoch)
+    }) {
+        // Every snapshot-named entry is opened while ZooKeeper looks for a
+        // valid snapshot; logs when restore replays them: sooner or later
+        // ZooKeeper trips over it, so it is an error either way.
+        let opened = matches!(i.kind, FileKind::Snapshot(..)) || r.logs.contains(&i.path);
+        report.findings.push(finding(
+            Severity::Error,
+            "irregular_file",
+            &i.path,
+            None,
+            None,
+            format!("{} is {}, not a regular file", name_of(&i.path), i.what),
+            Some(&if opened {
+                super::predict::irregular_failure(i)
+            } else {
+                format!(
+                    "ZooKeeper does not open it at this start, but {} once it does; move it out of version-2",
+                    if i.what == "a FIFO" { "hangs" } else { "fails" }
+                )
+            }),
+        ));
+    }
     for p in &dir.misplaced {
         report.findings.push(finding(
             Severity::Error,
@@ -484,7 +510,7 @@ fn other_files(
     }
 }
 
-fn epochs(dir: &DataDir, report: &mut Report, r: &Recovery) {
+fn epochs(dir: &DataDir, report: &mut Report, r: &mut Recovery) {
     let accepted = dir.read_epoch("acceptedEpoch");
     let current = dir.read_epoch("currentEpoch");
     let a_path = dir.snap_dir.join("acceptedEpoch");
@@ -506,9 +532,23 @@ fn epochs(dir: &DataDir, report: &mut Report, r: &Recovery) {
             }
         }
     };
-    let present = (a_path.is_file(), c_path.is_file());
+    let present = (a_path.exists(), c_path.exists());
+    r.quorum_peer = present.0
+        || present.1
+        || dir
+            .snap_dir
+            .parent()
+            .is_some_and(|d| d.join("myid").exists());
+    let mut unreadable = None;
+    if let Some(Err(msg)) = &current {
+        unreadable = Some(format!("currentEpoch cannot be read ({msg})"));
+    } else if let Some(Err(msg)) = &accepted {
+        unreadable = Some(format!("acceptedEpoch cannot be read ({msg})"));
+    }
     let a = get(accepted, &a_path);
     let c = get(current, &c_path);
+    // QuorumPeer.loadDataBase reads currentEpoch first, then acceptedEpoch.
+    let mut failure = unreadable;
     if present.0 != present.1 {
         let missing = if present.0 { &c_path } else { &a_path };
         report.findings.push(finding(
@@ -533,6 +573,7 @@ fn epochs(dir: &DataDir, report: &mut Report, r: &Recovery) {
             format!("acceptedEpoch {a} is less than currentEpoch {c}"),
             Some("a quorum peer refuses to start (\"The accepted epoch is less than the current epoch\")"),
         ));
+        failure.get_or_insert(format!("acceptedEpoch {a} is less than currentEpoch {c}"));
     }
     if let (Some(c), Outcome::Start(z)) = (c, &r.outcome)
         && i64::from(z.epoch()) > c
@@ -550,23 +591,29 @@ fn epochs(dir: &DataDir, report: &mut Report, r: &Recovery) {
             ),
             Some("a quorum peer refuses to start (\"The current epoch is older than the last zxid\")"),
         ));
+        // Checked before acceptedEpoch is even read.
+        failure = Some(format!(
+            "currentEpoch {c} is older than the epoch {} of the last zxid {z}",
+            z.epoch()
+        ));
     }
+    r.quorum_failure = failure;
+    r.sentence = super::predict::sentence(r);
 }
 
 /// Verifies single files (no cross-file or recovery analysis).
-pub fn verify_files(paths: &[PathBuf], opts: &Options, progress: Progress<'_>) -> Report {
+pub fn verify_files(
+    files: &[(PathBuf, DataFile)],
+    opts: &Options,
+    progress: Progress<'_>,
+) -> Report {
     let mut report = Report::default();
     let mut jobs = Vec::new();
-    for p in paths {
+    for (p, kind) in files {
         let name = name_of(p);
         report.files += 1;
         report.bytes += std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-        let is_log = match classify(&name) {
-            FileKind::Log(_) => true,
-            FileKind::Snapshot(..) => false,
-            _ => sniff_is_log(p),
-        };
-        jobs.push(if is_log {
+        jobs.push(if *kind == DataFile::Log {
             ScanJob::Log(p, zookeeper_name_zxid(&name).unwrap_or(Zxid(-1)))
         } else {
             ScanJob::Snapshot(p)
@@ -593,12 +640,4 @@ pub fn verify_files(paths: &[PathBuf], opts: &Options, progress: Progress<'_>) -
         }
     }
     report
-}
-
-fn sniff_is_log(p: &Path) -> bool {
-    use std::io::Read;
-    let mut head = [0u8; 4];
-    std::fs::File::open(p)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok_and(|_| head == TXNLOG_MAGIC && head != SNAP_MAGIC)
 }

@@ -178,6 +178,11 @@ pub struct Recovery {
     pub dropped_txns: u64,
     /// The first place where txns are dropped, for the sentence.
     pub first_drop: Option<String>,
+    /// Why a quorum peer (which also reads the epoch files) would refuse
+    /// to start where a standalone server would not.
+    pub quorum_failure: Option<String>,
+    /// The data dir belongs to a quorum peer (epoch files or a myid).
+    pub quorum_peer: bool,
     /// One plain sentence.
     pub sentence: String,
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::log::{LogScan, ZkEnd};
 use super::snapshot::SnapScan;
 use super::{Outcome, Recovery, name_of};
-use crate::files::datadir::{DataDir, ZkFile};
+use crate::files::datadir::{DataDir, Irregular, ZkFile};
 use crate::zxid::Zxid;
 
 /// Predicts `FileTxnSnapLog.restore` on this dir.
@@ -28,6 +28,8 @@ pub(super) fn predict(
         recoverable_zxid: None,
         dropped_txns: 0,
         first_drop: None,
+        quorum_failure: None,
+        quorum_peer: false,
         sentence: String::new(),
     };
     let scan_of = |p: &Path| scans.iter().find(|s| s.path == p);
@@ -36,6 +38,15 @@ pub(super) fn predict(
             "{} is in the wrong directory (dataDir/dataLogDir mix-up)",
             name_of(&dir.misplaced[0])
         ));
+    }
+    // ZooKeeper opens every snapshot-named entry while it looks for valid
+    // ones (findNValidSnapshots), and every log of its chain: one that is
+    // not a regular file makes the restore fail (or hang, for a FIFO).
+    let irregular = |p: &Path| dir.irregular.iter().find(|i| i.path == p);
+    if let Some(i) = zk_snaps.iter().rev().find_map(|f| irregular(&f.path)) {
+        r.outcome = Outcome::Fail(irregular_failure(i));
+        r.sentence = sentence(&r);
+        return r;
     }
     // §6.1: newest first, up to 100 passing the cheap filter, first that loads.
     let candidates: Vec<&ZkFile> = zk_snaps
@@ -89,6 +100,10 @@ pub(super) fn predict(
     let mut prev: Option<Zxid> = None; // last replayed zxid
     let mut fail: Option<String> = None;
     for f in &chain {
+        if let Some(i) = irregular(&f.path) {
+            fail = Some(irregular_failure(i));
+            break;
+        }
         let Some(s) = scan_of(&f.path) else { continue };
         // Entries below `start` are skipped by fast-forward; the rest apply.
         if let (Some(first), Some(max)) = (s.first, s.max)
@@ -169,7 +184,33 @@ pub(super) fn predict(
     r
 }
 
-fn sentence(r: &Recovery) -> String {
+/// Why ZooKeeper's restore fails on an entry that is not a regular file.
+pub(super) fn irregular_failure(i: &Irregular) -> String {
+    let name = name_of(&i.path);
+    if i.what == "a FIFO" {
+        format!("{name} is a FIFO: ZooKeeper's restore hangs opening it")
+    } else {
+        format!("{name} is {}: ZooKeeper's restore fails reading it", i.what)
+    }
+}
+
+/// The one-sentence prediction, quorum peer and standalone server told
+/// apart where the epoch files make them differ.
+pub(super) fn sentence(r: &Recovery) -> String {
+    let standalone = standalone_sentence(r);
+    match (&r.quorum_failure, &r.outcome) {
+        (Some(why), Outcome::Start(_)) if r.quorum_peer => format!(
+            "ZooKeeper 3.x would refuse to start this quorum peer: {why} (as a standalone server it {})",
+            standalone.trim_start_matches("ZooKeeper 3.x ")
+        ),
+        (Some(why), Outcome::Start(_)) => {
+            format!("{standalone} (standalone; a quorum peer would refuse to start: {why})")
+        }
+        _ => standalone,
+    }
+}
+
+fn standalone_sentence(r: &Recovery) -> String {
     match &r.outcome {
         Outcome::Fail(why) => format!("ZooKeeper 3.x would fail to start: {why}"),
         Outcome::Start(z) => {

@@ -40,6 +40,7 @@ pub(crate) use start::snapshot_name_zxid;
 pub use start::{MAX_SNAPSHOT_CANDIDATES, load_snapshot_file, looks_valid};
 
 use crate::error::Error;
+use crate::files::datadir::FileKind;
 use crate::files::datadir::{DataDir, zookeeper_name_zxid};
 use crate::files::source;
 use crate::format::jute::Limits;
@@ -341,6 +342,21 @@ fn misread_name_notes(dir: &DataDir) -> Vec<Note> {
                     } else {
                         "snapshot"
                     }
+                ),
+            });
+        }
+    }
+    // ZooKeeper's restore fails (or hangs) on these; the replay cannot
+    // read them either and goes on without them.
+    for i in &dir.irregular {
+        if matches!(i.kind, FileKind::Log(_) | FileKind::Snapshot(..)) {
+            notes.push(Note {
+                finding: true,
+                message: format!(
+                    "{}: {}, not a regular file: ZooKeeper's restore {} on it; the replay went on without it",
+                    i.path.display(),
+                    i.what,
+                    if i.what == "a FIFO" { "hangs" } else { "fails" }
                 ),
             });
         }

@@ -23,7 +23,7 @@ pub const MAX_SNAPSHOT_CANDIDATES: usize = 100;
 /// gz starts with its magic, snappy with snappy-java's.
 pub fn looks_valid(path: &Path, compression: Compression) -> bool {
     use std::io::{Read, Seek, SeekFrom};
-    let Ok(mut f) = std::fs::File::open(path) else {
+    let Ok(mut f) = crate::files::source::open_file(path) else {
         return false;
     };
     let Ok(len) = f.metadata().map(|m| m.len()) else {
