@@ -1,5 +1,17 @@
 //! The purge rules: from an inventory and the options to a plan saying,
 //! for every file, keep or delete and why. No file system access.
+//!
+//! [`plan()`] runs these steps, in this order:
+//! 1. `sort_files`: snapshots and logs (newest first), the rest of
+//!    `version-2/` (by name), server logs, and the misplaced;
+//! 2. `count_snapshots`: the `retain` newest valid snapshots, and the corrupt;
+//! 3. `refusal`: whether nothing may be deleted at all (then every file is
+//!    kept and planning stops);
+//! 4. the rule for each file: `plan_snapshots`, `plan_logs`, `plan_others`,
+//!    `plan_server_logs`;
+//! 5. the protections, which turn deletions back into keeps:
+//!    `protect_newest_log`, then `protect_young`;
+//! 6. `warnings`.
 
 use std::time::SystemTime;
 
@@ -10,31 +22,6 @@ use super::{
     Action, Inventory, InventoryFile, Location, MIN_RETAIN, PlanKind, PlannedFile, PurgeOptions,
     PurgePlan, Reason, Verdict,
 };
-
-fn leftover(name: &str) -> (&'static str, bool) {
-    // Only outputs of ZooKeeper's own tools are removable; a renamed copy
-    // (`log.1.bak`) is somebody's backup and is never touched.
-    // `currentEpoch.tmp` is read by ZooKeeper at start-up: see EpochFile.
-    if name.starts_with("snapshot.") && name.ends_with(".tmp") {
-        ("snapshot left by an interrupted write (.tmp)", true)
-    } else if name.starts_with("log.") && name.ends_with(".fixed") {
-        ("TxnLogToolkit recovery output (.fixed)", true)
-    } else if name.starts_with("log.") && name.contains(".chopped") {
-        ("TxnLogToolkit chop output (.choppedN)", true)
-    } else if name.ends_with(".tmp") {
-        ("temporary file left by an interrupted write (.tmp)", false)
-    } else {
-        ("copy of a ZooKeeper file under another name", false)
-    }
-}
-
-fn age_secs(now: SystemTime, mtime: Option<SystemTime>) -> Option<i64> {
-    let m = mtime?;
-    Some(match now.duration_since(m) {
-        Ok(d) => d.as_secs().min(i64::MAX as u64) as i64,
-        Err(e) => -(e.duration().as_secs().max(1).min(i64::MAX as u64) as i64),
-    })
-}
 
 /// Plans a purge. Pure: no file system access; `now` is the clock reading
 /// used for `min_age`.
@@ -47,7 +34,58 @@ pub fn plan(inv: &Inventory, opts: &PurgeOptions, now: SystemTime) -> PurgePlan 
         ..PurgePlan::default()
     };
 
-    // Partition.
+    let sorted = sort_files(inv);
+    let counted = count_snapshots(&sorted.snaps, retain);
+    plan.corrupt = counted.corrupt;
+
+    plan.refusal = refusal(inv, &sorted, counted.valid, retain, &plan.corrupt);
+    if plan.refusal.is_some() {
+        plan.files = keep_everything(&sorted);
+        return plan;
+    }
+
+    let Some(&(oldest, oldest_zxid)) = counted.kept.last() else {
+        // valid >= retain >= 1, so there is one; keep everything if not.
+        return plan;
+    };
+    plan.oldest_kept = Some(oldest.name.clone());
+
+    plan_snapshots(
+        &mut plan.files,
+        &sorted.snaps,
+        &counted.kept,
+        retain,
+        oldest_zxid,
+        &oldest.name,
+        opts.remove_corrupt,
+    );
+    plan_logs(&mut plan.files, &sorted.logs, oldest_zxid, &oldest.name);
+    plan_others(&mut plan.files, &sorted.rest, opts.remove_leftovers);
+    plan_server_logs(&mut plan.files, &sorted.server_logs, opts.keep_server_logs);
+
+    protect_newest_log(&mut plan.files, &sorted.logs);
+    protect_young(&mut plan.files, opts.min_age.as_secs(), now);
+
+    plan.warnings = warnings(inv, &sorted, &plan.corrupt);
+    plan
+}
+
+/// The inventory's files by what they are, each list in plan order.
+struct Sorted<'a> {
+    /// `snapshot.<hex>[.gz|.snappy]`, newest first.
+    snaps: Vec<(&'a InventoryFile, Zxid)>,
+    /// `log.<hex>`, newest first.
+    logs: Vec<(&'a InventoryFile, Zxid)>,
+    /// Everything else in the data dirs, by name.
+    rest: Vec<&'a InventoryFile>,
+    /// From the server-log dir, in inventory order.
+    server_logs: Vec<&'a InventoryFile>,
+    /// Snapshots found in the log dir and logs found in the snapshot dir.
+    misplaced: Vec<&'a InventoryFile>,
+}
+
+/// Step 1: sorts the files by their (strictly matched) names.
+fn sort_files(inv: &Inventory) -> Sorted<'_> {
     let mut snaps: Vec<(&InventoryFile, Zxid)> = Vec::new();
     let mut logs: Vec<(&InventoryFile, Zxid)> = Vec::new();
     let mut rest: Vec<&InventoryFile> = Vec::new();
@@ -78,49 +116,68 @@ pub fn plan(inv: &Inventory, opts: &PurgeOptions, now: SystemTime) -> PurgePlan 
     snaps.sort_by(|a, b| (b.1, &b.0.name).cmp(&(a.1, &a.0.name)));
     logs.sort_by(|a, b| (b.1, &b.0.name).cmp(&(a.1, &a.0.name)));
     rest.sort_by(|a, b| a.name.cmp(&b.name));
+    Sorted {
+        snaps,
+        logs,
+        rest,
+        server_logs,
+        misplaced,
+    }
+}
 
-    let snap_file = |f: &InventoryFile, z: Zxid, action, reason| PlannedFile {
-        path: f.path.clone(),
-        name: f.name.clone(),
-        kind: PlanKind::Snapshot,
-        zxid: Some(z),
-        bytes: f.len,
-        mtime: f.mtime,
-        action,
-        reason,
-        overridden: None,
-    };
-    let log_file = |f: &InventoryFile, z: Zxid, action, reason| PlannedFile {
-        kind: PlanKind::Log,
-        ..snap_file(f, z, action, reason)
-    };
+/// Which snapshots count toward `retain`.
+struct Counted<'a> {
+    /// The `retain` newest valid snapshots, newest first.
+    kept: Vec<(&'a InventoryFile, Zxid)>,
+    /// How many valid snapshots there are in all.
+    valid: usize,
+    /// Snapshots that failed verification (or were not verified), newest
+    /// first, with the problem.
+    corrupt: Vec<(String, String)>,
+}
 
-    // Which snapshots count.
-    let mut kept_valid: Vec<(&InventoryFile, Zxid)> = Vec::new();
-    for (f, z) in &snaps {
+/// Step 2: only snapshots that passed full verification count.
+fn count_snapshots<'a>(snaps: &[(&'a InventoryFile, Zxid)], retain: usize) -> Counted<'a> {
+    let mut kept: Vec<(&InventoryFile, Zxid)> = Vec::new();
+    let mut corrupt = Vec::new();
+    for (f, z) in snaps {
         match &f.verdict {
             Some(Verdict::Valid) => {
-                if kept_valid.len() < retain {
-                    kept_valid.push((f, *z));
+                if kept.len() < retain {
+                    kept.push((f, *z));
                 }
             }
-            Some(Verdict::Corrupt(p)) => plan.corrupt.push((f.name.clone(), p.clone())),
-            None => plan
-                .corrupt
-                .push((f.name.clone(), "not verified".to_string())),
+            Some(Verdict::Corrupt(p)) => corrupt.push((f.name.clone(), p.clone())),
+            None => corrupt.push((f.name.clone(), "not verified".to_string())),
         }
     }
-    let valid_count = snaps
+    let valid = snaps
         .iter()
         .filter(|(f, _)| f.verdict == Some(Verdict::Valid))
         .count();
+    Counted {
+        kept,
+        valid,
+        corrupt,
+    }
+}
 
-    // Refusals: everything is kept.
+/// Step 3: why nothing may be deleted, if so: files in the wrong directory
+/// (dataDir and dataLogDir swapped or mixed up), no ZooKeeper files at all,
+/// or fewer valid snapshots than `retain`. Checked in that order.
+fn refusal(
+    inv: &Inventory,
+    sorted: &Sorted<'_>,
+    valid: usize,
+    retain: usize,
+    corrupt: &[(String, String)],
+) -> Option<String> {
+    let misplaced = &sorted.misplaced;
     if !misplaced.is_empty() {
         let logs_in_snap = misplaced.iter().any(|f| f.location == Location::SnapDir);
         let snaps_in_log = misplaced.iter().any(|f| f.location == Location::LogDir);
         let names: Vec<&str> = misplaced.iter().map(|f| f.name.as_str()).collect();
-        plan.refusal = Some(if logs_in_snap && snaps_in_log {
+        Some(if logs_in_snap && snaps_in_log {
             format!(
                 "dataDir and dataLogDir look swapped: {} holds txn logs and {} holds snapshots ({}); check --log-dir / the zoo.cfg",
                 inv.snap_dir.display(),
@@ -141,69 +198,78 @@ pub fn plan(inv: &Inventory, opts: &PurgeOptions, now: SystemTime) -> PurgePlan 
                 inv.snap_dir.display(),
                 names.join(", ")
             )
-        });
-    } else if snaps.is_empty() && logs.is_empty() {
-        plan.refusal = Some(format!(
+        })
+    } else if sorted.snaps.is_empty() && sorted.logs.is_empty() {
+        Some(format!(
             "{}: no snapshot.* or log.* files: not a ZooKeeper data directory, or an empty one",
             inv.snap_dir.display()
-        ));
-    } else if valid_count < retain {
-        plan.refusal = Some(format!(
-            "only {valid_count} valid snapshot{} in {} (--retain {retain}){}: nothing can be purged safely",
-            if valid_count == 1 { "" } else { "s" },
+        ))
+    } else if valid < retain {
+        Some(format!(
+            "only {valid} valid snapshot{} in {} (--retain {retain}){}: nothing can be purged safely",
+            if valid == 1 { "" } else { "s" },
             inv.snap_dir.display(),
-            if plan.corrupt.is_empty() {
+            if corrupt.is_empty() {
                 String::new()
             } else {
                 format!(
                     "; corrupt: {}",
-                    plan.corrupt
+                    corrupt
                         .iter()
                         .map(|(n, _)| n.as_str())
                         .collect::<Vec<_>>()
                         .join(", ")
                 )
             }
+        ))
+    } else {
+        None
+    }
+}
+
+/// A refused plan: every file kept, snapshots, logs, the rest and the
+/// server logs (in inventory order).
+fn keep_everything(sorted: &Sorted<'_>) -> Vec<PlannedFile> {
+    let mut files = Vec::new();
+    for (f, z) in &sorted.snaps {
+        files.push(planned(
+            f,
+            PlanKind::Snapshot,
+            Some(*z),
+            Action::Keep,
+            Reason::Refused,
         ));
     }
-    if plan.refusal.is_some() {
-        for (f, z) in &snaps {
-            plan.files
-                .push(snap_file(f, *z, Action::Keep, Reason::Refused));
-        }
-        for (f, z) in &logs {
-            plan.files
-                .push(log_file(f, *z, Action::Keep, Reason::Refused));
-        }
-        for f in rest.iter().chain(server_logs.iter()) {
-            let (kind, _) = other_kind(&f.name, f.location);
-            plan.files.push(PlannedFile {
-                path: f.path.clone(),
-                name: f.name.clone(),
-                kind,
-                zxid: None,
-                bytes: f.len,
-                mtime: f.mtime,
-                action: Action::Keep,
-                reason: Reason::Refused,
-                overridden: None,
-            });
-        }
-        return plan;
+    for (f, z) in &sorted.logs {
+        files.push(planned(
+            f,
+            PlanKind::Log,
+            Some(*z),
+            Action::Keep,
+            Reason::Refused,
+        ));
     }
+    for f in sorted.rest.iter().chain(sorted.server_logs.iter()) {
+        let (kind, _) = other_kind(&f.name, f.location);
+        files.push(planned(f, kind, None, Action::Keep, Reason::Refused));
+    }
+    files
+}
 
-    let (oldest_file, oldest_zxid) = match kept_valid.last() {
-        Some(x) => *x,
-        // valid_count >= retain >= 1, so there is one; keep everything if not.
-        None => return plan,
-    };
-    let oldest_name = oldest_file.name.clone();
-    plan.oldest_kept = Some(oldest_name.clone());
-
-    // Snapshots.
-    for (f, z) in &snaps {
+/// Step 4a: the `retain` newest valid snapshots are kept, older valid ones
+/// deleted; corrupt ones are kept unless `remove_corrupt`.
+fn plan_snapshots(
+    files: &mut Vec<PlannedFile>,
+    snaps: &[(&InventoryFile, Zxid)],
+    kept: &[(&InventoryFile, Zxid)],
+    retain: usize,
+    oldest_zxid: Zxid,
+    oldest_name: &str,
+    remove_corrupt: bool,
+) {
+    for (f, z) in snaps {
         let (action, reason) =
-            if let Some(rank) = kept_valid.iter().position(|(k, _)| std::ptr::eq(*k, *f)) {
+            if let Some(rank) = kept.iter().position(|(k, _)| std::ptr::eq(*k, *f)) {
                 (
                     Action::Keep,
                     Reason::SnapshotKept {
@@ -216,7 +282,7 @@ pub fn plan(inv: &Inventory, opts: &PurgeOptions, now: SystemTime) -> PurgePlan 
                     (
                         Action::Delete,
                         Reason::OlderThanOldestKept {
-                            snapshot: oldest_name.clone(),
+                            snapshot: oldest_name.to_string(),
                         },
                     )
                 } else {
@@ -226,7 +292,7 @@ pub fn plan(inv: &Inventory, opts: &PurgeOptions, now: SystemTime) -> PurgePlan 
                     (
                         Action::Keep,
                         Reason::NewerThanOldestKept {
-                            snapshot: oldest_name.clone(),
+                            snapshot: oldest_name.to_string(),
                         },
                     )
                 }
@@ -235,7 +301,7 @@ pub fn plan(inv: &Inventory, opts: &PurgeOptions, now: SystemTime) -> PurgePlan 
                     Some(Verdict::Corrupt(p)) => p.clone(),
                     _ => "not verified".to_string(),
                 };
-                let removing = opts.remove_corrupt;
+                let removing = remove_corrupt;
                 (
                     if removing {
                         Action::Delete
@@ -245,49 +311,52 @@ pub fn plan(inv: &Inventory, opts: &PurgeOptions, now: SystemTime) -> PurgePlan 
                     Reason::Corrupt { problem, removing },
                 )
             };
-        plan.files.push(snap_file(f, *z, action, reason));
+        files.push(planned(f, PlanKind::Snapshot, Some(*z), action, reason));
     }
+}
 
-    // Logs: `FileTxnLog.getLogFiles(logs, oldest_zxid)`.
+/// Step 4b: `FileTxnLog.getLogFiles(logs, oldest_zxid)`: the newest log at
+/// or before the oldest kept snapshot and every later one are kept, older
+/// ones deleted.
+fn plan_logs(
+    files: &mut Vec<PlannedFile>,
+    logs: &[(&InventoryFile, Zxid)],
+    oldest_zxid: Zxid,
+    oldest_name: &str,
+) {
     let first_needed = logs
         .iter()
         .find(|(_, z)| *z <= oldest_zxid)
         .map(|(f, z)| (f.name.clone(), *z));
-    let newest_log = logs.first().map(|(f, _)| f.name.clone());
-    for (f, z) in &logs {
+    for (f, z) in logs {
         let needed = match &first_needed {
             Some((_, fz)) => *z >= *fz,
             None => true,
         };
-        let mut p = if needed {
-            log_file(
-                f,
-                *z,
+        let (action, reason) = if needed {
+            (
                 Action::Keep,
                 Reason::NeededForReplay {
-                    snapshot: oldest_name.clone(),
+                    snapshot: oldest_name.to_string(),
                 },
             )
         } else {
-            log_file(
-                f,
-                *z,
+            (
                 Action::Delete,
                 Reason::LogBeforeNeeded {
-                    snapshot: oldest_name.clone(),
+                    snapshot: oldest_name.to_string(),
                     first_needed: first_needed.as_ref().map(|(n, _)| n.clone()),
                 },
             )
         };
-        if newest_log.as_deref() == Some(f.name.as_str()) && p.action == Action::Delete {
-            p.overridden = Some(std::mem::replace(&mut p.reason, Reason::NewestLog));
-            p.action = Action::Keep;
-        }
-        plan.files.push(p);
+        files.push(planned(f, PlanKind::Log, Some(*z), action, reason));
     }
+}
 
-    // Everything else in version-2/.
-    for f in &rest {
+/// Step 4c: everything else in `version-2/` is kept, except ZooKeeper tool
+/// leftovers when `remove_leftovers`.
+fn plan_others(files: &mut Vec<PlannedFile>, rest: &[&InventoryFile], remove_leftovers: bool) {
+    for f in rest {
         let (kind, reason) = other_kind(&f.name, f.location);
         let reason = match reason {
             Reason::Leftover {
@@ -295,7 +364,7 @@ pub fn plan(inv: &Inventory, opts: &PurgeOptions, now: SystemTime) -> PurgePlan 
             } => Reason::Leftover {
                 what,
                 removable,
-                removing: removable && opts.remove_leftovers,
+                removing: removable && remove_leftovers,
             },
             r => r,
         };
@@ -303,70 +372,61 @@ pub fn plan(inv: &Inventory, opts: &PurgeOptions, now: SystemTime) -> PurgePlan 
             Reason::Leftover { removing: true, .. } => Action::Delete,
             _ => Action::Keep,
         };
-        plan.files.push(PlannedFile {
-            path: f.path.clone(),
-            name: f.name.clone(),
-            kind,
-            zxid: None,
-            bytes: f.len,
-            mtime: f.mtime,
-            action,
-            reason,
-            overridden: None,
-        });
+        files.push(planned(f, kind, None, action, reason));
     }
+}
 
-    // Rotated server logs: by mtime, since rotation names vary
-    // (`.log.1`, `.log.2026-11-23`); the current `.log` is never touched.
+/// Step 4d: rotated server logs, by mtime since rotation names vary
+/// (`.log.1`, `.log.2026-11-23`): the `keep` newest are kept; the current
+/// `.log` is never touched.
+fn plan_server_logs(files: &mut Vec<PlannedFile>, server_logs: &[&InventoryFile], keep: usize) {
     let (current, mut rotated): (Vec<&InventoryFile>, Vec<&InventoryFile>) =
         server_logs.iter().partition(|f| f.name.ends_with(".log"));
     rotated.sort_by(|a, b| b.mtime.cmp(&a.mtime).then_with(|| a.name.cmp(&b.name)));
     for f in current {
-        plan.files.push(PlannedFile {
-            path: f.path.clone(),
-            name: f.name.clone(),
-            kind: PlanKind::ServerLog,
-            zxid: None,
-            bytes: f.len,
-            mtime: f.mtime,
-            action: Action::Keep,
-            reason: Reason::ServerLogCurrent,
-            overridden: None,
-        });
+        files.push(planned(
+            f,
+            PlanKind::ServerLog,
+            None,
+            Action::Keep,
+            Reason::ServerLogCurrent,
+        ));
     }
     for (i, f) in rotated.iter().enumerate() {
-        let (action, reason) = if i < opts.keep_server_logs {
+        let (action, reason) = if i < keep {
             (
                 Action::Keep,
                 Reason::ServerLogKept {
                     rank: i + 1,
-                    of: opts.keep_server_logs,
+                    of: keep,
                 },
             )
         } else {
-            (
-                Action::Delete,
-                Reason::ServerLogOld {
-                    of: opts.keep_server_logs,
-                },
-            )
+            (Action::Delete, Reason::ServerLogOld { of: keep })
         };
-        plan.files.push(PlannedFile {
-            path: f.path.clone(),
-            name: f.name.clone(),
-            kind: PlanKind::ServerLog,
-            zxid: None,
-            bytes: f.len,
-            mtime: f.mtime,
-            action,
-            reason,
-            overridden: None,
-        });
+        files.push(planned(f, PlanKind::ServerLog, None, action, reason));
     }
+}
 
-    // Young files are never deleted, whatever the rule said.
-    let min_age = opts.min_age.as_secs();
-    for p in &mut plan.files {
+/// Step 5a: the newest log is never deleted (the server may be appending
+/// to it); the rule that would have deleted it is kept as `overridden`.
+fn protect_newest_log(files: &mut [PlannedFile], logs: &[(&InventoryFile, Zxid)]) {
+    let Some((newest, _)) = logs.first() else {
+        return;
+    };
+    for p in files.iter_mut().filter(|p| p.kind == PlanKind::Log) {
+        if p.name == newest.name && p.action == Action::Delete {
+            p.overridden = Some(std::mem::replace(&mut p.reason, Reason::NewestLog));
+            p.action = Action::Keep;
+        }
+    }
+}
+
+/// Step 5b: young files are never deleted, whatever the rule said: those
+/// modified less than `min_age` seconds before `now` or in the future, and
+/// (unless `min_age` is 0) those of unknown mtime.
+fn protect_young(files: &mut [PlannedFile], min_age: u64, now: SystemTime) {
+    for p in files {
         if p.action != Action::Delete {
             continue;
         }
@@ -385,21 +445,48 @@ pub fn plan(inv: &Inventory, opts: &PurgeOptions, now: SystemTime) -> PurgePlan 
             p.action = Action::Keep;
         }
     }
+}
 
-    if logs.is_empty() {
-        plan.warnings.push(format!(
+/// Step 6: what the operator should hear about a plan that goes ahead: no
+/// logs found, then each corrupt snapshot.
+fn warnings(inv: &Inventory, sorted: &Sorted<'_>, corrupt: &[(String, String)]) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if sorted.logs.is_empty() {
+        warnings.push(format!(
             "no txn logs in {}; if dataLogDir is separate, pass --log-dir or --config (no log is deleted either way)",
             inv.log_dir.display()
         ));
     }
-    for (name, problem) in &plan.corrupt {
-        plan.warnings.push(format!(
+    for (name, problem) in corrupt {
+        warnings.push(format!(
             "{name}: corrupt snapshot, not counted toward --retain: {problem}"
         ));
     }
-    plan
+    warnings
 }
 
+/// One file's entry in the plan.
+fn planned(
+    f: &InventoryFile,
+    kind: PlanKind,
+    zxid: Option<Zxid>,
+    action: Action,
+    reason: Reason,
+) -> PlannedFile {
+    PlannedFile {
+        path: f.path.clone(),
+        name: f.name.clone(),
+        kind,
+        zxid,
+        bytes: f.len,
+        mtime: f.mtime,
+        action,
+        reason,
+        overridden: None,
+    }
+}
+
+/// What a file that is neither a snapshot nor a log is, and why it stays.
 fn other_kind(name: &str, location: Location) -> (PlanKind, Reason) {
     if location == Location::ServerLogs {
         return (PlanKind::ServerLog, Reason::ServerLogCurrent);
@@ -425,6 +512,33 @@ fn other_kind(name: &str, location: Location) -> (PlanKind, Reason) {
         }
         _ => (PlanKind::Unknown, Reason::Unknown),
     }
+}
+
+/// What made a leftover, and whether `remove_leftovers` may delete it.
+fn leftover(name: &str) -> (&'static str, bool) {
+    // Only outputs of ZooKeeper's own tools are removable; a renamed copy
+    // (`log.1.bak`) is somebody's backup and is never touched.
+    // `currentEpoch.tmp` is read by ZooKeeper at start-up: see EpochFile.
+    if name.starts_with("snapshot.") && name.ends_with(".tmp") {
+        ("snapshot left by an interrupted write (.tmp)", true)
+    } else if name.starts_with("log.") && name.ends_with(".fixed") {
+        ("TxnLogToolkit recovery output (.fixed)", true)
+    } else if name.starts_with("log.") && name.contains(".chopped") {
+        ("TxnLogToolkit chop output (.choppedN)", true)
+    } else if name.ends_with(".tmp") {
+        ("temporary file left by an interrupted write (.tmp)", false)
+    } else {
+        ("copy of a ZooKeeper file under another name", false)
+    }
+}
+
+/// Seconds from `mtime` to `now` (negative, at least 1, for a future mtime), when known.
+fn age_secs(now: SystemTime, mtime: Option<SystemTime>) -> Option<i64> {
+    let m = mtime?;
+    Some(match now.duration_since(m) {
+        Ok(d) => d.as_secs().min(i64::MAX as u64) as i64,
+        Err(e) => -(e.duration().as_secs().max(1).min(i64::MAX as u64) as i64),
+    })
 }
 
 #[cfg(test)]
