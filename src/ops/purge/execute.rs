@@ -18,7 +18,10 @@ pub fn execute(
     dry_run: bool,
     mut on_file: impl FnMut(&PlannedFile, &Outcome),
 ) -> PurgeReport {
-    let mut report = PurgeReport::default();
+    let mut report = PurgeReport {
+        dry_run: dry_run || plan.refusal.is_some(),
+        ..PurgeReport::default()
+    };
     let mut touched: Vec<PathBuf> = Vec::new();
     for f in &plan.files {
         let outcome = if f.action == Action::Keep || plan.refusal.is_some() {

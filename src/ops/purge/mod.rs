@@ -460,6 +460,8 @@ impl Outcome {
 /// The result of [`execute()`].
 #[derive(Clone, Debug, Default)]
 pub struct PurgeReport {
+    /// Nothing was deleted on purpose: a dry run, or a refused plan.
+    pub dry_run: bool,
     /// Files deleted (or that would be, in a dry run).
     pub deleted: usize,
     /// Their bytes.

@@ -1,0 +1,255 @@
+//! What `zkdd purge` writes: a `purge` JSON line or a text line per file,
+//! then one `purge_summary` line or a text summary; and on stderr the
+//! notes, warnings, deletion problems and the refusal.
+//!
+//! The JSON lines are built with `json!`, whose objects print their keys
+//! in alphabetical order; that order is part of the output.
+
+use std::io;
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::files::datadir::DataDir;
+use crate::ops::purge::{Action, Outcome, PlannedFile, PurgePlan, PurgeReport, RECOMMENDED_RETAIN};
+use crate::render::units::{group, human_bytes};
+use crate::render::{Output, sanitize};
+
+/// The run as the user asked for it, for the header, the notes and the summary.
+pub struct Run<'a> {
+    /// The opened data dir.
+    pub dir: &'a DataDir,
+    /// The directory the user named: DATADIR, or dataDir from the zoo.cfg.
+    pub given: Option<&'a Path>,
+    /// Whether that directory is the snapshot dir itself (else the
+    /// `version-2/` inside it).
+    pub given_directly: bool,
+    /// How many valid snapshots are kept.
+    pub retain: usize,
+    /// The `--min-age` setting.
+    pub min_age: Duration,
+    /// `--dry-run` was given.
+    pub dry_run: bool,
+    /// JSON Lines instead of text.
+    pub json: bool,
+    /// Print the file lines and the summary (not `--quiet`).
+    pub show: bool,
+}
+
+impl Run<'_> {
+    fn how(&self) -> &'static str {
+        if self.given_directly {
+            "given directly"
+        } else {
+            "the version-2/ inside the directory given"
+        }
+    }
+}
+
+/// The warning for a `--retain` below ZooKeeper's own minimum.
+pub fn low_retain(out: &mut Output<'_>, retain: usize) {
+    out.warn(&format!(
+        "--retain {retain} is below {RECOMMENDED_RETAIN}: a single damaged snapshot may leave no way back"
+    ));
+}
+
+/// The `-v` note naming the snapshot dir used.
+pub fn using(out: &mut Output<'_>, run: &Run<'_>) {
+    out.note(&format!(
+        "using {} ({})",
+        run.dir.snap_dir.display(),
+        run.how()
+    ));
+}
+
+/// The plan's warnings; corrupt snapshots as errors, since they matter to
+/// whoever reads cron mail.
+pub fn warnings(out: &mut Output<'_>, plan: &PurgePlan) {
+    for w in &plan.warnings {
+        if w.contains("corrupt snapshot") {
+            out.error(w);
+        } else {
+            out.warn(w);
+        }
+    }
+}
+
+/// The first text line: which directories, and how many snapshots are kept.
+pub fn header(out: &mut Output<'_>, run: &Run<'_>) -> io::Result<()> {
+    if !run.show || run.json {
+        return Ok(());
+    }
+    let (dir, how) = (run.dir, run.how());
+    let dirs = if dir.snap_dir == dir.log_dir {
+        format!("{} ({how})", dir.snap_dir.display())
+    } else {
+        format!(
+            "snapshots in {} ({how}), logs in {}",
+            dir.snap_dir.display(),
+            dir.log_dir.display()
+        )
+    };
+    out.line(&format!(
+        "{} {dirs}, keeping {} valid snapshot{}",
+        if run.dry_run { "plan for" } else { "purging" },
+        run.retain,
+        if run.retain == 1 { "" } else { "s" }
+    ))
+}
+
+/// The per-file lines, written as the purge deals with each file. Files
+/// that vanished or could not be deleted are also told on stderr, after
+/// the last line ([`FileLines::finish`]).
+pub struct FileLines {
+    json: bool,
+    show: bool,
+    /// The first error writing a line; the purge goes on regardless.
+    error: Option<io::Error>,
+    vanished: Vec<String>,
+    failures: Vec<String>,
+}
+
+impl FileLines {
+    /// Lines for `run`'s output settings.
+    pub fn new(run: &Run<'_>) -> FileLines {
+        FileLines {
+            json: run.json,
+            show: run.show,
+            error: None,
+            vanished: Vec::new(),
+            failures: Vec::new(),
+        }
+    }
+
+    /// One file's line (unless `--quiet`).
+    pub fn file(&mut self, out: &mut Output<'_>, f: &PlannedFile, outcome: &Outcome) {
+        match outcome {
+            Outcome::Failed(e) => self
+                .failures
+                .push(format!("{}: not deleted: {e}", f.path.display())),
+            Outcome::Vanished => self.vanished.push(format!(
+                "{}: already gone when it was to be deleted",
+                f.path.display()
+            )),
+            _ => {}
+        }
+        if self.show
+            && let Err(e) = file_line(out, self.json, f, outcome)
+        {
+            self.error.get_or_insert(e);
+        }
+    }
+
+    /// After the last file: the first write error, if any (then nothing
+    /// more is told); else the vanished files as warnings, the failed
+    /// deletions and directory syncs as errors.
+    pub fn finish(self, out: &mut Output<'_>, report: &PurgeReport) -> io::Result<()> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        for v in &self.vanished {
+            out.warn(v);
+        }
+        for e in self.failures.iter().chain(report.sync_errors.iter()) {
+            out.error(e);
+        }
+        Ok(())
+    }
+}
+
+fn file_line(
+    out: &mut Output<'_>,
+    json: bool,
+    f: &PlannedFile,
+    outcome: &Outcome,
+) -> io::Result<()> {
+    if json {
+        let mut v = json!({
+            "type": "purge",
+            "file": f.path.display().to_string(),
+            "name": f.name,
+            "kind": f.kind.as_str(),
+            "zxid": f.zxid.map(|z| format!("{:#x}", z.0)),
+            "action": f.action.as_str(),
+            "reason": f.reason_text(),
+            "bytes": f.bytes,
+            "result": outcome.as_str(),
+        });
+        if let Outcome::Failed(e) = outcome {
+            v["error"] = json!(e);
+        }
+        return out.json_line(&v);
+    }
+    let tag = match (f.action, outcome) {
+        (Action::Keep, _) => "KEEP",
+        (_, Outcome::WouldDelete) => "DELETE",
+        (_, Outcome::Deleted) => "DELETED",
+        (_, Outcome::Vanished) => "VANISHED",
+        (_, Outcome::Failed(_)) => "FAILED",
+        (_, Outcome::Kept) => "KEEP",
+    };
+    let mut line = format!(
+        "{tag:<8} {:>12}  {:<24} {}",
+        group(f.bytes),
+        sanitize(&f.name),
+        f.reason_text()
+    );
+    if let Outcome::Failed(e) = outcome {
+        line.push_str(&format!(": {e}"));
+    }
+    out.line(&line)
+}
+
+/// The closing `purge_summary` line, or the text summary (unless `--quiet`).
+pub fn summary(
+    out: &mut Output<'_>,
+    run: &Run<'_>,
+    plan: &PurgePlan,
+    report: &PurgeReport,
+) -> io::Result<()> {
+    if !run.show {
+        return Ok(());
+    }
+    let dry = report.dry_run;
+    if run.json {
+        return out.json_line(&json!({
+            "type": "purge_summary",
+            "dry_run": dry,
+            "snap_dir": run.dir.snap_dir.display().to_string(),
+            "log_dir": run.dir.log_dir.display().to_string(),
+            "dir_given": run.given.map(|p| p.display().to_string()),
+            "retain": run.retain,
+            "min_age_s": run.min_age.as_secs(),
+            "oldest_kept": plan.oldest_kept,
+            "files_kept": report.kept,
+            "files_deleted": report.deleted,
+            "bytes_freed": report.bytes_freed,
+            "failed": report.failed,
+            "vanished": report.vanished,
+            "corrupt": plan.corrupt.iter().map(|(n, p)| json!({"file": n, "problem": p})).collect::<Vec<_>>(),
+            "refused": plan.refusal,
+        }));
+    }
+    let mut s = format!(
+        "{} {} in {} file{}; kept {} file{}",
+        if dry { "would free" } else { "freed" },
+        human_bytes(report.bytes_freed),
+        report.deleted,
+        if report.deleted == 1 { "" } else { "s" },
+        report.kept,
+        if report.kept == 1 { "" } else { "s" },
+    );
+    if let Some(o) = &plan.oldest_kept {
+        s.push_str(&format!("; oldest kept snapshot {o}"));
+    }
+    if report.failed > 0 {
+        s.push_str(&format!("; {} deletion(s) FAILED", report.failed));
+    }
+    out.line(&s)
+}
+
+/// Why the purge was refused (printed even with `--quiet`).
+pub fn refusal(out: &mut Output<'_>, refusal: &str) {
+    out.error(&format!("refusing to purge: {refusal}"));
+}
