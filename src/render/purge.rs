@@ -1,6 +1,8 @@
 //! What `zkdd purge` writes: a `purge` JSON line or a text line per file,
 //! then one `purge_summary` line or a text summary; and on stderr the
-//! notes, warnings, deletion problems and the refusal.
+//! notes, warnings, deletion problems and the refusal. The planner returns
+//! its reasons, refusals and warnings as values; the words for them, which
+//! name the command's flags, are here.
 //!
 //! The JSON lines are built with `json!`, whose objects print their keys
 //! in alphabetical order; that order is part of the output.
@@ -12,9 +14,157 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::files::datadir::DataDir;
-use crate::ops::purge::{Action, Outcome, PlannedFile, PurgePlan, PurgeReport, RECOMMENDED_RETAIN};
+use crate::ops::purge::{
+    Action, Outcome, PlanWarning, PlannedFile, PurgePlan, PurgeReport, RECOMMENDED_RETAIN, Reason,
+    Refusal, format_duration,
+};
 use crate::render::units::{group, human_bytes};
 use crate::render::{Output, sanitize};
+
+/// The words for why a file is kept or deleted, as shown to users.
+pub fn reason(r: &Reason) -> String {
+    match r {
+        Reason::SnapshotKept { rank, of } => format!("snapshot {rank} of {of} kept"),
+        Reason::NeededForReplay { snapshot } => format!("needed to replay from {snapshot}"),
+        Reason::OlderThanOldestKept { snapshot } => {
+            format!("older than oldest kept snapshot ({snapshot})")
+        }
+        Reason::LogBeforeNeeded {
+            snapshot,
+            first_needed,
+        } => match first_needed {
+            Some(log) => {
+                format!("older than {log}, the first log needed to replay from {snapshot}")
+            }
+            None => format!("older than oldest kept snapshot ({snapshot})"),
+        },
+        Reason::Corrupt { problem, removing } => {
+            if *removing {
+                format!("corrupt snapshot ({problem}); --remove-corrupt")
+            } else {
+                format!(
+                    "corrupt snapshot ({problem}); not counted, kept (--remove-corrupt deletes it)"
+                )
+            }
+        }
+        Reason::NewerThanOldestKept { snapshot } => {
+            format!("newer than oldest kept snapshot ({snapshot})")
+        }
+        Reason::NewestLog => "newest log (the server may be writing it)".to_string(),
+        Reason::TooYoung {
+            age_secs,
+            min_age_secs,
+        } => {
+            if *age_secs < 0 {
+                "modified in the future (clock skew?); never deleted".to_string()
+            } else {
+                format!(
+                    "younger than --min-age {} (modified {} ago)",
+                    format_duration(*min_age_secs),
+                    format_duration(*age_secs as u64)
+                )
+            }
+        }
+        Reason::EpochFile => "ZooKeeper epoch file".to_string(),
+        Reason::Leftover {
+            what,
+            removable,
+            removing,
+        } => {
+            if *removing {
+                format!("{what}; --remove-leftovers")
+            } else if *removable {
+                format!("{what}; left alone (--remove-leftovers deletes it)")
+            } else {
+                format!("{what}; not a ZooKeeper file name, left alone")
+            }
+        }
+        Reason::Unknown => "not a ZooKeeper file name, left alone".to_string(),
+        Reason::Refused => "purge refused, nothing deleted".to_string(),
+        Reason::ServerLogCurrent => "current server log".to_string(),
+        Reason::ServerLogKept { rank, of } => format!("rotated server log {rank} of {of} kept"),
+        Reason::ServerLogOld { of } => {
+            format!("rotated server log beyond --keep-server-logs {of}")
+        }
+    }
+}
+
+/// A file's reason as shown to users, including a deletion a safety rule
+/// overrode: `newest log (...) (otherwise: older than ...)`.
+pub fn reason_text(f: &PlannedFile) -> String {
+    match &f.overridden {
+        Some(o) => format!("{} (otherwise: {})", reason(&f.reason), reason(o)),
+        None => reason(&f.reason),
+    }
+}
+
+/// The words for why a purge was refused.
+pub fn refusal_text(r: &Refusal) -> String {
+    match r {
+        Refusal::Swapped {
+            snap_dir,
+            log_dir,
+            files,
+        } => format!(
+            "dataDir and dataLogDir look swapped: {} holds txn logs and {} holds snapshots ({}); check --log-dir / the zoo.cfg",
+            snap_dir.display(),
+            log_dir.display(),
+            files.join(", ")
+        ),
+        Refusal::LogsInSnapDir {
+            snap_dir,
+            log_dir,
+            files,
+        } => format!(
+            "txn logs in the snapshot dir {} while logs are expected in {} ({}): dataDir and dataLogDir may be swapped or mixed up; ZooKeeper 3.6+ refuses to start like this",
+            snap_dir.display(),
+            log_dir.display(),
+            files.join(", ")
+        ),
+        Refusal::SnapshotsInLogDir {
+            snap_dir,
+            log_dir,
+            files,
+        } => format!(
+            "snapshots in the log dir {} while snapshots are expected in {} ({}): dataDir and dataLogDir may be swapped or mixed up; ZooKeeper 3.6+ refuses to start like this",
+            log_dir.display(),
+            snap_dir.display(),
+            files.join(", ")
+        ),
+        Refusal::NoZooKeeperFiles { snap_dir } => format!(
+            "{}: no snapshot.* or log.* files: not a ZooKeeper data directory, or an empty one",
+            snap_dir.display()
+        ),
+        Refusal::TooFewValid {
+            valid,
+            retain,
+            snap_dir,
+            corrupt,
+        } => format!(
+            "only {valid} valid snapshot{} in {} (--retain {retain}){}: nothing can be purged safely",
+            if *valid == 1 { "" } else { "s" },
+            snap_dir.display(),
+            if corrupt.is_empty() {
+                String::new()
+            } else {
+                format!("; corrupt: {}", corrupt.join(", "))
+            }
+        ),
+    }
+}
+
+/// The words for a plan warning.
+pub fn warning_text(w: &PlanWarning) -> String {
+    match w {
+        PlanWarning::NoLogs { log_dir } => format!(
+            "no txn logs in {}; if dataLogDir is separate, pass --log-dir or --config (no log is deleted either way)",
+            log_dir.display()
+        ),
+        PlanWarning::CorruptSnapshot { name, problem } => {
+            format!("{name}: corrupt snapshot, not counted toward --retain: {problem}")
+        }
+    }
+}
 
 /// The run as the user asked for it, for the header, the notes and the summary.
 pub struct Run<'a> {
@@ -67,10 +217,13 @@ pub fn using(out: &mut Output<'_>, run: &Run<'_>) {
 /// whoever reads cron mail.
 pub fn warnings(out: &mut Output<'_>, plan: &PurgePlan) {
     for w in &plan.warnings {
-        if w.contains("corrupt snapshot") {
-            out.error(w);
+        let text = warning_text(w);
+        // Decided on the words, as before the warnings were typed: a log
+        // dir whose path holds "corrupt snapshot" makes NoLogs an error too.
+        if text.contains("corrupt snapshot") {
+            out.error(&text);
         } else {
-            out.warn(w);
+            out.warn(&text);
         }
     }
 }
@@ -151,8 +304,15 @@ impl FileLines {
         for v in &self.vanished {
             out.warn(v);
         }
-        for e in self.failures.iter().chain(report.sync_errors.iter()) {
+        for e in &self.failures {
             out.error(e);
+        }
+        for e in &report.sync_errors {
+            out.error(&format!(
+                "{}: fsync of the directory failed: {}",
+                e.dir.display(),
+                e.error
+            ));
         }
         Ok(())
     }
@@ -172,7 +332,7 @@ fn file_line(
             "kind": f.kind.as_str(),
             "zxid": f.zxid.map(|z| format!("{:#x}", z.0)),
             "action": f.action.as_str(),
-            "reason": f.reason_text(),
+            "reason": reason_text(f),
             "bytes": f.bytes,
             "result": outcome.as_str(),
         });
@@ -193,7 +353,7 @@ fn file_line(
         "{tag:<8} {:>12}  {:<24} {}",
         group(f.bytes),
         sanitize(&f.name),
-        f.reason_text()
+        reason_text(f)
     );
     if let Outcome::Failed(e) = outcome {
         line.push_str(&format!(": {e}"));
@@ -228,7 +388,7 @@ pub fn summary(
             "failed": report.failed,
             "vanished": report.vanished,
             "corrupt": plan.corrupt.iter().map(|(n, p)| json!({"file": n, "problem": p})).collect::<Vec<_>>(),
-            "refused": plan.refusal,
+            "refused": plan.refusal.as_ref().map(refusal_text),
         }));
     }
     let mut s = format!(
@@ -250,6 +410,6 @@ pub fn summary(
 }
 
 /// Why the purge was refused (printed even with `--quiet`).
-pub fn refusal(out: &mut Output<'_>, refusal: &str) {
-    out.error(&format!("refusing to purge: {refusal}"));
+pub fn refusal(out: &mut Output<'_>, refusal: &Refusal) {
+    out.error(&format!("refusing to purge: {}", refusal_text(refusal)));
 }

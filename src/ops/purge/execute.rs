@@ -6,7 +6,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{Action, LOCK_FILE, Outcome, PlannedFile, PurgePlan, PurgeReport};
+use super::{Action, LOCK_FILE, Outcome, PlannedFile, PurgePlan, PurgeReport, SyncError};
 
 /// Carries out a plan (or, with `dry_run`, only reports it). `on_file` is
 /// called for every file, in plan order, right after it was dealt with.
@@ -51,10 +51,10 @@ pub fn execute(
     // Make the unlinks durable.
     for dir in touched {
         if let Err(e) = File::open(&dir).and_then(|d| d.sync_all()) {
-            report.sync_errors.push(format!(
-                "{}: fsync of the directory failed: {e}",
-                dir.display()
-            ));
+            report.sync_errors.push(SyncError {
+                dir,
+                error: e.to_string(),
+            });
         }
     }
     report

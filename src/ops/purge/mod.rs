@@ -23,9 +23,12 @@
 //!
 //! The code is in three files: `plan.rs` (the rules), `scan.rs` (building
 //! an inventory from disk) and `execute.rs` (deleting, and the lock); this
-//! file holds the types they share.
+//! file holds the types they share, `tests.rs` the unit tests of the rules.
+//!
+//! Everything here returns values: reasons, refusals and warnings are enums
+//! that `render::purge` words for the command line, so no message here
+//! names a flag.
 
-use std::fmt;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
@@ -175,7 +178,8 @@ impl Action {
     }
 }
 
-/// Why a file is kept or deleted. [`fmt::Display`] gives the text shown to users.
+/// Why a file is kept or deleted. A value only: `render::purge` words it
+/// for the command line (and names the flags involved).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reason {
     /// One of the `retain` newest valid snapshots.
@@ -255,80 +259,6 @@ pub enum Reason {
     },
 }
 
-impl fmt::Display for Reason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Reason::SnapshotKept { rank, of } => write!(f, "snapshot {rank} of {of} kept"),
-            Reason::NeededForReplay { snapshot } => write!(f, "needed to replay from {snapshot}"),
-            Reason::OlderThanOldestKept { snapshot } => {
-                write!(f, "older than oldest kept snapshot ({snapshot})")
-            }
-            Reason::LogBeforeNeeded {
-                snapshot,
-                first_needed,
-            } => match first_needed {
-                Some(log) => write!(
-                    f,
-                    "older than {log}, the first log needed to replay from {snapshot}"
-                ),
-                None => write!(f, "older than oldest kept snapshot ({snapshot})"),
-            },
-            Reason::Corrupt { problem, removing } => {
-                if *removing {
-                    write!(f, "corrupt snapshot ({problem}); --remove-corrupt")
-                } else {
-                    write!(
-                        f,
-                        "corrupt snapshot ({problem}); not counted, kept (--remove-corrupt deletes it)"
-                    )
-                }
-            }
-            Reason::NewerThanOldestKept { snapshot } => {
-                write!(f, "newer than oldest kept snapshot ({snapshot})")
-            }
-            Reason::NewestLog => f.write_str("newest log (the server may be writing it)"),
-            Reason::TooYoung {
-                age_secs,
-                min_age_secs,
-            } => {
-                if *age_secs < 0 {
-                    write!(f, "modified in the future (clock skew?); never deleted")
-                } else {
-                    write!(
-                        f,
-                        "younger than --min-age {} (modified {} ago)",
-                        format_duration(*min_age_secs),
-                        format_duration(*age_secs as u64)
-                    )
-                }
-            }
-            Reason::EpochFile => f.write_str("ZooKeeper epoch file"),
-            Reason::Leftover {
-                what,
-                removable,
-                removing,
-            } => {
-                if *removing {
-                    write!(f, "{what}; --remove-leftovers")
-                } else if *removable {
-                    write!(f, "{what}; left alone (--remove-leftovers deletes it)")
-                } else {
-                    write!(f, "{what}; not a ZooKeeper file name, left alone")
-                }
-            }
-            Reason::Unknown => f.write_str("not a ZooKeeper file name, left alone"),
-            Reason::Refused => f.write_str("purge refused, nothing deleted"),
-            Reason::ServerLogCurrent => f.write_str("current server log"),
-            Reason::ServerLogKept { rank, of } => {
-                write!(f, "rotated server log {rank} of {of} kept")
-            }
-            Reason::ServerLogOld { of } => {
-                write!(f, "rotated server log beyond --keep-server-logs {of}")
-            }
-        }
-    }
-}
-
 /// `90` → `1m30s`, `7200` → `2h`.
 pub fn format_duration(secs: u64) -> String {
     if secs == 0 {
@@ -387,16 +317,6 @@ pub struct PlannedFile {
     pub overridden: Option<Reason>,
 }
 
-impl PlannedFile {
-    /// The reason as shown to users, including an overridden deletion.
-    pub fn reason_text(&self) -> String {
-        match &self.overridden {
-            Some(o) => format!("{} (otherwise: {o})", self.reason),
-            None => self.reason.to_string(),
-        }
-    }
-}
-
 /// The whole plan.
 #[derive(Clone, Debug, Default)]
 pub struct PurgePlan {
@@ -413,9 +333,77 @@ pub struct PurgePlan {
     /// Snapshots that failed verification, with the problem.
     pub corrupt: Vec<(String, String)>,
     /// Why nothing may be deleted (exit 2), if so.
-    pub refusal: Option<String>,
+    pub refusal: Option<Refusal>,
     /// Things worth telling the operator that do not stop the purge.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<PlanWarning>,
+}
+
+/// Why a purge deletes nothing at all (exit status 2). The first that
+/// applies, in this order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Txn logs in the snapshot dir and snapshots in the log dir: dataDir
+    /// and dataLogDir look swapped.
+    Swapped {
+        /// `dataDir/version-2`.
+        snap_dir: PathBuf,
+        /// `dataLogDir/version-2`.
+        log_dir: PathBuf,
+        /// The misplaced files' names.
+        files: Vec<String>,
+    },
+    /// Txn logs in the snapshot dir while the log dir is elsewhere.
+    LogsInSnapDir {
+        /// `dataDir/version-2`.
+        snap_dir: PathBuf,
+        /// `dataLogDir/version-2`.
+        log_dir: PathBuf,
+        /// The misplaced logs' names.
+        files: Vec<String>,
+    },
+    /// Snapshots in the log dir while the snapshot dir is elsewhere.
+    SnapshotsInLogDir {
+        /// `dataDir/version-2`.
+        snap_dir: PathBuf,
+        /// `dataLogDir/version-2`.
+        log_dir: PathBuf,
+        /// The misplaced snapshots' names.
+        files: Vec<String>,
+    },
+    /// No `snapshot.*` or `log.*` files: not a ZooKeeper data dir, or an empty one.
+    NoZooKeeperFiles {
+        /// `dataDir/version-2`.
+        snap_dir: PathBuf,
+    },
+    /// Fewer valid snapshots than `retain`.
+    TooFewValid {
+        /// How many passed verification.
+        valid: usize,
+        /// The `retain` setting.
+        retain: usize,
+        /// `dataDir/version-2`.
+        snap_dir: PathBuf,
+        /// The snapshots that failed verification, newest first.
+        corrupt: Vec<String>,
+    },
+}
+
+/// Something worth telling the operator about a plan that goes ahead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlanWarning {
+    /// No txn logs in the log dir (perhaps dataLogDir is elsewhere); no log
+    /// is deleted either way.
+    NoLogs {
+        /// `dataLogDir/version-2`.
+        log_dir: PathBuf,
+    },
+    /// A snapshot failed verification and does not count toward `retain`.
+    CorruptSnapshot {
+        /// Its name.
+        name: String,
+        /// What verification found.
+        problem: String,
+    },
 }
 
 impl PurgePlan {
@@ -473,21 +461,18 @@ pub struct PurgeReport {
     /// Files kept.
     pub kept: usize,
     /// Errors syncing a directory after deleting from it.
-    pub sync_errors: Vec<String>,
+    pub sync_errors: Vec<SyncError>,
+}
+
+/// A directory whose fsync failed after files were deleted from it (the
+/// deletions may not survive a crash).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncError {
+    /// The directory.
+    pub dir: PathBuf,
+    /// The error.
+    pub error: String,
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("0").unwrap(), Duration::ZERO);
-        assert_eq!(parse_duration("10m").unwrap(), Duration::from_secs(600));
-        assert_eq!(parse_duration("2h").unwrap(), Duration::from_secs(7200));
-        assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
-        assert!(parse_duration("ten").is_err());
-        assert!(parse_duration("").is_err());
-        assert_eq!(format_duration(5430), "1h30m30s");
-    }
-}
+mod tests;

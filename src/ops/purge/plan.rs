@@ -19,8 +19,8 @@ use crate::files::datadir::{FileKind, classify};
 use crate::zxid::Zxid;
 
 use super::{
-    Action, Inventory, InventoryFile, Location, MIN_RETAIN, PlanKind, PlannedFile, PurgeOptions,
-    PurgePlan, Reason, Verdict,
+    Action, Inventory, InventoryFile, Location, MIN_RETAIN, PlanKind, PlanWarning, PlannedFile,
+    PurgeOptions, PurgePlan, Reason, Refusal, Verdict,
 };
 
 /// Plans a purge. Pure: no file system access; `now` is the clock reading
@@ -171,57 +171,44 @@ fn refusal(
     valid: usize,
     retain: usize,
     corrupt: &[(String, String)],
-) -> Option<String> {
+) -> Option<Refusal> {
     let misplaced = &sorted.misplaced;
     if !misplaced.is_empty() {
         let logs_in_snap = misplaced.iter().any(|f| f.location == Location::SnapDir);
         let snaps_in_log = misplaced.iter().any(|f| f.location == Location::LogDir);
-        let names: Vec<&str> = misplaced.iter().map(|f| f.name.as_str()).collect();
+        let snap_dir = inv.snap_dir.clone();
+        let log_dir = inv.log_dir.clone();
+        let files = misplaced.iter().map(|f| f.name.clone()).collect();
         Some(if logs_in_snap && snaps_in_log {
-            format!(
-                "dataDir and dataLogDir look swapped: {} holds txn logs and {} holds snapshots ({}); check --log-dir / the zoo.cfg",
-                inv.snap_dir.display(),
-                inv.log_dir.display(),
-                names.join(", ")
-            )
+            Refusal::Swapped {
+                snap_dir,
+                log_dir,
+                files,
+            }
         } else if logs_in_snap {
-            format!(
-                "txn logs in the snapshot dir {} while logs are expected in {} ({}): dataDir and dataLogDir may be swapped or mixed up; ZooKeeper 3.6+ refuses to start like this",
-                inv.snap_dir.display(),
-                inv.log_dir.display(),
-                names.join(", ")
-            )
+            Refusal::LogsInSnapDir {
+                snap_dir,
+                log_dir,
+                files,
+            }
         } else {
-            format!(
-                "snapshots in the log dir {} while snapshots are expected in {} ({}): dataDir and dataLogDir may be swapped or mixed up; ZooKeeper 3.6+ refuses to start like this",
-                inv.log_dir.display(),
-                inv.snap_dir.display(),
-                names.join(", ")
-            )
+            Refusal::SnapshotsInLogDir {
+                snap_dir,
+                log_dir,
+                files,
+            }
         })
     } else if sorted.snaps.is_empty() && sorted.logs.is_empty() {
-        Some(format!(
-            "{}: no snapshot.* or log.* files: not a ZooKeeper data directory, or an empty one",
-            inv.snap_dir.display()
-        ))
+        Some(Refusal::NoZooKeeperFiles {
+            snap_dir: inv.snap_dir.clone(),
+        })
     } else if valid < retain {
-        Some(format!(
-            "only {valid} valid snapshot{} in {} (--retain {retain}){}: nothing can be purged safely",
-            if valid == 1 { "" } else { "s" },
-            inv.snap_dir.display(),
-            if corrupt.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "; corrupt: {}",
-                    corrupt
-                        .iter()
-                        .map(|(n, _)| n.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            }
-        ))
+        Some(Refusal::TooFewValid {
+            valid,
+            retain,
+            snap_dir: inv.snap_dir.clone(),
+            corrupt: corrupt.iter().map(|(n, _)| n.clone()).collect(),
+        })
     } else {
         None
     }
@@ -449,18 +436,22 @@ fn protect_young(files: &mut [PlannedFile], min_age: u64, now: SystemTime) {
 
 /// Step 6: what the operator should hear about a plan that goes ahead: no
 /// logs found, then each corrupt snapshot.
-fn warnings(inv: &Inventory, sorted: &Sorted<'_>, corrupt: &[(String, String)]) -> Vec<String> {
+fn warnings(
+    inv: &Inventory,
+    sorted: &Sorted<'_>,
+    corrupt: &[(String, String)],
+) -> Vec<PlanWarning> {
     let mut warnings = Vec::new();
     if sorted.logs.is_empty() {
-        warnings.push(format!(
-            "no txn logs in {}; if dataLogDir is separate, pass --log-dir or --config (no log is deleted either way)",
-            inv.log_dir.display()
-        ));
+        warnings.push(PlanWarning::NoLogs {
+            log_dir: inv.log_dir.clone(),
+        });
     }
     for (name, problem) in corrupt {
-        warnings.push(format!(
-            "{name}: corrupt snapshot, not counted toward --retain: {problem}"
-        ));
+        warnings.push(PlanWarning::CorruptSnapshot {
+            name: name.clone(),
+            problem: problem.clone(),
+        });
     }
     warnings
 }
@@ -539,183 +530,4 @@ fn age_secs(now: SystemTime, mtime: Option<SystemTime>) -> Option<i64> {
         Ok(d) => d.as_secs().min(i64::MAX as u64) as i64,
         Err(e) => -(e.duration().as_secs().max(1).min(i64::MAX as u64) as i64),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use std::path::PathBuf;
-    use std::time::Duration;
-
-    use super::*;
-
-    fn file(name: &str, verdict: Option<Verdict>, age: u64) -> InventoryFile {
-        InventoryFile {
-            path: PathBuf::from("/d/version-2").join(name),
-            name: name.into(),
-            location: Location::Both,
-            len: 100,
-            mtime: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000 - age)),
-            verdict,
-        }
-    }
-    fn now() -> SystemTime {
-        SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000)
-    }
-    fn inv(files: Vec<InventoryFile>) -> Inventory {
-        Inventory {
-            snap_dir: "/d/version-2".into(),
-            log_dir: "/d/version-2".into(),
-            files,
-        }
-    }
-    fn deleted(p: &PurgePlan) -> Vec<&str> {
-        let mut v: Vec<&str> = p.deletions().map(|f| f.name.as_str()).collect();
-        v.sort();
-        v
-    }
-    fn ok() -> Option<Verdict> {
-        Some(Verdict::Valid)
-    }
-
-    /// The layout FORMAT.md §7.1 verified PurgeTxnLog on, with our safer rules.
-    #[test]
-    fn format_md_example() {
-        let mut files = vec![];
-        for s in ["0", "a", "17", "20", "2d", "38", "46"] {
-            files.push(file(&format!("snapshot.{s}"), ok(), 3600));
-        }
-        files.push(file(
-            "snapshot.50",
-            Some(Verdict::Corrupt("bad seal".into())),
-            3600,
-        ));
-        for l in ["1", "c", "19", "22", "2f", "3a", "49"] {
-            files.push(file(&format!("log.{l}"), None, 3600));
-        }
-        for o in ["log.bak", "snapshot.nothex", "log.1.chopped5"] {
-            files.push(file(o, None, 3600));
-        }
-        let p = plan(&inv(files), &PurgeOptions::default(), now());
-        assert_eq!(p.refusal, None);
-        assert_eq!(p.oldest_kept.as_deref(), Some("snapshot.2d"));
-        assert_eq!(
-            deleted(&p),
-            [
-                "log.1",
-                "log.19",
-                "log.c",
-                "snapshot.0",
-                "snapshot.17",
-                "snapshot.20",
-                "snapshot.a"
-            ]
-        );
-        let reason = |n: &str| p.files.iter().find(|f| f.name == n).unwrap().reason_text();
-        assert_eq!(reason("snapshot.38"), "snapshot 2 of 3 kept");
-        assert_eq!(reason("log.22"), "needed to replay from snapshot.2d");
-        assert!(reason("snapshot.20").starts_with("older than oldest kept snapshot"));
-        assert!(reason("snapshot.50").contains("corrupt"));
-    }
-
-    #[test]
-    fn young_files_and_newest_log_survive() {
-        let files = vec![
-            file("snapshot.10", ok(), 10),
-            file("snapshot.5", ok(), 10),
-            file("log.1", None, 10),
-            file("log.8", None, 10),
-            file("log.20", None, 10),
-        ];
-        let opts = PurgeOptions {
-            retain: 1,
-            ..PurgeOptions::default()
-        };
-        let p = plan(&inv(files.clone()), &opts, now());
-        assert!(deleted(&p).is_empty());
-        assert!(
-            p.files
-                .iter()
-                .any(|f| f.reason_text().contains("younger than --min-age 10m"))
-        );
-        let opts = PurgeOptions {
-            min_age: Duration::ZERO,
-            ..opts
-        };
-        let p = plan(&inv(files), &opts, now());
-        assert_eq!(deleted(&p), ["log.1", "snapshot.5"]);
-    }
-
-    #[test]
-    fn epochs_order_numerically() {
-        let opts = PurgeOptions {
-            retain: 1,
-            min_age: Duration::ZERO,
-            ..PurgeOptions::default()
-        };
-        let files = vec![
-            file("snapshot.100000005", ok(), 99),
-            file("snapshot.ff", ok(), 99),
-            file("log.f0", None, 99),
-            file("log.100000001", None, 99),
-            file("log.200000001", None, 99),
-            file("log.1", None, 99),
-        ];
-        let p = plan(&inv(files), &opts, now());
-        assert_eq!(deleted(&p), ["log.1", "log.f0", "snapshot.ff"]);
-    }
-
-    #[test]
-    fn refusals_keep_everything() {
-        let opts = PurgeOptions {
-            min_age: Duration::ZERO,
-            ..PurgeOptions::default()
-        };
-        let files = vec![
-            file("snapshot.10", ok(), 99),
-            file("snapshot.5", Some(Verdict::Corrupt("x".into())), 99),
-            file("snapshot.1", ok(), 99),
-            file("log.1", None, 99),
-        ];
-        let p = plan(&inv(files), &opts, now());
-        assert!(
-            p.refusal
-                .as_deref()
-                .unwrap()
-                .contains("only 2 valid snapshots")
-        );
-        assert!(deleted(&p).is_empty());
-
-        let mut a = file("log.1", None, 99);
-        a.location = Location::SnapDir;
-        let mut b = file("snapshot.1", ok(), 99);
-        b.location = Location::LogDir;
-        let p = plan(&inv(vec![a, b]), &opts, now());
-        assert!(p.refusal.as_deref().unwrap().contains("swapped"));
-    }
-
-    #[test]
-    fn leftovers_need_the_flag_and_backups_never_go() {
-        let mut files = vec![
-            file("snapshot.10", ok(), 99),
-            file("log.1", None, 99),
-            file("log.1.fixed", None, 99),
-            file("log.1.chopped5", None, 99),
-            file("snapshot.3.tmp", None, 99),
-            file("currentEpoch.tmp", None, 99),
-            file("log.1.bak", None, 99),
-            file("notes.txt", None, 99),
-        ];
-        files.push(file("currentEpoch", None, 99));
-        let mut opts = PurgeOptions {
-            retain: 1,
-            min_age: Duration::ZERO,
-            ..PurgeOptions::default()
-        };
-        assert!(deleted(&plan(&inv(files.clone()), &opts, now())).is_empty());
-        opts.remove_leftovers = true;
-        assert_eq!(
-            deleted(&plan(&inv(files), &opts, now())),
-            ["log.1.chopped5", "log.1.fixed", "snapshot.3.tmp"]
-        );
-    }
 }
