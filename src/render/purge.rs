@@ -275,7 +275,8 @@ impl FileLines {
         }
     }
 
-    /// One file's line (unless `--quiet`).
+    /// One file's line (unless `--quiet`); a file that vanished or could
+    /// not be deleted is also kept for [`FileLines::finish`].
     pub fn file(&mut self, out: &mut Output<'_>, f: &PlannedFile, outcome: &Outcome) {
         match outcome {
             Outcome::Failed(e) => self
@@ -318,6 +319,7 @@ impl FileLines {
     }
 }
 
+/// A `purge` JSON line, or the text line `TAG  bytes  name  reason`.
 fn file_line(
     out: &mut Output<'_>,
     json: bool,
