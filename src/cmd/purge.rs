@@ -3,15 +3,12 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use serde_json::json;
-
 use crate::cmd::args::{ConfigArgs, GlobalArgs};
 use crate::error::{Error, ExitStatus};
 use crate::files::datadir::{DataDir, ZooConfig};
-use crate::ops::purge::{
-    self, Action, Outcome, PlannedFile, PurgeLock, PurgeOptions, RECOMMENDED_RETAIN,
-};
+use crate::ops::purge::{self, PurgeLock, PurgeOptions, RECOMMENDED_RETAIN};
 use crate::render::Output;
+use crate::render::purge as show;
 
 /// Delete old snapshots and txn logs, keeping the newest N valid snapshots
 /// and every log needed to replay from the oldest of them.
@@ -86,19 +83,21 @@ pub fn run(args: &Args, g: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStat
         .or(cfg_retain)
         .unwrap_or(RECOMMENDED_RETAIN);
     if retain < RECOMMENDED_RETAIN {
-        out.warn(&format!(
-            "--retain {retain} is below {RECOMMENDED_RETAIN}: a single damaged snapshot may leave no way back"
-        ));
+        show::low_retain(out, retain);
     }
-    let how = if given
-        .as_deref()
-        .is_some_and(|g| same_path(g, &dir.snap_dir))
-    {
-        "given directly"
-    } else {
-        "the version-2/ inside the directory given"
+    let view = show::Run {
+        dir: &dir,
+        given: given.as_deref(),
+        given_directly: given
+            .as_deref()
+            .is_some_and(|g| same_path(g, &dir.snap_dir)),
+        retain,
+        min_age: args.min_age,
+        dry_run: args.dry_run,
+        json: g.json,
+        show: !g.quiet,
     };
-    out.note(&format!("using {} ({how})", dir.snap_dir.display()));
+    show::using(out, &view);
 
     // Lock before looking, so the plan cannot be raced by another purge.
     // A dry run changes nothing and takes no lock (it may run on a read-only copy).
@@ -122,100 +121,15 @@ pub fn run(args: &Args, g: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStat
     };
     let plan = purge::plan(&inv, &opts, SystemTime::now());
 
-    for w in &plan.warnings {
-        // Corrupt snapshots matter to whoever reads cron mail.
-        if w.contains("corrupt snapshot") {
-            out.error(w);
-        } else {
-            out.warn(w);
-        }
-    }
-    let show = !g.quiet;
-    if show && !g.json {
-        let dirs = if dir.snap_dir == dir.log_dir {
-            format!("{} ({how})", dir.snap_dir.display())
-        } else {
-            format!(
-                "snapshots in {} ({how}), logs in {}",
-                dir.snap_dir.display(),
-                dir.log_dir.display()
-            )
-        };
-        out.line(&format!(
-            "{} {dirs}, keeping {retain} valid snapshot{}",
-            if args.dry_run { "plan for" } else { "purging" },
-            if retain == 1 { "" } else { "s" }
-        ))?;
-    }
-
-    let dry = args.dry_run || plan.refusal.is_some();
-    let mut lines: Vec<Result<(), std::io::Error>> = Vec::new();
-    let mut failures: Vec<String> = Vec::new();
-    let mut vanished: Vec<String> = Vec::new();
-    let report = purge::execute(&plan, dry, |f, outcome| {
-        match outcome {
-            Outcome::Failed(e) => failures.push(format!("{}: not deleted: {e}", f.path.display())),
-            Outcome::Vanished => vanished.push(format!(
-                "{}: already gone when it was to be deleted",
-                f.path.display()
-            )),
-            _ => {}
-        }
-        if show {
-            lines.push(print_file(out, g.json, f, outcome));
-        }
-    });
-    for r in lines {
-        r?;
-    }
-    for v in &vanished {
-        out.warn(v);
-    }
-    for e in failures.iter().chain(report.sync_errors.iter()) {
-        out.error(e);
-    }
-
-    if show {
-        let verb_done = if dry { "would free" } else { "freed" };
-        if g.json {
-            out.json_line(&json!({
-                "type": "purge_summary",
-                "dry_run": dry,
-                "snap_dir": dir.snap_dir.display().to_string(),
-                "log_dir": dir.log_dir.display().to_string(),
-                "dir_given": given.as_ref().map(|p| p.display().to_string()),
-                "retain": retain,
-                "min_age_s": args.min_age.as_secs(),
-                "oldest_kept": plan.oldest_kept,
-                "files_kept": report.kept,
-                "files_deleted": report.deleted,
-                "bytes_freed": report.bytes_freed,
-                "failed": report.failed,
-                "vanished": report.vanished,
-                "corrupt": plan.corrupt.iter().map(|(n, p)| json!({"file": n, "problem": p})).collect::<Vec<_>>(),
-                "refused": plan.refusal,
-            }))?;
-        } else {
-            let mut s = format!(
-                "{verb_done} {} in {} file{}; kept {} file{}",
-                human_bytes(report.bytes_freed),
-                report.deleted,
-                if report.deleted == 1 { "" } else { "s" },
-                report.kept,
-                if report.kept == 1 { "" } else { "s" },
-            );
-            if let Some(o) = &plan.oldest_kept {
-                s.push_str(&format!("; oldest kept snapshot {o}"));
-            }
-            if report.failed > 0 {
-                s.push_str(&format!("; {} deletion(s) FAILED", report.failed));
-            }
-            out.line(&s)?;
-        }
-    }
+    show::warnings(out, &plan);
+    show::header(out, &view)?;
+    let mut lines = show::FileLines::new(&view);
+    let report = purge::execute(&plan, args.dry_run, |f, o| lines.file(out, f, o));
+    lines.finish(out, &report)?;
+    show::summary(out, &view, &plan, &report)?;
 
     if let Some(r) = &plan.refusal {
-        out.error(&format!("refusing to purge: {r}"));
+        show::refusal(out, r);
         return Ok(ExitStatus::Trouble);
     }
     if report.failed > 0 || !report.sync_errors.is_empty() {
@@ -253,75 +167,5 @@ fn same_path(a: &Path, b: &Path) -> bool {
     match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
         (Ok(x), Ok(y)) => x == y,
         _ => a == b,
-    }
-}
-
-fn print_file(
-    out: &mut Output<'_>,
-    json: bool,
-    f: &PlannedFile,
-    outcome: &Outcome,
-) -> std::io::Result<()> {
-    if json {
-        let mut v = json!({
-            "type": "purge",
-            "file": f.path.display().to_string(),
-            "name": f.name,
-            "kind": f.kind.as_str(),
-            "zxid": f.zxid.map(|z| format!("{:#x}", z.0)),
-            "action": f.action.as_str(),
-            "reason": f.reason_text(),
-            "bytes": f.bytes,
-            "result": outcome.as_str(),
-        });
-        if let Outcome::Failed(e) = outcome {
-            v["error"] = json!(e);
-        }
-        return out.json_line(&v);
-    }
-    let tag = match (f.action, outcome) {
-        (Action::Keep, _) => "KEEP",
-        (_, Outcome::WouldDelete) => "DELETE",
-        (_, Outcome::Deleted) => "DELETED",
-        (_, Outcome::Vanished) => "VANISHED",
-        (_, Outcome::Failed(_)) => "FAILED",
-        (_, Outcome::Kept) => "KEEP",
-    };
-    let mut line = format!(
-        "{tag:<8} {:>12}  {:<24} {}",
-        group(f.bytes),
-        crate::render::sanitize(&f.name),
-        f.reason_text()
-    );
-    if let Outcome::Failed(e) = outcome {
-        line.push_str(&format!(": {e}"));
-    }
-    out.line(&line)
-}
-
-fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < UNITS.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} bytes")
-    } else {
-        format!("{v:.1} {} ({} bytes)", UNITS[u], group(n))
     }
 }

@@ -13,8 +13,10 @@ pub mod human;
 pub mod json;
 pub mod jsonw;
 pub mod ncdu;
+pub mod purge;
 pub mod repair;
 pub mod replay;
+pub mod units;
 pub mod verify;
 pub mod zkcli;
 
