@@ -17,6 +17,7 @@ use crate::zxid::Zxid;
 pub use crate::files::names::{
     FileKind, ZkFile, classify, snapshot_name, zookeeper_files, zookeeper_name_zxid,
 };
+pub use crate::files::source::irregular_kind;
 
 /// The directory ZooKeeper adds under dataDir and dataLogDir.
 pub const VERSION_DIR: &str = "version-2";
@@ -67,38 +68,6 @@ pub struct Irregular {
     pub what: String,
     /// How its name reads.
     pub kind: FileKind,
-}
-
-/// What a non-regular entry is, following symbolic links as ZooKeeper does;
-/// `None` for a regular file.
-pub fn irregular_kind(path: &Path) -> Option<String> {
-    use std::os::unix::fs::FileTypeExt;
-    match fs::metadata(path) {
-        Ok(m) if m.is_file() => None,
-        Ok(m) => {
-            let t = m.file_type();
-            Some(
-                if t.is_dir() {
-                    "a directory"
-                } else if t.is_fifo() {
-                    "a FIFO"
-                } else if t.is_socket() {
-                    "a socket"
-                } else if t.is_block_device() || t.is_char_device() {
-                    "a device"
-                } else {
-                    "not a regular file"
-                }
-                .to_string(),
-            )
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            Some("a broken symbolic link".to_string())
-        }
-        // ELOOP: "Too many levels of symbolic links".
-        Err(e) if e.raw_os_error() == Some(40) => Some("a symbolic link loop".to_string()),
-        Err(e) => Some(format!("unreadable ({e})")),
-    }
 }
 
 /// The files of one data directory, sorted by zxid.

@@ -83,6 +83,38 @@ pub fn prefetch(data: &[u8], offset: usize) {
     let _ = (data, offset);
 }
 
+/// What a non-regular entry is, following symbolic links as ZooKeeper does;
+/// `None` for a regular file.
+pub fn irregular_kind(path: &Path) -> Option<String> {
+    use std::os::unix::fs::FileTypeExt;
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => None,
+        Ok(m) => {
+            let t = m.file_type();
+            Some(
+                if t.is_dir() {
+                    "a directory"
+                } else if t.is_fifo() {
+                    "a FIFO"
+                } else if t.is_socket() {
+                    "a socket"
+                } else if t.is_block_device() || t.is_char_device() {
+                    "a device"
+                } else {
+                    "not a regular file"
+                }
+                .to_string(),
+            )
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Some("a broken symbolic link".to_string())
+        }
+        // ELOOP: "Too many levels of symbolic links".
+        Err(e) if e.raw_os_error() == Some(40) => Some("a symbolic link loop".to_string()),
+        Err(e) => Some(format!("unreadable ({e})")),
+    }
+}
+
 /// Opens `path` for reading, refusing anything but a regular file at once:
 /// opening a FIFO would block until some writer came, a directory cannot
 /// be read. Symbolic links are followed, as ZooKeeper follows them.
@@ -103,7 +135,7 @@ pub fn open_file(path: &Path) -> io::Result<File> {
         }
         _ => {}
     }
-    if let Some(what) = crate::files::datadir::irregular_kind(path) {
+    if let Some(what) = irregular_kind(path) {
         return Err(not_regular(&what));
     }
     // O_NONBLOCK: should a FIFO be swapped in after the check, opening it
