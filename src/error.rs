@@ -6,6 +6,7 @@ use std::io;
 use std::path::PathBuf;
 
 use crate::format::DecodeError;
+use crate::zxid::Zxid;
 
 /// Exit status: 0 ok, 1 findings, 2 could not run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -54,10 +55,129 @@ pub enum Error {
     },
     /// A file that is neither a txn log nor a snapshot, by name or magic.
     NotZooKeeperData(PathBuf),
-    /// Bad arguments or an input that cannot be used.
+    /// A directory that holds no ZooKeeper data (no `version-2/`, no log or
+    /// snapshot files), or that is not a directory at all.
+    NotDataDir {
+        /// The directory given.
+        path: PathBuf,
+        /// It is not even a directory.
+        not_a_directory: bool,
+    },
+    /// A zoo.cfg without the setting needed.
+    Config {
+        /// The zoo.cfg.
+        path: PathBuf,
+        /// What is missing.
+        what: &'static str,
+    },
+    /// A snapshot that cannot be loaded into a tree.
+    BadSnapshot {
+        /// The snapshot.
+        path: PathBuf,
+        /// Why.
+        why: String,
+    },
+    /// A replay that cannot start or reach its target.
+    Replay(ReplayError),
+    /// A JSON Lines tree (a diff side) that cannot be read.
+    BadJsonTree {
+        /// The file.
+        path: PathBuf,
+        /// Byte offset of the line.
+        offset: u64,
+        /// Why.
+        why: String,
+    },
+    /// A diff side `DIR@POINT` whose point is neither a zxid nor a time.
+    BadPoint {
+        /// The side as given.
+        side: String,
+        /// The part after '@'.
+        point: String,
+    },
+    /// Bad arguments (the command line only).
     Usage(String),
     /// Writing the output failed (a broken pipe is reported quietly).
     Output(io::Error),
+}
+
+/// Why a replay cannot start or reach its target; [`crate::cmd`] adds which
+/// flags help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplayError {
+    /// No snapshot to start from: none at all, or none usable (`why`).
+    NoUsableSnapshot {
+        /// The snapshot directory.
+        dir: PathBuf,
+        /// Each snapshot and why it cannot start the replay.
+        skipped: Vec<(PathBuf, String)>,
+    },
+    /// A chosen snapshot whose name does not say its zxid.
+    UnnamedSnapshot(PathBuf),
+    /// A chosen snapshot newer than the target.
+    SnapshotPastTarget {
+        /// The snapshot.
+        path: PathBuf,
+        /// Its zxid.
+        zxid: Zxid,
+        /// The target.
+        target: Zxid,
+    },
+    /// Starting from the empty tree, but the logs do not start at the first
+    /// txn of an epoch (the oldest log's zxid, if any).
+    LogsNotFromStart(Option<Zxid>),
+    /// No txn at or before the target time (ms).
+    NothingBeforeTime(i64),
+    /// A target before the first zxid there is.
+    NothingBeforeZxid(Zxid),
+}
+
+impl fmt::Display for ReplayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReplayError::NoUsableSnapshot { dir, skipped } if skipped.is_empty() => {
+                write!(f, "no snapshot found in {}", dir.display())
+            }
+            ReplayError::NoUsableSnapshot { dir, skipped } => {
+                let why: Vec<String> = skipped
+                    .iter()
+                    .map(|(p, r)| format!("{}: {r}", p.display()))
+                    .collect();
+                write!(
+                    f,
+                    "no usable snapshot ({}) in {}",
+                    why.join("; "),
+                    dir.display()
+                )
+            }
+            ReplayError::UnnamedSnapshot(p) => write!(
+                f,
+                "{}: not named snapshot.<hex>[.gz|.snappy]; the name gives the zxid replay starts after",
+                p.display()
+            ),
+            ReplayError::SnapshotPastTarget { path, zxid, target } => write!(
+                f,
+                "{}: snapshot {zxid} is past the target {target}",
+                path.display()
+            ),
+            ReplayError::LogsNotFromStart(first) => write!(
+                f,
+                "starting from the empty tree needs the logs to start at the first txn of an epoch (zxid 0x…00000001); the oldest log is {}",
+                first.map_or("missing".to_string(), |z| format!(
+                    "log.{}",
+                    z.to_name_hex()
+                ))
+            ),
+            ReplayError::NothingBeforeTime(t) => write!(
+                f,
+                "no txn in the logs has a time at or before {}",
+                crate::timefmt::rfc3339_utc(*t).unwrap_or_else(|| t.to_string())
+            ),
+            ReplayError::NothingBeforeZxid(z) => {
+                write!(f, "there is no txn before zxid {z}: nothing to replay to")
+            }
+        }
+    }
 }
 
 impl Error {
@@ -91,6 +211,27 @@ impl fmt::Display for Error {
                 "{}: not a ZooKeeper txn log or snapshot (unknown name and magic)",
                 path.display()
             ),
+            Error::NotDataDir {
+                path,
+                not_a_directory: true,
+            } => write!(f, "{}: not a directory", path.display()),
+            Error::NotDataDir { path, .. } => write!(
+                f,
+                "{}: not a ZooKeeper data directory (no version-2/ inside, and no log.* or snapshot.* files)",
+                path.display()
+            ),
+            Error::Config { path, what } => write!(f, "{}: no {what} setting", path.display()),
+            Error::BadSnapshot { path, why } => {
+                write!(f, "{}: cannot load snapshot: {why}", path.display())
+            }
+            Error::Replay(e) => e.fmt(f),
+            Error::BadJsonTree { path, offset, why } => {
+                write!(f, "{}: line at offset {offset}: {why}", path.display())
+            }
+            Error::BadPoint { side, point } => write!(
+                f,
+                "{side}: bad zxid or time after '@': {point:?} (a zxid is 0x…, a time RFC 3339)"
+            ),
             Error::Usage(msg) => f.write_str(msg),
             Error::Output(e) => write!(f, "writing output: {e}"),
         }
@@ -103,7 +244,7 @@ impl std::error::Error for Error {
             Error::Io { source, .. } => Some(source),
             Error::Decode { source, .. } => Some(source),
             Error::Output(e) => Some(e),
-            Error::Usage(_) | Error::NotZooKeeperData(_) => None,
+            _ => None,
         }
     }
 }

@@ -16,7 +16,7 @@ pub mod verify;
 
 use clap::{Parser, Subcommand};
 
-use crate::error::{Error, ExitStatus};
+use crate::error::{Error, ExitStatus, ReplayError};
 use crate::render::Output;
 pub use args::{ConfigArgs, GlobalArgs};
 
@@ -141,9 +141,23 @@ pub fn run(cli: &Cli, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
             use clap::CommandFactory;
             completions::run(a, &mut Cli::command(), out)
         }
-    }?;
+    }
+    .map_err(explain)?;
     out.flush()?;
     Ok(status)
+}
+
+/// The library's errors with the flags that help, where some do.
+pub fn explain(e: Error) -> Error {
+    match e {
+        Error::Replay(ReplayError::NoUsableSnapshot { .. }) => Error::Usage(format!(
+            "{e}; use --from-empty if the logs go back to the first txn, or --snapshot FILE"
+        )),
+        Error::Replay(ReplayError::LogsNotFromStart(_)) => {
+            Error::Usage(format!("--from-empty: {e}"))
+        }
+        e => e,
+    }
 }
 
 #[cfg(test)]

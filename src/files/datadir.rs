@@ -223,7 +223,10 @@ impl DataDir {
 pub fn version_dir(dir: &Path) -> Result<PathBuf, Error> {
     let meta = fs::metadata(dir).map_err(|e| Error::io(dir, e))?;
     if !meta.is_dir() {
-        return Err(Error::Usage(format!("{}: not a directory", dir.display())));
+        return Err(Error::NotDataDir {
+            path: dir.to_path_buf(),
+            not_a_directory: true,
+        });
     }
     let inner = dir.join(VERSION_DIR);
     if inner.is_dir() {
@@ -232,10 +235,10 @@ pub fn version_dir(dir: &Path) -> Result<PathBuf, Error> {
     if dir.file_name().is_some_and(|n| n == VERSION_DIR) || looks_like_version_dir(dir) {
         return Ok(dir.to_path_buf());
     }
-    Err(Error::Usage(format!(
-        "{}: not a ZooKeeper data directory (no {VERSION_DIR}/ inside, and no log.* or snapshot.* files)",
-        dir.display()
-    )))
+    Err(Error::NotDataDir {
+        path: dir.to_path_buf(),
+        not_a_directory: false,
+    })
 }
 
 fn looks_like_version_dir(dir: &Path) -> bool {
@@ -290,8 +293,10 @@ impl ZooConfig {
                 _ => {}
             }
         }
-        let data_dir = data_dir
-            .ok_or_else(|| Error::Usage(format!("{}: no dataDir setting", path.display())))?;
+        let data_dir = data_dir.ok_or(Error::Config {
+            path: path.to_path_buf(),
+            what: "dataDir",
+        })?;
         // Relative paths are relative to the server's working directory; the
         // config's own directory is the most useful guess for an operator.
         let base = path.parent().unwrap_or(Path::new("."));

@@ -54,12 +54,12 @@ fn option_sets() -> Vec<DiffOptions> {
         },
         DiffOptions {
             ignore_ephemeral: true,
-            ignore: diff::parse_ignore("stat").unwrap(),
+            ignore: diff::Field::parse("stat").unwrap(),
             ..DiffOptions::default()
         },
         DiffOptions {
             prefix: Some(b"/app".to_vec()),
-            ignore: diff::parse_ignore("data").unwrap(),
+            ignore: diff::Field::parse("data").unwrap(),
             ..DiffOptions::default()
         },
     ]
@@ -263,7 +263,7 @@ fn out_of_order_streams_missing_acls_and_shared_lists() {
     let (fl, _) = fast(&l).unwrap();
     let (fr, _) = fast(&r).unwrap();
     let opts = DiffOptions {
-        ignore: diff::parse_ignore("stat").unwrap(),
+        ignore: diff::Field::parse("stat").unwrap(),
         ..DiffOptions::default()
     };
     let (changes, _) = diff::diff(&fl.nodes(), &fr.nodes(), &opts);

@@ -55,10 +55,14 @@ pub fn parse_side(s: &str, local_time: bool) -> Result<SideSpec, Error> {
                 .ok()
                 .map(Target::ToTime)
         };
-        if let Some(t) = target
-            && Path::new(dir).is_dir()
-        {
-            return Ok(SideSpec::Dir(PathBuf::from(dir), t));
+        if Path::new(dir).is_dir() && !Path::new(s).exists() {
+            return match target {
+                Some(t) => Ok(SideSpec::Dir(PathBuf::from(dir), t)),
+                None => Err(Error::BadPoint {
+                    side: s.to_string(),
+                    point: point.to_string(),
+                }),
+            };
         }
     }
     let p = PathBuf::from(s);
@@ -67,7 +71,7 @@ pub fn parse_side(s: &str, local_time: bool) -> Result<SideSpec, Error> {
     }
     let meta = std::fs::metadata(&p).map_err(|e| Error::io(&p, e))?;
     if !meta.is_file() {
-        return Err(Error::Usage(format!("{s}: not a file or directory")));
+        return Err(Error::NotZooKeeperData(p));
     }
     // JSON Lines start with '{'; snapshots with "ZKSN" or a compression magic.
     let mut head = [0u8; 1];
@@ -190,7 +194,11 @@ pub fn read_json_tree(path: &Path) -> Result<Vec<FlatNode>, Error> {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let bad = |m: &str| Error::Usage(format!("{}: line at offset {here}: {m}", path.display()));
+        let bad = |m: &str| Error::BadJsonTree {
+            path: path.to_path_buf(),
+            offset: here,
+            why: m.to_string(),
+        };
         let v: serde_json::Value =
             serde_json::from_slice(&line).map_err(|e| bad(&format!("not JSON: {e}")))?;
         if v.get("type").and_then(|t| t.as_str()) != Some("node") {
@@ -439,6 +447,18 @@ pub enum Field {
 }
 
 impl Field {
+    /// The fields a word names: `stat` (every stat field) or one field's
+    /// name; `None` for anything else.
+    pub fn parse(word: &str) -> Option<Vec<Field>> {
+        if word == "stat" {
+            return Some(Field::ALL[2..].to_vec());
+        }
+        Field::ALL
+            .into_iter()
+            .find(|f| f.name() == word)
+            .map(|f| vec![f])
+    }
+
     /// Every field, in report order.
     pub const ALL: [Field; 11] = [
         Field::Data,
@@ -491,23 +511,6 @@ impl Field {
             Field::EphemeralOwner => x.ephemeral_owner != y.ephemeral_owner,
         }
     }
-}
-
-/// Parses an `--ignore` word: `stat` (every stat field) or a field name.
-pub fn parse_ignore(word: &str) -> Result<Vec<Field>, Error> {
-    if word == "stat" {
-        return Ok(Field::ALL[2..].to_vec());
-    }
-    Field::ALL
-        .into_iter()
-        .find(|f| f.name() == word)
-        .map(|f| vec![f])
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "--ignore {word:?}: use stat or one of {}",
-                Field::ALL.map(Field::name).join(", ")
-            ))
-        })
 }
 
 /// What to compare.
@@ -723,12 +726,5 @@ mod tests {
         assert!(is_quota_stat(b"/zookeeper/quota/app/zookeeper_stats"));
         assert!(!is_quota_stat(b"/zookeeper/quota/app/zookeeper_limits"));
         assert!(!is_quota_stat(b"/app/zookeeper_stats"));
-    }
-
-    #[test]
-    fn ignore_words() {
-        assert_eq!(parse_ignore("stat").unwrap().len(), 9);
-        assert_eq!(parse_ignore("data").unwrap(), vec![Field::Data]);
-        assert!(parse_ignore("bogus").is_err());
     }
 }

@@ -94,7 +94,10 @@ pub struct SnapIndex {
 /// loader makes and the same error text. `Ok(None)`: the index cannot
 /// mirror this snapshot's tree exactly; load a [`DataTree`] instead.
 pub fn load(path: &Path, opts: &Options) -> Result<Option<SnapIndex>, Error> {
-    let fail = |m: String| Error::Usage(format!("{}: cannot load snapshot: {m}", path.display()));
+    let fail = |why: String| Error::BadSnapshot {
+        path: path.to_path_buf(),
+        why,
+    };
     let (zxid, compression) =
         replay::snapshot_name_zxid(path).unwrap_or((Zxid(0), Compression::None));
     let sb =

@@ -13,7 +13,7 @@ use super::{
     DigestStats, LogRead, LogStop, Note, Observer, Options, Replay, SkippedSnapshot, SnapshotUsed,
     Start, Stopped, Strictness, Target,
 };
-use crate::error::Error;
+use crate::error::{Error, ReplayError};
 use crate::files::datadir::{DataDir, LogFile};
 use crate::files::log::OpenLog;
 use crate::files::source::{self, Bytes};
@@ -51,13 +51,7 @@ pub(super) fn choose_logs(
     if matches!(opts.start, Start::Empty) {
         let first = logs.first().map(|l| l.zxid);
         if first.is_none_or(|z| z.counter() != 1) {
-            return Err(Error::Usage(format!(
-                "--from-empty needs the logs to start at the first txn of an epoch (zxid 0x…00000001); the oldest log is {}",
-                first.map_or("missing".to_string(), |z| format!(
-                    "log.{}",
-                    z.to_name_hex()
-                ))
-            )));
+            return Err(Error::Replay(ReplayError::LogsNotFromStart(first)));
         }
     }
     Ok(logs)

@@ -39,7 +39,7 @@ pub use logs::logs_to_read;
 pub(crate) use start::snapshot_name_zxid;
 pub use start::{MAX_SNAPSHOT_CANDIDATES, load_snapshot_file, looks_valid};
 
-use crate::error::Error;
+use crate::error::{Error, ReplayError};
 use crate::files::datadir::FileKind;
 use crate::files::datadir::{DataDir, zookeeper_name_zxid};
 use crate::files::source;
@@ -369,15 +369,13 @@ fn target_zxid(dir: &DataDir, opts: &Options) -> Result<Option<Zxid>, Error> {
     Ok(match opts.target {
         Target::End => None,
         Target::ToZxid(z) => Some(z),
-        Target::BeforeZxid(z) => Some(Zxid(z.0.saturating_sub(1))),
+        Target::BeforeZxid(z) if z.0 <= 0 => {
+            return Err(Error::Replay(ReplayError::NothingBeforeZxid(z)));
+        }
+        Target::BeforeZxid(z) => Some(Zxid(z.0 - 1)),
         Target::ToTime(t) => match resolve_time(dir, t, opts)? {
             Some(z) => Some(z),
-            None => {
-                return Err(Error::Usage(format!(
-                    "no txn in the logs has a time at or before {}",
-                    crate::timefmt::rfc3339_utc(t).unwrap_or_else(|| t.to_string())
-                )));
-            }
+            None => return Err(Error::Replay(ReplayError::NothingBeforeTime(t))),
         },
     })
 }

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use super::{Note, Options, SkippedSnapshot, SnapshotUsed, Start};
-use crate::error::Error;
+use crate::error::{Error, ReplayError};
 use crate::files::datadir::{DataDir, FileKind, SnapFile, zookeeper_name_zxid};
 use crate::files::source;
 use crate::format::compress::{Compression, GZIP_MAGIC, SNAPPY_MAGIC};
@@ -62,7 +62,10 @@ pub fn load_snapshot_file(path: &Path, opts: &Options) -> Result<DataTree, Error
     let (z, c) = snapshot_name_zxid(path).unwrap_or((Zxid(0), Compression::None));
     load_snapshot(path, z, c, opts)
         .map(|l| l.tree)
-        .map_err(|m| Error::Usage(format!("{}: cannot load snapshot: {m}", path.display())))
+        .map_err(|why| Error::BadSnapshot {
+            path: path.to_path_buf(),
+            why,
+        })
 }
 
 /// Reads, checks and loads one snapshot file (every seal, the digest section).
@@ -251,20 +254,19 @@ fn start_from_file(
     target_zxid: Option<Zxid>,
     notes: &mut Vec<Note>,
 ) -> Result<Loaded, Error> {
-    let (z, c) = snapshot_name_zxid(path).ok_or_else(|| {
-        Error::Usage(format!(
-            "{}: not named snapshot.<hex>[.gz|.snappy]; the name gives the zxid replay starts after",
-            path.display()
-        ))
+    let (z, c) = snapshot_name_zxid(path)
+        .ok_or_else(|| Error::Replay(ReplayError::UnnamedSnapshot(path.to_path_buf())))?;
+    let l = load_snapshot(path, z, c, opts).map_err(|why| Error::BadSnapshot {
+        path: path.to_path_buf(),
+        why,
     })?;
-    let l = load_snapshot(path, z, c, opts)
-        .map_err(|m| Error::Usage(format!("{}: cannot load snapshot: {m}", path.display())))?;
     if let Some(t) = target_zxid {
         if z > t {
-            return Err(Error::Usage(format!(
-                "{}: snapshot {z} is past the target {t}",
-                path.display()
-            )));
+            return Err(Error::Replay(ReplayError::SnapshotPastTarget {
+                path: path.to_path_buf(),
+                zxid: z,
+                target: t,
+            }));
         }
         if l.digest_bound.is_none_or(|b| b > t) {
             notes.push(Note {
@@ -281,20 +283,15 @@ fn start_from_file(
 
 /// Why no snapshot could start the replay, and what to do instead.
 fn no_usable_snapshot(dir: &DataDir, skipped: &[SkippedSnapshot]) -> Error {
-    let why = if dir.snapshots.is_empty() {
-        "no snapshot found".to_string()
-    } else {
-        format!(
-            "no usable snapshot ({})",
+    Error::Replay(ReplayError::NoUsableSnapshot {
+        dir: dir.snap_dir.clone(),
+        skipped: if dir.snapshots.is_empty() {
+            Vec::new()
+        } else {
             skipped
                 .iter()
-                .map(|s: &SkippedSnapshot| format!("{}: {}", s.path.display(), s.reason))
-                .collect::<Vec<_>>()
-                .join("; ")
-        )
-    };
-    Error::Usage(format!(
-        "{why} in {}; use --from-empty if the logs go back to the first txn, or --snapshot FILE",
-        dir.snap_dir.display()
-    ))
+                .map(|s| (s.path.clone(), s.reason.clone()))
+                .collect()
+        },
+    })
 }
