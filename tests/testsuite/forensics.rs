@@ -471,3 +471,146 @@ fn extract_script_restores_the_subtree_on_a_real_server() {
         assert_eq!(gacl, acl, "{p} acl");
     }
 }
+
+/// Makes the nodes of the zkCli quoting test on a live server.
+const MAKE_ODD_NODES: &str = r#"
+import sys
+from kazoo.client import KazooClient
+from kazoo.security import ACL, Id
+zk = KazooClient(hosts=sys.argv[1]); zk.start()
+ALL, READ = 31, 1
+zk.create("/t", b"root")
+zk.create("/t/empty", b"")
+zk.create("/t/null", None)
+zk.create("/t/spaced", b"a b")
+zk.create("/t/quote", b'say "hi"')
+zk.create("/t/acl-space", b"1", acl=[ACL(ALL, Id("digest", "al ice:h4sh=")), ACL(READ, Id("world", "anyone"))])
+zk.create("/t/acl-colon", b"2", acl=[ACL(ALL, Id("sasl", "p:q r"))])
+zk.create("/t/acl-comma", b"3", acl=[ACL(ALL, Id("sasl", "x,y"))])
+zk.stop()
+"#;
+
+/// Runs a script through the real zkCli; returns its output.
+fn zkcli(port: u16, script: &str) -> String {
+    let mut cli = Command::new("/usr/share/zookeeper/bin/zkCli.sh")
+        .args(["-server", &format!("127.0.0.1:{port}")])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("zkCli.sh");
+    cli.stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{script}\nquit\n").as_bytes())
+        .unwrap();
+    let o = cli.wait_with_output().unwrap();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// The nodes under /t of a stopped server's data dir, as zkdd replays them:
+/// path -> (data, ACL).
+fn nodes_under_t(data: &Path) -> BTreeMap<String, (Value, Value)> {
+    let o = run(&["replay", "--json", "--prefix", "/t", data.to_str().unwrap()]);
+    json_lines(&stdout(&o))
+        .into_iter()
+        .filter(|v| v["type"] == "node")
+        .map(|v| {
+            (
+                v["path"].as_str().unwrap().to_string(),
+                (v["data"].clone(), v["acl"].clone()),
+            )
+        })
+        .collect()
+}
+
+/// extract's and diff's zkCli scripts share one quoting rule: ACL ids with
+/// ':' and spaces survive a real zkCli, one with ',' (which zkCli cannot
+/// express) is refused with a warning instead of a broken line, and empty
+/// data comes back empty, not null.
+#[test]
+fn zkcli_scripts_survive_odd_acl_ids_and_empty_data_on_a_real_zkcli() {
+    let Some(cp) = common::zk_or_skip("zkcli_scripts_survive_odd_acl_ids") else {
+        return;
+    };
+    // The SASL provider takes ids with ',', ':' and spaces; without it the
+    // server refuses such ACLs.
+    let jvm =
+        ["-Dzookeeper.authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider"];
+    let tmp = tempfile::tempdir().unwrap();
+    let server_dir = |name: &str| -> PathBuf {
+        let d = tmp.path().join(name);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    };
+    let src = server_dir("src");
+    let mut a = common::ZkServer::start(&cp, &src, &src.join("data"), "", &jvm);
+    let o = Command::new("/usr/bin/python3")
+        .args(["-c", MAKE_ODD_NODES, &format!("127.0.0.1:{}", a.port)])
+        .output()
+        .expect("python3");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    a.stop();
+    let data = src.join("data");
+    let want = nodes_under_t(&data);
+    assert_eq!(want.len(), 8, "{want:?}");
+    assert_eq!(want["/t/empty"].0, serde_json::json!({"text": ""}));
+    assert_eq!(want["/t/null"].0, Value::Null);
+    let d = data.to_str().unwrap();
+
+    // The whole subtree just after it was made, as extract writes it...
+    let o = run(&[
+        "extract",
+        d,
+        "--before-zxid",
+        "0x7fffffff",
+        "--prefix",
+        "/t",
+    ]);
+    let extract = stdout(&o);
+    let warned = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(extract.contains("create /t/empty \"\"\n"), "{extract}");
+    assert!(
+        extract.contains("setAcl /t/acl-space \"digest:al ice:h4sh=:cdrwa,world:anyone:r\""),
+        "{extract}"
+    );
+    // ...and as diff --script writes it, from the tree before /t existed.
+    let o = run(&["diff", "--script", &format!("{d}@0x1"), d]);
+    let diff = stdout(&o);
+    let diff_warned = String::from_utf8_lossy(&o.stderr).into_owned();
+    for (what, script, warnings) in [
+        ("extract", &extract, &warned),
+        ("diff", &diff, &diff_warned),
+    ] {
+        assert!(
+            !script.contains("x,y"),
+            "{what}: a line zkCli would split: {script}"
+        );
+        assert!(warnings.contains("/t/acl-comma"), "{what}: {warnings}");
+        let dst = server_dir(what);
+        let mut b = common::ZkServer::start(&cp, &dst, &dst.join("data"), "", &jvm);
+        let said = zkcli(b.port, script);
+        b.stop();
+        for bad in [
+            "does not have the form",
+            "Acl is not valid",
+            "Exception",
+            "Unrecognized",
+        ] {
+            assert!(!said.contains(bad), "{what}: zkCli said {bad}: {said}");
+        }
+        let got = nodes_under_t(&dst.join("data"));
+        assert_eq!(got.len(), want.len(), "{what}: {got:?}");
+        for (path, (data, acl)) in &want {
+            let (gdata, gacl) = &got[path];
+            assert_eq!(gdata, data, "{what}: {path} data");
+            if path != "/t/acl-comma" {
+                assert_eq!(gacl, acl, "{what}: {path} acl");
+            }
+        }
+    }
+}
