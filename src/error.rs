@@ -189,6 +189,16 @@ impl Error {
         }
     }
 
+    /// The exit status this error ends a run with: damaged ZooKeeper data
+    /// that stops a command is a finding (1); everything else means the
+    /// command could not run (2).
+    pub fn exit_status(&self) -> ExitStatus {
+        match self {
+            Error::BadSnapshot { .. } => ExitStatus::Findings,
+            _ => ExitStatus::Trouble,
+        }
+    }
+
     /// True when stdout went away (`zkdd dump | head`): not an error.
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)

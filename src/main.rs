@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use zkdd::error::ExitStatus;
 
 fn main() -> ExitCode {
     // clap exits with 2 on usage errors by itself.
@@ -17,7 +16,7 @@ fn main() -> ExitCode {
         Err(err) => {
             let _ = out.flush();
             zkdd::render::report_error(&err);
-            ExitStatus::Trouble.into()
+            err.exit_status().into()
         }
     }
 }

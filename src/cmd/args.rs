@@ -1,9 +1,9 @@
 //! Flags several subcommands share: the global ones and how a data dir is found.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::error::Error;
-use crate::files::datadir::{DataDir, ZooConfig};
+use crate::files::datadir::{DataDir, ZooConfig, version_dir};
 use crate::format::jute::{DEFAULT_LENGTH_LIMIT, Limits};
 use crate::render::Output;
 
@@ -29,10 +29,15 @@ pub struct GlobalArgs {
     /// Show times in the local time zone instead of UTC (human output only).
     #[arg(long, global = true)]
     pub local: bool,
-    /// Threads for big files (default: one per core, at most 8; 1 = no extra threads).
-    #[arg(long, short = 'j', global = true, value_name = "N")]
-    pub threads: Option<std::num::NonZeroUsize>,
+    /// Threads for big files (default: one per core, at most 8; 1 = no extra
+    /// threads; at most 64, past which output, not threads, is the limit).
+    #[arg(long, short = 'j', global = true, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
+    pub threads: Option<u16>,
 }
+
+/// The most threads `-j` takes.
+pub const MAX_THREADS: i64 = 64;
 
 impl GlobalArgs {
     /// Decoding limits from the flags.
@@ -44,10 +49,8 @@ impl GlobalArgs {
 
     /// Worker threads for chunked work on big files.
     pub fn threads(&self) -> usize {
-        self.threads.map_or_else(
-            crate::files::par::default_threads,
-            std::num::NonZeroUsize::get,
-        )
+        self.threads
+            .map_or_else(crate::files::par::default_threads, usize::from)
     }
 }
 
@@ -63,6 +66,17 @@ impl Default for GlobalArgs {
             threads: None,
         }
     }
+}
+
+/// True when `a` and `b` name the same data dir (either may be given as the
+/// dataDir or its version-2/).
+fn same_data_dir(a: &Path, b: &Path) -> bool {
+    let v = |d: &Path| {
+        version_dir(d)
+            .ok()
+            .and_then(|v| std::fs::canonicalize(v).ok())
+    };
+    v(a).is_some_and(|x| v(b).is_some_and(|y| x == y))
 }
 
 /// How a subcommand finds a data dir: a path, or a zoo.cfg.
@@ -85,7 +99,11 @@ impl ConfigArgs {
         out: &mut Output<'_>,
     ) -> Result<DataDir, Error> {
         if let Some(dir) = dir {
-            return DataDir::open(dir, self.log_dir.as_deref());
+            let log_dir = match &self.log_dir {
+                Some(l) => Some(l.clone()),
+                None => self.config_log_dir(dir, out),
+            };
+            return DataDir::open(dir, log_dir.as_deref());
         }
         let cfg_path = match &self.config {
             Some(p) => p.clone(),
@@ -101,10 +119,37 @@ impl ConfigArgs {
             }
         };
         let cfg = ZooConfig::read(&cfg_path)?;
+        if let Some(l) = &cfg.data_log_dir
+            && self.log_dir.is_none()
+        {
+            out.note(&format!(
+                "using dataLogDir {} from {}",
+                l.display(),
+                cfg_path.display()
+            ));
+        }
         let mut dir = DataDir::from_config(&cfg)?;
         if let Some(l) = &self.log_dir {
             dir = DataDir::open(&cfg.data_dir, Some(l))?;
         }
         Ok(dir)
+    }
+
+    /// The dataLogDir of the zoo.cfg (`--config`, or the one found where
+    /// ZooKeeper's scripts look) whose dataDir is `dir`: logs kept apart
+    /// are picked up without `--log-dir`.
+    fn config_log_dir(&self, dir: &Path, out: &mut Output<'_>) -> Option<PathBuf> {
+        let cfg_path = self.config.clone().or_else(ZooConfig::discover)?;
+        let cfg = ZooConfig::read(&cfg_path).ok()?;
+        let log_dir = cfg.data_log_dir?;
+        if !same_data_dir(dir, &cfg.data_dir) {
+            return None;
+        }
+        out.warn(&format!(
+            "using dataLogDir {} from {}",
+            log_dir.display(),
+            cfg_path.display()
+        ));
+        Some(log_dir)
     }
 }

@@ -243,8 +243,14 @@ pub enum TxnBody<'a> {
     },
     /// `ErrorTxn`.
     Error {
-        /// A `KeeperException.Code`.
+        /// A `KeeperException.Code` (for a rewritten sub-txn, its record's
+        /// first four bytes, as ZooKeeper reads them).
         err: i32,
+        /// A failed multi's sub-txn whose type ZooKeeper had already set to
+        /// `error` when the txn was logged, but whose bytes are still the
+        /// original record (`DataTree.processTxn` marks the sub-txns of a
+        /// failed multi in memory, racing the log writer): that record.
+        rewritten: Option<Box<SubTxn<'a>>>,
     },
     /// `MultiTxn`.
     Multi {
@@ -449,10 +455,47 @@ fn read_body<'a>(
             path: c.read_string(limits, "path")?,
             version: c.read_i32()?,
         },
-        OpCode::ERROR => TxnBody::Error { err: c.read_i32()? },
+        OpCode::ERROR if in_multi && c.remaining() > 4 => {
+            let rewritten = rewritten_record(*c, limits).map(Box::new);
+            let err = c.read_i32()?;
+            // The rest belongs to the record it really holds.
+            let _ = c.rest();
+            TxnBody::Error { err, rewritten }
+        }
+        OpCode::ERROR => TxnBody::Error {
+            err: c.read_i32()?,
+            rewritten: None,
+        },
         OpCode::MULTI if !in_multi => read_multi(c, limits)?,
         _ if in_multi => TxnBody::Invalid { data: c.rest() },
         _ => return Err(at.error(DecodeErrorKind::UnknownOpCode(op.0))),
+    })
+}
+
+/// The record an `error` sub-txn of more than four bytes really holds: the
+/// first sub-txn type whose record takes exactly these bytes and names an
+/// absolute path.
+fn rewritten_record<'a>(c: Cursor<'a>, limits: &Limits) -> Option<SubTxn<'a>> {
+    [
+        OpCode::CREATE,
+        OpCode::CREATE_TTL,
+        OpCode::CREATE_CONTAINER,
+        OpCode::SET_DATA,
+        OpCode::CHECK,
+        OpCode::DELETE,
+    ]
+    .into_iter()
+    .find_map(|op| {
+        let mut c = c;
+        let body = read_body(&mut c, op, limits, true).ok()?;
+        let path = match &body {
+            TxnBody::Create(t) => t.path,
+            TxnBody::SetData { path, .. }
+            | TxnBody::Check { path, .. }
+            | TxnBody::Delete { path } => path,
+            _ => return None,
+        };
+        (c.remaining() == 0 && path.starts_with(b"/")).then_some(SubTxn { op, body })
     })
 }
 

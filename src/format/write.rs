@@ -150,7 +150,11 @@ fn encode_body(b: &mut JuteBuf, op: OpCode, body: &TxnBody<'_>) {
         TxnBody::Check { path, version } => {
             b.string(path).i32(*version);
         }
-        TxnBody::Error { err } => {
+        TxnBody::Error {
+            rewritten: Some(sub),
+            ..
+        } => encode_body(b, sub.op, &sub.body),
+        TxnBody::Error { err, .. } => {
             b.i32(*err);
         }
         TxnBody::Multi { ops } => {

@@ -104,6 +104,9 @@ impl LogsReport<'_> {
             "right_range": range(self.b),
             "overlap": self.cmp.overlap.map(|(a, b)| format!("{a}..{b}")),
             "equal_txns": self.cmp.equal,
+            "equivalent_txns": self.cmp.equivalent.iter().map(|(z, why)| json!({
+                "zxid": z.to_string(), "reason": why,
+            })).collect::<Vec<_>>(),
             "first_divergence": self.cmp.divergence.as_ref().map(|d| d.zxid.to_string()),
             "tree_zxid": self.cmp.last_common.map(|z| z.to_string()),
         })
@@ -132,7 +135,13 @@ pub fn logs(out: &mut Output<'_>, r: &LogsReport<'_>) -> io::Result<()> {
     out.line(&format!("left logs:  {} ({})", r.left, show(range(r.a))))?;
     out.line(&format!("right logs: {} ({})", r.right, show(range(r.b))))?;
     match cmp.overlap {
-        Some((a, b)) => out.line(&format!("compared {a}..{b}: {} txns identical", cmp.equal))?,
+        Some((a, b)) => {
+            let same = cmp.equal - cmp.equivalent.len() as u64;
+            out.line(&format!("compared {a}..{b}: {same} txns identical"))?;
+            for (z, why) in &cmp.equivalent {
+                out.line(&format!("  equivalent at {z}: {why}"))?;
+            }
+        }
         None => out.line("no zxid range both logs cover")?,
     }
     match (&cmp.divergence, &div_json) {

@@ -219,7 +219,23 @@ pub fn body(op_name: &str, b: &TxnBody<'_>, mode: DataMode, limit: usize) -> Str
         TxnBody::Check { path: p, version } => {
             let _ = write!(s, " {} version={version}", path(p));
         }
-        TxnBody::Error { err } => {
+        TxnBody::Error {
+            rewritten: Some(sub),
+            ..
+        } => {
+            // The failed multi's sub-txn, marked as an error before it was
+            // logged: show what it holds, not its first bytes as a code.
+            let name = sub
+                .op
+                .name()
+                .map_or_else(|| sub.op.display_name(), str::to_string);
+            let _ = write!(
+                s,
+                " (marked failed; logged as {})",
+                body(&name, &sub.body, mode, limit)
+            );
+        }
+        TxnBody::Error { err, .. } => {
             let _ = write!(s, " {}", error_code(*err));
         }
         TxnBody::Multi { ops } => {

@@ -207,7 +207,20 @@ fn body_fields(o: &mut Obj<'_>, body: &TxnBody<'_>) {
             jsonw::lossy_string(field!(o, "path"), path);
             jsonw::int(field!(o, "version"), i64::from(*version));
         }
-        TxnBody::Error { err } => {
+        TxnBody::Error {
+            err,
+            rewritten: Some(sub),
+        } => {
+            // Marked failed before it was logged: its bytes hold `sub`, and
+            // `err` is only their first four bytes.
+            jsonw::int(field!(o, "err"), i64::from(*err));
+            field!(o, "err_name").extend_from_slice(b"null");
+            let mut r = Obj::begin(field!(o, "logged_as"));
+            op_name(field!(r, "op"), sub.op);
+            body_fields(&mut r, &sub.body);
+            r.end();
+        }
+        TxnBody::Error { err, .. } => {
             jsonw::int(field!(o, "err"), i64::from(*err));
             match error_name(*err) {
                 Some(n) => jsonw::plain(field!(o, "err_name"), n),

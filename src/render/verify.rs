@@ -69,6 +69,16 @@ fn print_json(out: &mut Output<'_>, report: &Report) -> std::io::Result<()> {
     Ok(())
 }
 
+/// What to type next, for findings where a flag helps.
+fn hint(code: &str) -> Option<&'static str> {
+    match code {
+        "logs_missing" => {
+            Some("with a dataLogDir: zkdd verify DATADIR --log-dir DATALOGDIR, or --config zoo.cfg")
+        }
+        _ => None,
+    }
+}
+
 /// `1 file`, `2 files`.
 fn plural(n: usize, what: &str) -> String {
     if n == 1 {
@@ -154,6 +164,9 @@ fn print_human(out: &mut Output<'_>, root: &Path, report: &Report) -> std::io::R
             ))?;
             if let Some(m) = &f.meaning {
                 out.line(&format!("  {:<7} {:>9}  -> {m}", "", ""))?;
+            }
+            if let Some(hint) = hint(f.code) {
+                out.line(&format!("  {:<7} {:>9}  -> {hint}", "", ""))?;
             }
         }
     }

@@ -160,7 +160,7 @@ impl DataTree {
                 r.err = self.set_acl(path, acl.as_deref(), *version);
                 r.changed |= r.err == 0;
             }
-            TxnBody::Error { err } => r.err = *err,
+            TxnBody::Error { err, .. } => r.err = *err,
             TxnBody::Check { .. } => {}
             // Sessions and multis are handled by `apply`; anything else
             // cannot reach here (the decoder only makes Invalid in multis).
@@ -536,7 +536,10 @@ mod tests {
                 },
                 crate::format::txn::SubTxn {
                     op: OpCode::ERROR,
-                    body: TxnBody::Error { err: -103 },
+                    body: TxnBody::Error {
+                        err: -103,
+                        rewritten: None,
+                    },
                 },
             ],
         };

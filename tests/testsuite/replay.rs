@@ -882,9 +882,9 @@ mod model {
                         // A failed multi: a failing op, the rest RuntimeInconsistency.
                         m = before;
                         let n = subs.len();
-                        subs.push(SubTxn { op: OpCode::ERROR, body: TxnBody::Error { err: -101 } });
+                        subs.push(SubTxn { op: OpCode::ERROR, body: TxnBody::Error { err: -101, rewritten: None } });
                         for s in subs.iter_mut().take(n) {
-                            *s = SubTxn { op: OpCode::ERROR, body: TxnBody::Error { err: 0 } };
+                            *s = SubTxn { op: OpCode::ERROR, body: TxnBody::Error { err: 0, rewritten: None } };
                         }
                         subs[0] = SubTxn { op: OpCode::CREATE, body: body(OpCode::CREATE, b"/failed", None, 99, 0) };
                     }

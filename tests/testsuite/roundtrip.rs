@@ -215,7 +215,13 @@ fn build<'a>(shape: &'a Shape, zxid: i64, digest: Option<TxnDigest>) -> Txn<'a> 
                 paths: paths.as_ref().map(|v| v.iter().map(|p| &p[..]).collect()),
             },
         ),
-        Shape::Error(e) => (OpCode::ERROR, TxnBody::Error { err: *e }),
+        Shape::Error(e) => (
+            OpCode::ERROR,
+            TxnBody::Error {
+                err: *e,
+                rewritten: None,
+            },
+        ),
         Shape::Multi(ops) => (
             OpCode::MULTI,
             TxnBody::Multi {

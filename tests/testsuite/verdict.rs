@@ -190,3 +190,81 @@ fn a_log_shrinking_under_the_windowed_reader_is_reported() {
     // ...so the reader must say the file changed under it.
     assert_eq!(log.shrunk(), Some(1500));
 }
+
+/// What a busy leader logs for a failed multi when `DataTree.processTxn`
+/// has already marked its sub-txns as errors (in memory, racing the log
+/// writer): every sub-txn type set to `error` (-1), every record's bytes
+/// unchanged, the entry's Adler-32 computed over that. Made from a real
+/// 3.8.0 log by doing exactly that to its failed multi at 0x100000007.
+fn log_failed_multi_as_rewritten(log: &Path) -> (u64, String) {
+    let mut bytes = std::fs::read(log).unwrap();
+    let offset = zkdd::format::txnlog::TxnLog::parse(&bytes)
+        .unwrap()
+        .entries(IterOptions::default())
+        .find(|e| e.txn.header.zxid == zkdd::zxid::Zxid(0x100000007))
+        .unwrap()
+        .offset;
+    let (entry, txn_at) = (offset as usize, offset as usize + 12);
+    // TxnHeader (32 bytes), then MultiTxn: count, then (type, buffer)...
+    let mut at = txn_at + 32;
+    let count = i32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    at += 4;
+    let mut first_len = 0;
+    for i in 0..count {
+        bytes[at..at + 4].copy_from_slice(&(-1i32).to_be_bytes());
+        let len = i32::from_be_bytes(bytes[at + 4..at + 8].try_into().unwrap()) as usize;
+        if i == 0 {
+            first_len = i32::from_be_bytes(bytes[at + 8..at + 12].try_into().unwrap());
+        }
+        at += 8 + len;
+    }
+    let len = u32::from_be_bytes(bytes[entry + 8..entry + 12].try_into().unwrap()) as usize;
+    let sum = zkdd::format::checksum::adler32(&bytes[txn_at..txn_at + len]);
+    bytes[entry..entry + 8].copy_from_slice(&u64::from(sum).to_be_bytes());
+    std::fs::write(log, &bytes).unwrap();
+    (offset, format!("error({first_len})"))
+}
+
+/// Two members that logged one failed multi differently (one after
+/// ZooKeeper marked its sub-txns as errors) agree on what it did: diff
+/// --logs calls them equivalent, not divergent, and dump shows what the
+/// marked sub-txn really holds instead of reading a path length as an
+/// error code.
+#[test]
+fn a_failed_multi_logged_after_its_sub_txns_were_marked_is_no_divergence() {
+    let (_tmp, member2) = copy_fixture("zk-3.8/ensemble/member2/data");
+    let log = member2.join("version-2/log.100000001");
+    let (offset, misread) = log_failed_multi_as_rewritten(&log);
+    let member1 = common::fixtures().join("ensemble/member1/data");
+
+    let o = common::run(&[
+        "diff",
+        "--logs",
+        member1.to_str().unwrap(),
+        member2.to_str().unwrap(),
+    ]);
+    let text = common::stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert!(!text.contains("DIVERGENCE"), "{text}");
+    assert!(text.contains("equivalent at 0x100000007"), "{text}");
+
+    let o = common::run(&["dump", log.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let line = common::stdout(&o)
+        .lines()
+        .find(|l| l.starts_with("0x100000007"))
+        .unwrap()
+        .to_string();
+    assert!(!line.contains(&misread), "{line}");
+    assert!(line.contains("logged as create /ens/m2"), "{line}");
+    let o = common::run(&["dump", "--json", log.to_str().unwrap()]);
+    let txn = json(&o)
+        .into_iter()
+        .find(|l| l["offset"] == offset)
+        .unwrap();
+    assert_eq!(txn["ops"][0]["logged_as"]["op"], "create", "{txn}");
+    assert_eq!(txn["ops"][0]["logged_as"]["path"], "/ens/m2", "{txn}");
+    // It changes nothing: the member replays to the same tree, digests ok.
+    let o = common::run(&["verify", member2.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stdout(&o));
+}

@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::files::datadir::DataDir;
 use crate::files::source::{self, Bytes};
 use crate::format::jute::Limits;
+use crate::format::txn::{Txn, TxnBody};
 use crate::format::txnlog::{IterOptions, TxnLog};
 use crate::zxid::Zxid;
 
@@ -87,8 +88,10 @@ pub struct Divergence {
 pub struct LogComparison {
     /// The zxid range both cover, if any.
     pub overlap: Option<(Zxid, Zxid)>,
-    /// Txns compared equal.
+    /// Txns compared equal (byte for byte, or in effect: see `equivalent`).
     pub equal: u64,
+    /// Txns logged with other bytes but the same effect, and why.
+    pub equivalent: Vec<(Zxid, &'static str)>,
     /// The first difference inside the overlap.
     pub divergence: Option<Divergence>,
     /// The last zxid up to which both agree (the trees are compared there).
@@ -101,6 +104,7 @@ pub fn compare_histories(a: &History, b: &History) -> LogComparison {
         return LogComparison {
             overlap: None,
             equal: 0,
+            equivalent: Vec::new(),
             divergence: None,
             last_common: None,
         };
@@ -110,6 +114,7 @@ pub fn compare_histories(a: &History, b: &History) -> LogComparison {
         return LogComparison {
             overlap: None,
             equal: 0,
+            equivalent: Vec::new(),
             divergence: None,
             last_common: None,
         };
@@ -117,6 +122,7 @@ pub fn compare_histories(a: &History, b: &History) -> LogComparison {
     let mut ia = a.txns.range(lo..=hi).peekable();
     let mut ib = b.txns.range(lo..=hi).peekable();
     let mut equal = 0;
+    let mut equivalent = Vec::new();
     let mut last_common = None;
     loop {
         let (x, y) = (ia.peek().map(|e| *e.0), ib.peek().map(|e| *e.0));
@@ -127,6 +133,12 @@ pub fn compare_histories(a: &History, b: &History) -> LogComparison {
                 if let (Some(ta), Some(tb)) = (ta, tb) {
                     if a.bytes(ta) == b.bytes(tb) {
                         equal += 1;
+                        last_common = Some(za);
+                        continue;
+                    }
+                    if let Some(why) = same_effect(a.bytes(ta), b.bytes(tb)) {
+                        equal += 1;
+                        equivalent.push((za, why));
                         last_common = Some(za);
                         continue;
                     }
@@ -153,6 +165,7 @@ pub fn compare_histories(a: &History, b: &History) -> LogComparison {
         return LogComparison {
             overlap: Some((lo, hi)),
             equal,
+            equivalent,
             divergence: Some(div),
             // Before the overlap both may hold anything their snapshots do.
             last_common: last_common.or(Some(Zxid(lo.0 - 1))),
@@ -161,7 +174,32 @@ pub fn compare_histories(a: &History, b: &History) -> LogComparison {
     LogComparison {
         overlap: Some((lo, hi)),
         equal,
+        equivalent,
         divergence: None,
         last_common: Some(hi),
     }
+}
+
+/// Why two differently logged txns of one zxid have the same effect, if
+/// they do. A failed multi changes nothing, but one member may log it
+/// after `DataTree.processTxn` has marked its sub-txns as errors in memory
+/// (their bytes unchanged), another before: same header, same sub-txns
+/// failing, same digest, other bytes.
+fn same_effect(a: &[u8], b: &[u8]) -> Option<&'static str> {
+    let limits = Limits::default();
+    let (ta, tb) = (
+        Txn::decode(a, 0, &limits).ok()?,
+        Txn::decode(b, 0, &limits).ok()?,
+    );
+    let failed_multi = |t: &Txn<'_>| match &t.body {
+        TxnBody::Multi { ops } => ops
+            .iter()
+            .any(|o| matches!(o.body, TxnBody::Error { .. }))
+            .then_some(ops.len()),
+        _ => None,
+    };
+    let n = failed_multi(&ta)?;
+    (ta.header == tb.header && failed_multi(&tb) == Some(n) && ta.digest == tb.digest).then_some(
+        "a failed multi (it changes nothing), logged by one member after ZooKeeper marked its sub-txns as errors; same header and digest",
+    )
 }

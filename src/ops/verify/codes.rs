@@ -145,6 +145,10 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     ("epoch_missing", "one epoch file without the other"),
     (
+        "logs_missing",
+        "snapshots of txns but no txn log: the logs live in a dataLogDir not given, or they are gone",
+    ),
+    (
         "no_snapshot",
         "logs but no usable snapshot: ZooKeeper refuses to start",
     ),

@@ -156,25 +156,36 @@ fn verify_dir_with(
                 ),
                 Some("ZooKeeper would apply the overlapping txns twice, out of order"),
             ));
-        } else if b_first.epoch() == a_last.epoch() && b_first.0 > a_last.0 + 1 {
-            let missing = b_first.0 - a_last.0 - 1;
+        } else if let Some((first_missing, missing)) = gap_between(a_last, b_first) {
+            let new_epoch = b_first.epoch() != a_last.epoch();
             let in_chain = chain.contains(&b.path) && chain.contains(&a.path);
             let gap_end = Zxid(b_first.0 - 1);
             let covered = snapshot_zxids.iter().any(|&z| z >= gap_end);
+            // A follower synced from its leader by SNAP gets a snapshot for
+            // the txns of the new epoch it never logged.
+            let snap_sync = if new_epoch {
+                " (a follower synced by SNAP has this gap legitimately, with a snapshot covering it)"
+            } else {
+                ""
+            };
             let (sev, meaning) = if in_chain && recovery_needs(&recovery, gap_end) {
                 (
                     Severity::Error,
-                    "ZooKeeper would replay across the gap without noticing: these txns are lost and the tree is inconsistent",
+                    format!(
+                        "ZooKeeper would replay across the gap without noticing: these txns are lost and the tree is inconsistent{snap_sync}"
+                    ),
                 )
             } else if covered {
                 (
                     Severity::Warning,
-                    "a newer snapshot covers the gap, so startup is not affected; replaying to a point inside or before it is impossible",
+                    format!(
+                        "a newer snapshot covers the gap, so startup is not affected; replaying to a point inside or before it is impossible{snap_sync}"
+                    ),
                 )
             } else {
                 (
                     Severity::Error,
-                    "these txns are lost; no snapshot covers them",
+                    format!("these txns are lost; no snapshot covers them{snap_sync}"),
                 )
             };
             cross.push(finding(
@@ -184,13 +195,17 @@ fn verify_dir_with(
                 Some(FILE_HEADER_LEN as u64),
                 Some(b_first),
                 format!(
-                    "{missing} txns ({}..{}) are missing between {} and {}",
-                    Zxid(a_last.0 + 1),
+                    "{missing} txns ({first_missing}..{}) are missing between {} and {}{}",
                     Zxid(b_first.0 - 1),
                     name_of(&a.path),
-                    name_of(&b.path)
+                    name_of(&b.path),
+                    if new_epoch {
+                        format!(", where epoch {} begins", b_first.epoch())
+                    } else {
+                        String::new()
+                    }
                 ),
-                Some(meaning),
+                Some(&meaning),
             ));
         }
     }
@@ -260,6 +275,9 @@ fn verify_dir_with(
     }
 
     other_files(dir, &mut report, &recovery, &zk_logs, &zk_snaps);
+    if zk_logs.is_empty() {
+        logs_missing(dir, &mut report, &mut recovery, &snap_scans);
+    }
     epochs(dir, &mut report, &mut recovery);
     if opts.digests && recovery.snapshot.is_some() {
         digest_check(dir, opts, &recovery, &mut report, early);
@@ -384,6 +402,70 @@ fn digest_check(
         ));
     }
     report.digests = Some(d.passed);
+}
+
+/// A data dir with snapshots of txns but no log at all: the logs live in a
+/// dataLogDir not given, or they are gone (and with them every txn after
+/// the snapshot). A digest taken after the snapshot's name proves txns
+/// were logged after it.
+fn logs_missing(
+    dir: &DataDir,
+    report: &mut Report,
+    r: &mut Recovery,
+    snaps: &HashMap<PathBuf, SnapScan>,
+) {
+    let Some(newest) = dir.snapshots.iter().map(|s| s.zxid).max() else {
+        return;
+    };
+    if newest.0 <= 0 {
+        return; // only the empty tree: a new server may have no log yet
+    }
+    let proven = r
+        .snapshot
+        .as_ref()
+        .and_then(|p| snaps.get(p))
+        .and_then(|s| s.digest.as_ref())
+        .map(|d| d.zxid)
+        .filter(|d| r.snapshot_zxid.is_some_and(|z| *d > z));
+    let mut message = format!(
+        "no txn log in {}, though the snapshots hold txns up to {newest}",
+        dir.log_dir.display()
+    );
+    if let Some(d) = proven {
+        message.push_str(&format!(
+            ", and the loaded snapshot's digest was taken at {d}: txns after it were logged"
+        ));
+    }
+    if proven.is_some() {
+        r.logs_missing = true;
+        r.sentence = super::predict::sentence(r);
+    }
+    report.findings.push(finding(
+        if proven.is_some() {
+            Severity::Error
+        } else {
+            Severity::Warning
+        },
+        "logs_missing",
+        &dir.log_dir,
+        None,
+        proven.or(Some(newest)),
+        message,
+        Some("the logs live in a separate dataLogDir (point zkdd at it), or they are gone and ZooKeeper would start from the snapshot, losing every txn after it"),
+    ));
+}
+
+/// The txns missing between the last zxid of one log and the first of the
+/// next: (first missing, count). Inside an epoch, every zxid in between; at
+/// a new epoch, its txns before `next` (an epoch's txns start at counter 1).
+fn gap_between(last: Zxid, next: Zxid) -> Option<(Zxid, u64)> {
+    if next.epoch() == last.epoch() {
+        (next.0 > last.0 + 1).then(|| (Zxid(last.0 + 1), (next.0 - last.0 - 1) as u64))
+    } else if next.epoch() > last.epoch() && next.counter() > 1 {
+        Some((Zxid::new(next.epoch(), 1), u64::from(next.counter() - 1)))
+    } else {
+        None
+    }
 }
 
 /// True when ZooKeeper's replay needs the zxid (its snapshot is older).

@@ -183,6 +183,8 @@ pub struct Recovery {
     pub quorum_failure: Option<String>,
     /// The data dir belongs to a quorum peer (epoch files or a myid).
     pub quorum_peer: bool,
+    /// Txns after the snapshot were logged, but no log is here.
+    pub logs_missing: bool,
     /// One plain sentence.
     pub sentence: String,
 }

@@ -30,6 +30,7 @@ pub(super) fn predict(
         first_drop: None,
         quorum_failure: None,
         quorum_peer: false,
+        logs_missing: false,
         sentence: String::new(),
     };
     let scan_of = |p: &Path| scans.iter().find(|s| s.path == p);
@@ -223,7 +224,11 @@ fn standalone_sentence(r: &Recovery) -> String {
                 ),
                 None => "an empty database".into(),
             };
-            if r.dropped_txns > 0 {
+            if r.logs_missing && r.dropped_txns == 0 {
+                format!(
+                    "ZooKeeper 3.x would start at zxid {z} from {from}, but the txns logged after it are in no log here (a separate dataLogDir, or lost)"
+                )
+            } else if r.dropped_txns > 0 {
                 format!(
                     "ZooKeeper 3.x would start at zxid {z} from {from}, silently losing {} txns ({}); history is complete only up to {}",
                     r.dropped_txns,
