@@ -140,8 +140,11 @@ fn compare_and_report(
     logs: Option<&LogsReport<'_>>,
     out: &mut Output<'_>,
 ) -> Result<ExitStatus, Error> {
+    // Damage a side's replay went past: the comparison holds, but the
+    // data dir is damaged, as every other subcommand would say.
+    let damaged = !left.notes.is_empty() || !right.notes.is_empty();
     for n in left.notes.iter().chain(&right.notes) {
-        out.warn(n);
+        out.error(n);
     }
     let (ln, rn) = (left.nodes(), right.nodes());
     let mut counts = Counts::default();
@@ -158,7 +161,7 @@ fn compare_and_report(
             out.warn(w);
         }
         // The script is all the output.
-        return Ok(ExitStatus::from_findings(counts.any()));
+        return Ok(ExitStatus::from_findings(counts.any() || damaged));
     }
     let mut lines = ChangeLines::new(ChangeOptions {
         values: args.values,
@@ -169,7 +172,7 @@ fn compare_and_report(
         lines.change(&c, out)
     })?;
     show::summary(out, left, right, counts, compared, logs)?;
-    Ok(ExitStatus::from_findings(counts.any()))
+    Ok(ExitStatus::from_findings(counts.any() || damaged))
 }
 
 /// `--logs`: where two members' histories part, then the trees at the last

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::cmd::args::{ConfigArgs, GlobalArgs};
 use crate::error::{Error, ExitStatus};
+use crate::files::sniff::{DataFile, data_file};
 use crate::ops::du;
 use crate::render::Output;
 use crate::render::du as show;
@@ -70,13 +71,19 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
     };
     let mut findings = false;
     let tree = match &args.input {
-        Some(p) if p.is_file() => replay::load_snapshot_file(p, &opts)?,
+        Some(p) if !p.is_dir() => match data_file(p)? {
+            DataFile::Snapshot(_) => replay::load_snapshot_file(p, &opts)?,
+            DataFile::Log => {
+                return Err(Error::Usage(format!(
+                    "{}: a txn log; du takes a snapshot file or a data dir",
+                    p.display()
+                )));
+            }
+        },
         dir => {
             let dir = args.config.open(dir.as_deref(), out)?;
             let r = replay::replay(&dir, &opts, &mut |_, _| {})?;
-            for n in r.notes.iter().filter(|n| n.finding) {
-                out.warn(&n.message);
-            }
+            crate::render::replay::problems(out, &r);
             findings = r.has_findings();
             r.tree
         }

@@ -84,9 +84,7 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
     })?;
     pb.finish_and_clear();
     let mut findings = r.has_findings();
-    for n in r.notes.iter().filter(|n| n.finding) {
-        out.warn(&n.message);
-    }
+    crate::render::replay::problems(out, &r);
     let prefix = args.prefix.as_bytes();
     let prefix = if prefix.len() > 1 {
         prefix.strip_suffix(b"/").unwrap_or(prefix)

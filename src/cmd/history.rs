@@ -74,9 +74,7 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
         },
     )?;
     pb.finish_and_clear();
-    for n in h.replay.notes.iter().filter(|n| n.finding) {
-        out.warn(&n.message);
-    }
+    crate::render::replay::problems(out, &h.replay);
     show::history(out, &h, &args.path, args.prefix, global.local)?;
     Ok(ExitStatus::from_findings(h.replay.has_findings()))
 }

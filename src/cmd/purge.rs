@@ -132,7 +132,8 @@ pub fn run(args: &Args, g: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStat
         show::refusal(out, r);
         return Ok(ExitStatus::Trouble);
     }
-    if report.failed > 0 || !report.sync_errors.is_empty() {
+    // A corrupt snapshot is corruption, here as in verify: cron hears of it.
+    if report.failed > 0 || !report.sync_errors.is_empty() || !plan.corrupt.is_empty() {
         return Ok(ExitStatus::Findings);
     }
     Ok(ExitStatus::Ok)

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cmd::args::GlobalArgs;
 use crate::error::{Error, ExitStatus};
+use crate::files::sniff::{DataFile, data_file};
 use crate::files::source;
 use crate::format::txnlog::TxnLog;
 use crate::ops::repair::{self, Cut};
@@ -98,6 +99,12 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
                 output.display()
             )));
         }
+    }
+    if let DataFile::Snapshot(_) = data_file(input)? {
+        return Err(Error::Usage(format!(
+            "{}: a snapshot; repair takes a txn log",
+            input.display()
+        )));
     }
     // Read, not map: the input may be a live log.
     let bytes = source::open(input, true).map_err(|e| Error::io(input, e))?;

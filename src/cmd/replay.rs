@@ -213,9 +213,7 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
         }
     } else if out.json {
         // The human report lists the notes; JSON has them in the summary.
-        for n in r.notes.iter().filter(|n| n.finding) {
-            out.warn(&n.message);
-        }
+        show::problems(out, &r);
         if output_kind.is_none() && !out.json {
             out.note("no --output and no --json: only the report is printed");
         }

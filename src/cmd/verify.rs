@@ -54,6 +54,18 @@ Exit status:
   2  could not run: usage, I/O error, not a ZooKeeper data dir";
 
 const LONG_HELP: &str = "\
+Crash tail or corruption:
+  A log whose last readable entry is cut short (the file ends inside it, or
+  zeros stand where its end byte should be) may be the write a crash
+  interrupted, or an entry whose length field was damaged. Only what follows
+  tells them apart, so zkdd scans every byte after it for a plausible entry
+  (framing, matching Adler-32, end byte 0x42, a zxid after the last good one;
+  the scan of repair --salvage). Nothing found: a crash tail, a warning; that
+  txn was never acknowledged and ZooKeeper ignores it. An entry found: damage,
+  an error naming the txns ZooKeeper would silently drop (the damaged one and
+  every valid one after it). Every subcommand (dump, verify, replay, du,
+  history, diff, recover) uses this one rule and says the same.
+
 Output:
   Text: a one-line verdict, one line saying what ZooKeeper 3.x would do at
   startup, then the findings grouped by file: severity, byte offset, code,

@@ -216,6 +216,12 @@ impl OpenLog {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        // Damage at the first entry: the name says which zxid it held.
+        let last = last.or_else(|| {
+            crate::files::names::zookeeper_name_zxid(&file)
+                .filter(|z| z.0 > 0)
+                .map(|z| Zxid(z.0 - 1))
+        });
         let Some(from) = verdict::scan_start(&end) else {
             return Ok(verdict::classify(end, None, false, last, &file));
         };

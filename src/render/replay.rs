@@ -43,6 +43,18 @@ pub fn write_tree_json(
     Ok(())
 }
 
+/// The replay's findings as errors and its warnings (a crash tail) as
+/// warnings on stderr, for the subcommands built on a replay.
+pub fn problems(out: &mut Output<'_>, r: &Replay) {
+    for n in &r.notes {
+        if n.finding {
+            out.error(&n.message);
+        } else if n.warning {
+            out.warn(&n.message);
+        }
+    }
+}
+
 /// What the command did besides replaying.
 pub struct Extra<'a> {
     /// The output written and its size.

@@ -268,3 +268,335 @@ fn a_failed_multi_logged_after_its_sub_txns_were_marked_is_no_divergence() {
     let o = common::run(&["verify", member2.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", common::stdout(&o));
 }
+
+/// Every real log and snapshot of `testdata/`, by kind.
+fn real_files(prefix: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(common::root().join("testdata"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_type().is_file()
+                && e.path().parent().is_some_and(|p| p.ends_with("version-2"))
+                && e.file_name().to_string_lossy().starts_with(prefix)
+        })
+        .map(|e| e.into_path())
+        .collect();
+    v.sort();
+    v
+}
+
+/// A small deterministic generator (xorshift), so the mutations are the
+/// same on every run.
+struct Seeded(u64);
+
+impl Seeded {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn bit(&mut self) -> u8 {
+        1 << (self.next() % 8)
+    }
+}
+
+/// Seeded mutations of every real log: one bit of each length byte, of the
+/// checksum, of the txn header, of the body and of the end byte of entries
+/// that have valid entries after them. Every one is damage, not a crash
+/// tail: verify and dump exit 1, and both name the txns ZooKeeper drops,
+/// from the damaged entry's zxid to the file's last.
+#[test]
+fn seeded_entry_mutations_of_real_logs_are_damage_naming_the_dropped_txns() {
+    let mut rng = Seeded(0x5eed_1e55_c0ff_ee01);
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut runs, mut logs) = (0, 0);
+    for log in real_files("log.") {
+        let bytes = std::fs::read(&log).unwrap();
+        let Ok(parsed) = zkdd::format::txnlog::TxnLog::parse(&bytes) else {
+            continue;
+        };
+        let entries: Vec<(u64, usize, i64)> = parsed
+            .entries(IterOptions::default())
+            .map(|e| (e.offset, e.bytes.len(), e.txn.header.zxid.0))
+            .collect();
+        // Entries with valid entries after them, zxids contiguous to the end.
+        let contiguous = entries.windows(2).all(|w| w[1].2 == w[0].2 + 1);
+        if entries.len() < 2 || !contiguous {
+            continue;
+        }
+        logs += 1;
+        let last = entries[entries.len() - 1].2;
+        // One entry from the first half (the first log's first entry
+        // included, seeded), and the last one with an entry after it.
+        let picks = [
+            (rng.next() as usize) % entries.len().div_ceil(2),
+            entries.len() - 2,
+        ];
+        for &k in &picks {
+            let (off, len, zxid) = (entries[k].0 as usize, entries[k].1, entries[k].2);
+            let mut targets: Vec<(&str, usize)> = (0..4).map(|i| ("length", off + 8 + i)).collect();
+            targets.push(("checksum", off + 4 + (rng.next() % 4) as usize));
+            targets.push(("header", off + 12 + (rng.next() % 28) as usize));
+            if len > 28 {
+                targets.push((
+                    "body",
+                    off + 12 + 28 + (rng.next() % (len as u64 - 28)) as usize,
+                ));
+            }
+            targets.push(("end", off + 12 + len));
+            for (what, at) in targets {
+                let mut m = bytes.clone();
+                m[at] ^= rng.bit();
+                let path = tmp.path().join(log.file_name().unwrap());
+                std::fs::write(&path, &m).unwrap();
+                let p = path.to_str().unwrap();
+                let label = format!("{} {what} byte {at:#x} (entry {off:#x})", log.display());
+                let want = (format!("{:#x}", zxid), format!("{last:#x}"));
+
+                let v = common::run(&["verify", "--json", p]);
+                assert_eq!(v.status.code(), Some(1), "{label}: verify");
+                let lines = json(&v);
+                assert!(
+                    !lines
+                        .iter()
+                        .any(|l| l["code"] == "log_torn_tail" || l["code"] == "log_partial_record"),
+                    "{label}: called a crash tail: {lines:?}"
+                );
+
+                let d = common::run(&["dump", "--json", p]);
+                assert_eq!(d.status.code(), Some(1), "{label}: dump");
+                let file = json(&d).into_iter().find(|l| l["type"] == "file").unwrap();
+                assert_eq!(file["verdict"], "damage", "{label}: {file}");
+                let dropped = (
+                    file["dropped"]["first_zxid"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string(),
+                    file["dropped"]["last_zxid"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string(),
+                );
+                assert_eq!(dropped, want, "{label}: {file}");
+                runs += 2;
+            }
+        }
+    }
+    assert!(logs >= 60, "{logs} logs");
+    assert!(runs > 1500, "{runs} runs");
+}
+
+/// Seeded bit flips in the trailer of every real snapshot (seals, "/"
+/// markers, digest section): dump says what verify says, an error.
+#[test]
+fn seeded_snapshot_trailer_mutations_agree_in_dump_and_verify() {
+    let mut rng = Seeded(0x7a11_e7ed_5eed_0002);
+    let tmp = tempfile::tempdir().unwrap();
+    let mut runs = 0;
+    for snap in real_files("snapshot.") {
+        let name = snap.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".gz") || name.ends_with(".snappy") {
+            continue; // the container's own checksum catches these first
+        }
+        let bytes = std::fs::read(&snap).unwrap();
+        // The last seal, its "/" marker, and the digest section before it.
+        for _ in 0..4 {
+            let at = bytes.len() - 1 - (rng.next() % 40.min(bytes.len() as u64 - 20)) as usize;
+            let mut m = bytes.clone();
+            m[at] ^= rng.bit();
+            let path = tmp.path().join(&name);
+            std::fs::write(&path, &m).unwrap();
+            let p = path.to_str().unwrap();
+            let v = common::run(&["verify", p]);
+            let d = common::run(&["dump", p]);
+            let label = format!("{} byte {at:#x}", snap.display());
+            assert_eq!(v.status.code(), d.status.code(), "{label}: verify vs dump");
+            assert_eq!(v.status.code(), Some(1), "{label}: verify");
+            runs += 2;
+        }
+    }
+    assert!(runs > 200, "{runs}");
+}
+
+/// How one damaged or odd data dir must be judged by every subcommand.
+struct Case {
+    name: &'static str,
+    fixture: &'static str,
+    /// Damages the copy (its version-2/ given).
+    damage: fn(&Path),
+    /// 0: clean or warnings only; 1: an error.
+    want: i32,
+    /// The subcommand reads snapshots (not only logs) for its verdict.
+    snapshot_damage: bool,
+}
+
+fn newest(v2: &Path, prefix: &str) -> PathBuf {
+    let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(v2)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter_map(|p| {
+            let n = p.file_name()?.to_string_lossy().into_owned();
+            let hex = n.strip_prefix(prefix)?.split('.').next()?.to_string();
+            Some((u64::from_str_radix(&hex, 16).ok()?, p))
+        })
+        .collect();
+    files.sort();
+    files.pop().unwrap().1
+}
+
+/// The table: the same damaged inputs through dump, verify, replay, du,
+/// history and diff (and purge and repair where they judge the damage),
+/// which must all say the same: exit 0 for a crash tail (1 with --strict
+/// where the flag exists), exit 1 for damage.
+#[test]
+fn every_subcommand_gives_the_same_verdict_on_the_same_damaged_dir() {
+    let cases = [
+        Case {
+            name: "crash tail",
+            fixture: "zk-3.8/crash/data",
+            damage: |_| {},
+            want: 0,
+            snapshot_damage: false,
+        },
+        Case {
+            name: "damaged length with entries after it",
+            fixture: "zk-3.8/snappy/data",
+            damage: |v2| flip(&v2.join("log.166"), 249, 8),
+            want: 1,
+            snapshot_damage: false,
+        },
+        Case {
+            name: "bad checksum in the middle of the newest log",
+            fixture: "zk-3.8/standalone/data",
+            damage: |v2| {
+                let log = newest(v2, "log.");
+                let b = std::fs::read(&log).unwrap();
+                let e: Vec<u64> = zkdd::format::txnlog::TxnLog::parse(&b)
+                    .unwrap()
+                    .entries(IterOptions::default())
+                    .map(|e| e.offset)
+                    .collect();
+                flip(&log, e[e.len() / 2] as usize + 30, 1);
+            },
+            want: 1,
+            snapshot_damage: false,
+        },
+        Case {
+            name: "a zero-filled entry in the middle of a log",
+            fixture: "zk-3.8/gz/data",
+            damage: |v2| {
+                let log = newest(v2, "log.");
+                let mut b = std::fs::read(&log).unwrap();
+                let e: Vec<(u64, usize)> = zkdd::format::txnlog::TxnLog::parse(&b)
+                    .unwrap()
+                    .entries(IterOptions::default())
+                    .map(|e| (e.offset, e.bytes.len()))
+                    .collect();
+                let (off, len) = e[e.len() / 2];
+                b[off as usize..off as usize + 13 + len].fill(0);
+                std::fs::write(&log, b).unwrap();
+            },
+            want: 1,
+            snapshot_damage: false,
+        },
+        Case {
+            name: "the newest snapshot's last \"/\" marker damaged",
+            fixture: "zk-3.8/standalone/data",
+            damage: |v2| {
+                let s = newest(v2, "snapshot.");
+                let n = std::fs::metadata(&s).unwrap().len() as usize;
+                flip(&s, n - 2, 0x10);
+            },
+            want: 1,
+            snapshot_damage: true,
+        },
+        Case {
+            name: "a directory named like a log",
+            fixture: "zk-3.8/standalone/data",
+            damage: |v2| std::fs::create_dir(v2.join("log.ffff0")).unwrap(),
+            want: 1,
+            snapshot_damage: false,
+        },
+    ];
+    for case in &cases {
+        let (_tmp, dir) = copy_fixture(case.fixture);
+        let v2 = dir.join("version-2");
+        (case.damage)(&v2);
+        let d = dir.to_str().unwrap();
+        let mut runs: Vec<Vec<&str>> = vec![
+            vec!["verify", d],
+            vec!["replay", d],
+            vec!["du", d],
+            vec!["diff", d, d],
+        ];
+        if case.snapshot_damage {
+            runs.push(vec!["dump", "--snapshots", d]);
+            runs.push(vec!["purge", "-n", "--min-age", "0", d]);
+        } else {
+            runs.push(vec!["dump", d]);
+            runs.push(vec!["history", "/", "--prefix", d]);
+        }
+        for args in &runs {
+            let o = common::run(args);
+            assert_eq!(
+                o.status.code(),
+                Some(case.want),
+                "{}: {args:?}: {}",
+                case.name,
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+        if case.want == 0 {
+            for args in [
+                vec!["verify", "--strict", d],
+                vec!["dump", "--strict", d],
+                vec!["replay", "--strict", d],
+            ] {
+                assert_eq!(
+                    common::run(&args).status.code(),
+                    Some(1),
+                    "{}: {args:?}",
+                    case.name
+                );
+            }
+        }
+    }
+}
+
+/// Not ZooKeeper data is exit 2 in every subcommand that takes a file, and
+/// a FIFO is refused at once instead of hanging.
+#[test]
+fn not_zookeeper_data_and_fifos_are_refused_alike() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = tmp.path().join("notes.txt");
+    std::fs::write(&text, "root:x:0:0:root:/root:/bin/bash\n").unwrap();
+    let fifo = tmp.path().join("log.1");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for f in [&text, &fifo] {
+        let f = f.to_str().unwrap();
+        for args in [
+            vec!["verify", f],
+            vec!["dump", f],
+            vec!["du", f],
+            vec!["repair", f, "-o", "/tmp/zkdd-never-written"],
+        ] {
+            let t0 = std::time::Instant::now();
+            let o = common::run(&args);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {o:?}");
+            assert!(t0.elapsed().as_secs() < 10, "{args:?} hung");
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                err.contains("not a ZooKeeper txn log or snapshot")
+                    || err.contains("not a regular file"),
+                "{args:?}: {err}"
+            );
+        }
+    }
+}

@@ -225,6 +225,7 @@ impl Run {
         if read_len < lf.len || now < read_len {
             self.notes.push(Note {
                 finding: true,
+                warning: false,
                 message: format!(
                     "{}: the file shrank from {} to {} bytes while it was being read: the replay may not match what it holds (a live server truncating its log?); replay a copy",
                     lf.path.display(),
@@ -352,6 +353,7 @@ impl Run {
             if zxid <= p {
                 self.notes.push(Note {
                     finding: true,
+                    warning: false,
                     message: format!(
                         "{}: txn {} at offset {:#x} comes after {p} (out of order; applied anyway, as ZooKeeper does)",
                         path.display(),
@@ -362,6 +364,7 @@ impl Run {
             } else if zxid.epoch() == p.epoch() && zxid.0 != p.0 + 1 {
                 self.notes.push(Note {
                     finding: true,
+                    warning: false,
                     message: format!(
                         "{}: gap: txn {} at offset {:#x} follows {p}; txns in between are missing",
                         path.display(),
@@ -373,6 +376,7 @@ impl Run {
         } else if zxid != from && zxid.epoch() == from.epoch() && self.start_zxid.0 != 0 {
             self.notes.push(Note {
                 finding: true,
+                warning: false,
                 message: format!(
                     "{}: gap: the first txn after the snapshot is {}, expected {from}",
                     path.display(),
@@ -394,6 +398,7 @@ impl Run {
         if r.invalid_sub_op {
             self.notes.push(Note {
                 finding: true,
+                warning: false,
                 message: format!(
                     "{}: txn {} at offset {:#x}: a multi sub-txn of a type ZooKeeper refuses; the rest of that multi was skipped, as ZooKeeper does",
                     path.display(),
@@ -482,6 +487,7 @@ impl Run {
         let continues = v.zookeeper == ZkAction::NextLog;
         self.notes.push(Note {
             finding,
+            warning: v.class == EndClass::CrashTail,
             message: format!(
                 "{}: {}; {}{}",
                 path.display(),
@@ -524,6 +530,7 @@ impl Run {
             self.digests.snapshot_pending = Some(dz);
             self.notes.push(Note {
                 finding: false,
+                warning: false,
                 message: format!(
                     "the snapshot's digest zxid {dz} was never reached; per-txn digest checks stayed off (as in ZooKeeper)"
                 ),
@@ -534,6 +541,7 @@ impl Run {
         {
             self.notes.push(Note {
                 finding: false,
+                warning: false,
                 message: format!(
                     "snapshot digest at {z} does not match the tree ({stored} stored, {computed} computed): a fuzzy snapshot can record this falsely (FORMAT.md §5.4); per-txn digests decide"
                 ),
@@ -546,6 +554,7 @@ impl Run {
         {
             self.notes.push(Note {
                 finding: false,
+                warning: false,
                 message: format!(
                     "the logs end at {} before the target {t}",
                     self.tree.last_processed_zxid()

@@ -218,6 +218,8 @@ pub struct Note {
     /// True when it is a finding (data ZooKeeper silently drops, a gap, a
     /// digest mismatch): `zkdd replay` exits 1.
     pub finding: bool,
+    /// True for a warning that is no finding (a crash tail): said, exit 0.
+    pub warning: bool,
     /// What happened.
     pub message: String,
 }
@@ -316,6 +318,19 @@ pub fn replay_observed(
     let target_zxid = target_zxid(dir, opts)?;
     let mut skipped = Vec::new();
     let (tree, used) = start_tree(dir, opts, target_zxid, &mut skipped, &mut notes)?;
+    // A damaged snapshot ZooKeeper would also try and reject: the dir is
+    // damaged, whatever the older snapshot gives.
+    for s in skipped.iter().filter(|s| s.damaged) {
+        notes.push(Note {
+            finding: true,
+            warning: false,
+            message: format!(
+                "{}: {}; ZooKeeper falls back to an older snapshot, and so did the replay",
+                s.path.display(),
+                s.reason
+            ),
+        });
+    }
     let mut run = Run::new(tree, used.as_ref(), &skipped, opts, target_zxid, notes);
     let logs = choose_logs(dir, opts, run.from())?;
     run.read_logs(&logs, opts, progress, obs)?;
@@ -334,6 +349,7 @@ fn misread_name_notes(dir: &DataDir) -> Vec<Note> {
         if let Some(z) = zookeeper_name_zxid(&name) {
             notes.push(Note {
                 finding: false,
+                warning: false,
                 message: format!(
                     "{}: ignored; ZooKeeper would read it as {} {z} (its name parser ignores suffixes)",
                     o.path.display(),
@@ -352,6 +368,7 @@ fn misread_name_notes(dir: &DataDir) -> Vec<Note> {
         if matches!(i.kind, FileKind::Log(_) | FileKind::Snapshot(..)) {
             notes.push(Note {
                 finding: true,
+                warning: false,
                 message: format!(
                     "{}: {}, not a regular file: ZooKeeper's restore {} on it; the replay went on without it",
                     i.path.display(),

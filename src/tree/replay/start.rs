@@ -271,6 +271,7 @@ fn start_from_file(
         if l.digest_bound.is_none_or(|b| b > t) {
             notes.push(Note {
                 finding: false,
+                warning: false,
                 message: format!(
                     "{}: this snapshot may hold effects of txns after {t} (fuzzy snapshot); the result may not be exact",
                     path.display()
