@@ -33,9 +33,10 @@ use crate::render::purge as show;
   zkdd purge /var/lib/zookeeper --server-logs /var/log/zookeeper --keep-server-logs 7
 
 Exit status:
-  0  plan carried out (or printed, with --dry-run); corrupt snapshots are
-     reported but do not change the status
-  1  a deletion failed (the file is named on stderr); nothing else is undone
+  0  plan carried out (or printed, with --dry-run)
+  1  a corrupt snapshot was found (named on stderr; kept unless
+     --remove-corrupt), or a deletion failed (the file is named on stderr);
+     nothing else is undone
   2  refused, nothing deleted: not a ZooKeeper data dir, dataDir and
      dataLogDir look swapped, fewer than N valid snapshots, another purge
      holds the lock, bad usage or an I/O error")]

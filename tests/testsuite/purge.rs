@@ -438,7 +438,7 @@ fn against_zookeeper_purgetxnlog() {
     });
     let mut differences = 0;
     for (name, zk_kept, zkdd_kept, status, rows) in results {
-        assert!(status == 0 || status == 2, "{name}: exit {status}");
+        assert!((0..=2).contains(&status), "{name}: exit {status}");
         // zkdd never deletes what PurgeTxnLog keeps.
         let missing: Vec<_> = zk_kept.difference(&zkdd_kept).collect();
         assert!(
@@ -850,7 +850,8 @@ fn corrupt_snapshots_are_reported_kept_and_removed_only_on_request() {
     assert!(snaps.len() >= 4);
     damage_dir(&data); // corrupts the newest snapshot, adds odd names
     let (o, lines) = purge_json(&data, &["--min-age", "0", "-n"]);
-    assert_eq!(code(&o), 0);
+    // A corrupt snapshot is a finding, as in verify: exit 1.
+    assert_eq!(code(&o), 1);
     let newest = &snaps[0].1;
     assert!(
         stderr(&o).contains(&format!("{newest}: corrupt snapshot")),
@@ -872,7 +873,7 @@ fn corrupt_snapshots_are_reported_kept_and_removed_only_on_request() {
         &data,
         &["--min-age", "0", "--remove-corrupt", "--remove-leftovers"],
     );
-    assert_eq!(code(&o), 0);
+    assert_eq!(code(&o), 1);
     let after = listing(&data);
     assert!(!after.contains(newest.as_str()) && !after.contains("log.1.chopped5"));
     assert!(
