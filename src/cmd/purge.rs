@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::cmd::args::{ConfigArgs, GlobalArgs};
 use crate::error::{Error, ExitStatus};
+use crate::files::datadir::FileKind;
 use crate::files::datadir::{DataDir, ZooConfig};
 use crate::ops::purge::{self, PurgeLock, PurgeOptions, RECOMMENDED_RETAIN};
 use crate::render::Output;
@@ -78,6 +79,25 @@ fn parse_min_age(s: &str) -> Result<Duration, String> {
 /// Runs `zkdd purge`.
 pub fn run(args: &Args, g: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
     let (dir, cfg_retain, given) = open(args)?;
+    // An entry named like a log or snapshot that is not a regular file
+    // (a directory, a FIFO, a link): ZooKeeper fails on it, and what the
+    // plan would keep cannot be known. Nothing is deleted.
+    let irregular: Vec<_> = dir
+        .irregular
+        .iter()
+        .filter(|i| matches!(i.kind, FileKind::Log(_) | FileKind::Snapshot(..)))
+        .collect();
+    if !irregular.is_empty() {
+        for i in irregular {
+            out.error(&format!(
+                "{}: {}, not a regular file, named like a ZooKeeper file; move it out of version-2 before purging",
+                i.path.display(),
+                i.what
+            ));
+        }
+        out.error("refusing to purge: nothing deleted");
+        return Ok(ExitStatus::Trouble);
+    }
     let retain = args
         .retain
         .map(|r| r as usize)

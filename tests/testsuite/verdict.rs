@@ -600,3 +600,249 @@ fn not_zookeeper_data_and_fifos_are_refused_alike() {
         }
     }
 }
+
+/// Entries named like logs or snapshots that are not regular files: an
+/// error in verify (ZooKeeper fails or hangs on them), said by dump and
+/// replay, purge refuses, and nothing hangs on a FIFO.
+#[test]
+fn non_regular_entries_named_like_zookeeper_files_are_errors() {
+    let (_tmp, dir) = copy_fixture("zk-3.8/standalone/data");
+    let v2 = dir.join("version-2");
+    std::fs::create_dir(v2.join("log.ffff0")).unwrap();
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(v2.join("snapshot.fffff"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::os::unix::fs::symlink("log.loop", v2.join("log.loop")).unwrap();
+    let d = dir.to_str().unwrap();
+    let t0 = std::time::Instant::now();
+    let v = common::run(&["verify", "--json", d]);
+    assert_eq!(v.status.code(), Some(1));
+    let lines = json(&v);
+    let irregular: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["code"] == "irregular_file")
+        .map(|l| l["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(irregular.len(), 2, "{lines:?}"); // log.loop has no zxid
+    assert!(irregular.iter().any(|m| m.contains("a directory")));
+    assert!(irregular.iter().any(|m| m.contains("a FIFO")));
+    let summary = lines.iter().find(|l| l["type"] == "summary").unwrap();
+    assert_eq!(summary["zookeeper"], "fail", "{summary}");
+    assert!(
+        summary["failure"].as_str().unwrap().contains("hangs"),
+        "{summary}"
+    );
+    for args in [vec!["dump", d], vec!["replay", d]] {
+        let o = common::run(&args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let said = format!("{}{}", common::stdout(&o), String::from_utf8_lossy(&o.stderr));
+        assert!(said.contains("not a regular file"), "{args:?}: {said}");
+    }
+    let p = common::run(&["purge", "-n", "--min-age", "0", d]);
+    assert_eq!(p.status.code(), Some(2));
+    assert!(t0.elapsed().as_secs() < 30, "something waited on the FIFO");
+}
+
+/// ZooKeeper parses a name's zxid with `Long.parseLong(x, 16)`: `log.23A`
+/// is a log, which replay reads as ZooKeeper does; `log.ffffffffffffffff`
+/// is no log at all, and purge never deletes it.
+#[test]
+fn names_are_read_as_zookeeper_reads_them() {
+    let (_tmp, dir) = copy_fixture("zk-3.8/standalone/data");
+    let v2 = dir.join("version-2");
+    let newest = newest(&v2, "log.");
+    let name = newest.file_name().unwrap().to_string_lossy().into_owned();
+    let upper = format!("log.{}", name["log.".len()..].to_uppercase());
+    assert_ne!(upper, name, "needs a hex letter in {name}");
+    std::fs::rename(&newest, v2.join(&upper)).unwrap();
+    std::fs::write(v2.join("log.ffffffffffffffff"), b"ZKLG").unwrap();
+    let d = dir.to_str().unwrap();
+    let fixture = common::fixtures().join("standalone/data");
+    let final_of = |dir: &str| -> String {
+        let o = common::run(&["replay", "--json", dir]);
+        let s = json(&o)
+            .into_iter()
+            .find(|l| l["type"] == "summary")
+            .unwrap();
+        s["final_zxid"].as_str().unwrap().to_string()
+    };
+    assert_eq!(final_of(d), final_of(fixture.to_str().unwrap()));
+    let o = common::run(&["purge", "--min-age", "0", "--retain", "1", d]);
+    assert!(o.status.code().is_some_and(|c| c <= 1), "{o:?}");
+    assert!(v2.join("log.ffffffffffffffff").exists());
+}
+
+/// The epoch files as a quorum peer reads them: a trailing newline is
+/// fine, and when they keep a quorum peer from starting, the headline says
+/// so instead of "losing nothing".
+#[test]
+fn epoch_files_are_read_as_a_quorum_peer_reads_them() {
+    let (_tmp, dir) = copy_fixture("zk-3.8/ensemble/member1/data");
+    let v2 = dir.join("version-2");
+    let d = dir.to_str().unwrap();
+    std::fs::write(v2.join("currentEpoch"), "2\n").unwrap();
+    std::fs::write(v2.join("acceptedEpoch"), "2\n").unwrap();
+    let o = common::run(&["verify", d]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stdout(&o));
+    // Older than the last zxid's epoch: a quorum peer refuses to start.
+    std::fs::write(v2.join("currentEpoch"), "1").unwrap();
+    std::fs::write(v2.join("acceptedEpoch"), "1").unwrap();
+    let o = common::run(&["verify", d]);
+    assert_eq!(o.status.code(), Some(1));
+    let head = common::stdout(&o).lines().nth(1).unwrap().to_string();
+    assert!(
+        head.contains("refuse to start this quorum peer")
+            && !head.starts_with("ZooKeeper 3.x would start"),
+        "{head}"
+    );
+    std::fs::write(v2.join("currentEpoch"), "2 ").unwrap();
+    let o = common::run(&["verify", "--json", d]);
+    assert!(json(&o).iter().any(|l| l["code"] == "epoch_unreadable"));
+}
+
+/// A gap where a new epoch begins is reported like one inside an epoch.
+#[test]
+fn a_gap_where_a_new_epoch_begins_is_reported() {
+    let (tmp, dir) = copy_fixture("zk-3.8/ensemble/member1/data");
+    let v2 = dir.join("version-2");
+    // Cut the log holding the end of epoch 1 and the start of epoch 2 at
+    // the last txn of epoch 1: epoch 2's first 0x12 txns are then in no log.
+    let log = v2.join("log.100000063");
+    let cut = tmp.path().join("cut");
+    let o = common::run(&[
+        "repair",
+        log.to_str().unwrap(),
+        "-o",
+        cut.to_str().unwrap(),
+        "--to-zxid",
+        "0x10000006a",
+        "--prealloc-kb",
+        "64",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    std::fs::rename(&cut, &log).unwrap();
+    let o = common::run(&["verify", "--json", dir.to_str().unwrap()]);
+    let gap = json(&o)
+        .into_iter()
+        .find(|l| l["code"] == "log_zxid_gap")
+        .unwrap_or_else(|| panic!("{}", common::stdout(&o)));
+    assert!(
+        gap["message"]
+            .as_str()
+            .unwrap()
+            .contains("0x200000001..0x200000012"),
+        "{gap}"
+    );
+    // A newer snapshot covers it (as for a follower synced by SNAP).
+    assert_eq!(gap["severity"], "warning", "{gap}");
+    // Without the snapshots after the gap, ZooKeeper replays across it.
+    for e in std::fs::read_dir(&v2).unwrap() {
+        let p = e.unwrap().path();
+        if p.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("snapshot.2")
+        {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+    let o = common::run(&["verify", "--json", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let gap = json(&o)
+        .into_iter()
+        .find(|l| l["code"] == "log_zxid_gap")
+        .unwrap();
+    assert_eq!(gap["severity"], "error", "{gap}");
+}
+
+/// Logs kept in a dataLogDir that was not given: a finding, not "losing
+/// nothing"; a zoo.cfg whose dataDir is the dir given supplies them.
+#[test]
+fn missing_logs_are_said_and_a_zoo_cfg_supplies_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, logs) = (tmp.path().join("data"), tmp.path().join("logs"));
+    common::copy_dir(&common::fixtures().join("standalone/data"), &data);
+    std::fs::create_dir_all(logs.join("version-2")).unwrap();
+    for e in std::fs::read_dir(data.join("version-2")).unwrap() {
+        let p = e.unwrap().path();
+        if p.file_name().unwrap().to_string_lossy().starts_with("log.") {
+            std::fs::rename(&p, logs.join("version-2").join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let o = common::run(&["verify", "--json", data.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let lines = json(&o);
+    assert!(
+        lines.iter().any(|l| l["code"] == "logs_missing"),
+        "{lines:?}"
+    );
+    let summary = lines.iter().find(|l| l["type"] == "summary").unwrap();
+    assert!(
+        !summary["prediction"]
+            .as_str()
+            .unwrap()
+            .contains("losing nothing"),
+        "{summary}"
+    );
+    let cfg = tmp.path().join("zoo.cfg");
+    std::fs::write(
+        &cfg,
+        format!(
+            "dataDir={}\ndataLogDir={}\n",
+            data.display(),
+            logs.display()
+        ),
+    )
+    .unwrap();
+    let o = common::run(&[
+        "verify",
+        "--config",
+        cfg.to_str().unwrap(),
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stdout(&o));
+}
+
+/// The small ones: -j is bounded, there is nothing before zxid 0, a bad
+/// point after '@' is a bad zxid, a hard link of the input is the input.
+#[test]
+fn small_verdicts_are_plain() {
+    let d = common::fixtures().join("crash/data");
+    let d = d.to_str().unwrap();
+    let o = common::run(&["-j", "100000", "verify", d]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = common::run(&["replay", "--before-zxid", "0x0", d]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!common::stdout(&o).contains("0xffffffffffffffff"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no txn before zxid 0x0"));
+    let o = common::run(&["diff", &format!("{d}@zz"), d]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("bad zxid or time"));
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("log.291"), tmp.path().join("link.291"));
+    std::fs::copy(common::fixtures().join("crash/data/version-2/log.291"), &a).unwrap();
+    std::fs::hard_link(&a, &b).unwrap();
+    let before = std::fs::read(&a).unwrap();
+    let o = common::run(&[
+        "repair",
+        a.to_str().unwrap(),
+        "-o",
+        b.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read(&a).unwrap(), before);
+    let o = common::run(&[
+        "du",
+        "--json",
+        common::root()
+            .join("testdata/corrupt/snapshot-bad-seal/snapshot.12f")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+}
