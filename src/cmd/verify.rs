@@ -113,9 +113,10 @@ Output:
     zkdd_data_files{kind=\"log|snapshot\"}     files by kind
     zkdd_data_bytes{kind=\"log|snapshot\"}     their bytes (logs with preallocated zeros)
   When verify cannot run, only the first three are written, success 0.
-  Alert on zkdd_verify_success == 0, zkdd_verify_errors > 0, a stale
-  zkdd_verify_last_run_timestamp_seconds, or a snapshot age far beyond how
-  often the server snapshots.
+  Alert on zkdd_verify_success == 0, zkdd_verify_errors > 0 and a stale
+  zkdd_verify_last_run_timestamp_seconds (the Debian package has example
+  rules in /usr/share/doc/zkdd/examples/zkdd.rules.yml). An idle ensemble
+  takes no snapshots: graph the snapshot age rather than alert on it.
 
 Finding codes (stable; new ones may be added):
 ";
