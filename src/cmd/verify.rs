@@ -1,12 +1,15 @@
 //! `zkdd verify`: is this data dir healthy, and what would ZooKeeper do with it?
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::cmd::args::{ConfigArgs, GlobalArgs};
 use crate::error::{Error, ExitStatus};
+use crate::files::datadir::ZooConfig;
 use crate::files::sniff::data_file;
-use crate::ops::verify::{self, Options, Severity};
+use crate::ops::verify::{self, Inventory, Options, Report, Severity};
 use crate::render::Output;
+use crate::render::prometheus::DirRun;
 
 /// Check every file of a data dir, the files against each other, and what
 /// ZooKeeper's restore would do with them.
@@ -38,6 +41,11 @@ pub struct Args {
     /// Skip replaying the tree to compare digests.
     #[arg(long)]
     pub no_digest: bool,
+    /// Also write the results as Prometheus metrics to FILE, in
+    /// node_exporter's textfile format (atomically; also when verify cannot
+    /// run, with zkdd_verify_success 0). Every input must be a data dir.
+    #[arg(long, value_name = "FILE")]
+    pub prometheus: Option<PathBuf>,
 }
 
 const AFTER_HELP: &str = "Examples:
@@ -46,6 +54,8 @@ const AFTER_HELP: &str = "Examples:
   zkdd verify --log-dir /disk2/zk-logs /var/lib/zookeeper
   zkdd verify --json /var/lib/zookeeper | jq -c 'select(.type==\"summary\")'
   zkdd verify log.1a2b snapshot.1a00.gz            single files (no recovery analysis)
+  zkdd verify --no-mmap --config /etc/zookeeper/conf/zoo.cfg \\
+      --prometheus /var/lib/prometheus/node-exporter/zkdd.prom   for node_exporter
 
 Exit status:
   0  nothing worse than warnings or notes
@@ -87,6 +97,27 @@ Output:
   offsets in the file; for .gz/.snappy snapshots they are in the
   uncompressed stream, except for snapshot_compressed_stream.
 
+  --prometheus FILE also writes the results in Prometheus's text format for
+  node_exporter's textfile collector (name FILE *.prom in the directory
+  given to --collector.textfile.directory). FILE is replaced atomically
+  (temp file beside it, fsync, rename), and written even when verify cannot
+  run. Every sample has a dir label: the data dir as given, or the dataDir
+  of zoo.cfg. All are gauges about the last run:
+    zkdd_verify_success                      1 checked (exit 0 or 1), 0 could not run (exit 2)
+    zkdd_verify_last_run_timestamp_seconds   when the run finished (Unix time)
+    zkdd_verify_duration_seconds             how long the dir took
+    zkdd_verify_errors, _warnings, _notes    findings by severity
+    zkdd_verify_findings{severity,code}      findings by code (codes found only)
+    zkdd_verify_recoverable_zxid             the recoverable zxid as a number
+    zkdd_snapshot_newest_age_seconds         age (mtime) of the highest-zxid snapshot
+    zkdd_data_files{kind=\"log|snapshot\"}     files by kind
+    zkdd_data_bytes{kind=\"log|snapshot\"}     their bytes (logs with preallocated zeros)
+  When verify cannot run, only the first three are written, success 0.
+  Alert on zkdd_verify_success == 0, zkdd_verify_errors > 0 and a stale
+  zkdd_verify_last_run_timestamp_seconds (the Debian package has example
+  rules in /usr/share/doc/zkdd/examples/zkdd.rules.yml). An idle ensemble
+  takes no snapshots: graph the snapshot age rather than alert on it.
+
 Finding codes (stable; new ones may be added):
 ";
 
@@ -100,6 +131,87 @@ fn long_help() -> String {
 
 /// Runs `zkdd verify`.
 pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
+    let Some(dest) = &args.prometheus else {
+        return check(args, global, out, None);
+    };
+    // The metrics file is written whatever happens: a run that could not
+    // check anything says so (zkdd_verify_success 0) instead of leaving the
+    // last good numbers in place.
+    let started = Instant::now();
+    let mut checked = Vec::new();
+    let result = check(args, global, out, Some(&mut checked));
+    let finished = SystemTime::now();
+    let failed: Vec<String> = match &result {
+        Ok(_) => Vec::new(),
+        Err(_) if args.inputs.is_empty() => vec![config_label(&args.config)],
+        Err(_) => args
+            .inputs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+    };
+    let runs: Vec<DirRun<'_>> = if result.is_ok() {
+        checked
+            .iter()
+            .map(|c| DirRun {
+                dir: &c.label,
+                duration: c.duration,
+                result: Some((&c.report, &c.inventory)),
+            })
+            .collect()
+    } else {
+        failed
+            .iter()
+            .map(|dir| DirRun {
+                dir,
+                duration: started.elapsed(),
+                result: None,
+            })
+            .collect()
+    };
+    let written = crate::files::atomic::write_file(dest, true, |w| {
+        crate::render::prometheus::write(w, finished, &runs)
+    })
+    .map_err(|e| Error::io(dest, e));
+    match (result, written) {
+        (Ok(status), Ok(_)) => Ok(status),
+        (Ok(_), Err(e)) => Err(e),
+        (Err(e), Ok(_)) => Err(e),
+        (Err(e), Err(not_written)) => {
+            out.error(&not_written.to_string());
+            Err(e)
+        }
+    }
+}
+
+/// One data dir checked, for the metrics.
+struct Checked {
+    label: String,
+    report: Report,
+    inventory: Inventory,
+    duration: Duration,
+}
+
+/// The `dir` label of the data dir a zoo.cfg names ("" when there is no
+/// readable zoo.cfg: Prometheus reads an empty label as none).
+fn config_label(config: &ConfigArgs) -> String {
+    config
+        .config
+        .clone()
+        .or_else(ZooConfig::discover)
+        .and_then(|p| ZooConfig::read(&p).ok())
+        .map(|c| c.data_dir.display().to_string())
+        .unwrap_or_default()
+}
+
+/// Verifies and prints; with `metrics`, every input is a data dir and each
+/// one checked is added there.
+fn check(
+    args: &Args,
+    global: &GlobalArgs,
+    out: &mut Output<'_>,
+    metrics: Option<&mut Vec<Checked>>,
+) -> Result<ExitStatus, Error> {
     let opts = Options {
         limits: global.limits(),
         no_mmap: global.no_mmap,
@@ -109,11 +221,13 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
     let mut dirs = Vec::new();
     let mut files = Vec::new();
     if args.inputs.is_empty() {
-        dirs.push(args.config.open(None, out)?);
+        let label = metrics.as_ref().map(|_| config_label(&args.config));
+        dirs.push((label, args.config.open(None, out)?));
     }
     for p in &args.inputs {
-        if p.is_dir() {
-            dirs.push(args.config.open(Some(p), out)?);
+        if p.is_dir() || metrics.is_some() {
+            let label = metrics.as_ref().map(|_| p.display().to_string());
+            dirs.push((label, args.config.open(Some(p), out)?));
         } else {
             // The one sniffing rule: by name, else by magic; anything else
             // (and anything that is not a regular file) cannot be verified.
@@ -121,10 +235,15 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
         }
     }
     let mut reports = Vec::new();
-    for dir in &dirs {
+    let mut measured = Vec::new();
+    for (label, dir) in &dirs {
+        let clock = Instant::now();
         let pb = out.progress(verify::dir_size(dir), &dir.snap_dir.display().to_string());
         let report = verify::verify_dir(dir, &opts, &|n| pb.inc(n));
         pb.finish_and_clear();
+        if let Some(label) = label {
+            measured.push((label.clone(), Inventory::of(dir), clock.elapsed()));
+        }
         reports.push((Some(dir.snap_dir.clone()), report));
     }
     if !files.is_empty() {
@@ -146,6 +265,17 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
     for (root, report) in &reports {
         crate::render::verify::report(out, root.as_deref(), report)?;
         worst = worst.max(report.worst());
+    }
+    if let Some(metrics) = metrics {
+        // With metrics there are no single files: the reports are the dirs'.
+        for ((label, inventory, duration), (_, report)) in measured.into_iter().zip(reports) {
+            metrics.push(Checked {
+                label,
+                report,
+                inventory,
+                duration,
+            });
+        }
     }
     Ok(match worst {
         Some(Severity::Error) => ExitStatus::Findings,

@@ -13,6 +13,7 @@ pub mod human;
 pub mod json;
 pub mod jsonw;
 pub mod ncdu;
+pub mod prometheus;
 pub mod purge;
 pub mod repair;
 pub mod replay;

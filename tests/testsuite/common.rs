@@ -127,8 +127,8 @@ pub fn require_zk() -> bool {
     std::env::var_os("ZKDD_REQUIRE_ZK").is_some()
 }
 
-/// The class path, or `None` after printing why the test is skipped; panics
-/// when ZKDD_REQUIRE_ZK is set and ZooKeeper is missing.
+/// The class path, or `None` after recording that the test is skipped
+/// ([`skip`]); panics when ZKDD_REQUIRE_ZK is set and ZooKeeper is missing.
 pub fn zk_or_skip(test: &str) -> Option<String> {
     match zk_classpath() {
         Some(cp) => Some(cp),
@@ -136,8 +136,99 @@ pub fn zk_or_skip(test: &str) -> Option<String> {
             panic!("{test}: ZooKeeper 3.8 (Debian's zookeeper package) and java are required")
         }
         None => {
-            eprintln!("{test}: skipped, ZooKeeper's jar or java not installed");
+            skip(test, Missing::ZooKeeper);
             None
+        }
+    }
+}
+
+/// What a skipped test needed, and how to get it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Missing {
+    /// Debian's ZooKeeper 3.8 and java.
+    ZooKeeper,
+    /// A JDK's javac (to compile the ZooKeeper restore oracle).
+    Javac,
+    /// Prometheus's promtool.
+    Promtool,
+}
+
+impl Missing {
+    fn explain(self) -> &'static str {
+        match self {
+            Missing::ZooKeeper => {
+                "passed WITHOUT their checks against a real ZooKeeper: its jar or java is not installed.\n  \
+                 To run them: apt-get install -y zookeeper python3-kazoo (Debian 12), then cargo test again;\n  \
+                 ZKDD_REQUIRE_ZK=1 cargo test makes them fail instead of skipping (.ci/run sets it)."
+            }
+            Missing::Javac => {
+                "passed WITHOUT ZooKeeper's own restore as the oracle: javac is not installed.\n  \
+                 To run them: apt-get install -y default-jdk-headless, then cargo test again."
+            }
+            Missing::Promtool => {
+                "passed WITHOUT promtool check metrics: promtool is not installed.\n  \
+                 To run them: apt-get install -y prometheus (Debian 12), then cargo test again;\n  \
+                 ZKDD_REQUIRE_PROMTOOL=1 cargo test makes them fail instead (.ci/run sets it)."
+            }
+        }
+    }
+}
+
+/// Tests that skipped part of their work in this run.
+static SKIPPED: std::sync::Mutex<Vec<(String, Missing)>> = std::sync::Mutex::new(Vec::new());
+
+/// Records that `test` skipped its checks for want of `missing`. cargo
+/// shows nothing a passing test prints, so the skips are listed once more
+/// after the test binary's own `test result:` line, when it exits.
+pub fn skip(test: &str, missing: Missing) {
+    eprintln!("{test}: skipped, {}", missing.explain());
+    let mut skipped = SKIPPED.lock().unwrap_or_else(|e| e.into_inner());
+    if skipped.is_empty() {
+        at_exit::print_skips_at_exit();
+    }
+    skipped.push((test.to_string(), missing));
+}
+
+/// The list of skipped tests, printed after libtest's summary.
+#[allow(unsafe_code)] // atexit(3): the one hook that runs after libtest's summary
+mod at_exit {
+    use std::io::Write;
+
+    extern "C" fn print_skips() {
+        // Never panic here (it would abort); a lock held elsewhere means
+        // a test is still running, which cannot happen at exit.
+        let Ok(mut skipped) = super::SKIPPED.try_lock() else {
+            return;
+        };
+        skipped.sort();
+        skipped.dedup();
+        let mut err = std::io::stderr().lock();
+        let mut reasons: Vec<super::Missing> = skipped.iter().map(|s| s.1).collect();
+        reasons.sort();
+        reasons.dedup();
+        for why in reasons {
+            let names: Vec<&str> = skipped
+                .iter()
+                .filter(|s| s.1 == why)
+                .map(|s| s.0.as_str())
+                .collect();
+            let _ = writeln!(
+                err,
+                "\nNOTE: {} test(s) {}\n  Skipped: {}\n",
+                names.len(),
+                why.explain(),
+                names.join(", ")
+            );
+        }
+    }
+
+    /// Registers [`print_skips`] to run when the process exits.
+    pub fn print_skips_at_exit() {
+        // SAFETY: atexit only stores the pointer of a function that takes
+        // nothing and returns nothing, as its signature requires; the
+        // function never unwinds.
+        unsafe {
+            libc::atexit(print_skips);
         }
     }
 }

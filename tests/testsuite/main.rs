@@ -9,6 +9,8 @@ mod dump; // zkdd dump: JSON contract, filters, exit codes, CLI
 mod forensics; // zkdd history, extract, du
 mod formats; // readers vs ZooKeeper's TxnLogToolkit / SnapshotFormatter / restore
 mod fuzz_corpus; // seeded mutations of real fixtures never panic or over-allocate
+mod monitoring; // zkdd verify --prometheus: node_exporter's textfile, checked by promtool
+mod packaging; // the units, /etc/default/zkdd, the .deb assets and the README agree
 mod purge; // zkdd purge
 mod repair; // zkdd repair, dump --follow
 mod replay; // zkdd replay and the tree engine vs ZooKeeper's restore

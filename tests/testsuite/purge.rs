@@ -131,7 +131,7 @@ fn restore_classes() -> Option<&'static (String, PathBuf)> {
                 .output()
                 .is_err()
             {
-                eprintln!("purge: javac missing, ZooKeeper restore oracle skipped");
+                common::skip("purge (ZooKeeper restore oracle)", common::Missing::Javac);
                 return None;
             }
             let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("purge-restore-classes");

@@ -14,6 +14,7 @@
 
 mod codes;
 mod dir;
+mod inventory;
 mod log;
 mod predict;
 mod snapshot;
@@ -28,6 +29,7 @@ use crate::zxid::Zxid;
 
 pub use codes::CODES;
 pub use dir::{dir_size, verify_dir, verify_files};
+pub use inventory::{Files, Inventory};
 
 /// How bad a finding is. Errors make `verify` exit 1; warnings only with `--strict`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
