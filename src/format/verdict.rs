@@ -324,6 +324,35 @@ pub fn trailer_problems(end: &SnapshotEnd, stream: &[u8], nodes_end: u64) -> Vec
     out
 }
 
+/// The finding code of a log's end that is not clean, and the offset it
+/// names (`None` for a clean end): the one vocabulary `verify`'s findings
+/// and `dump`'s `file` lines share.
+pub fn log_end_code(end: &LogEnd, class: EndClass) -> Option<(&'static str, u64)> {
+    let off = end.offset();
+    Some(match (end, class) {
+        (_, EndClass::Clean) | (LogEnd::Eof { .. }, _) => return None,
+        (LogEnd::Padding { nonzero_at, .. }, _) => {
+            ("log_garbage_after_end", nonzero_at.unwrap_or(off))
+        }
+        (LogEnd::TornTail { .. }, EndClass::CrashTail) => ("log_torn_tail", off),
+        (LogEnd::PartialRecord { .. }, EndClass::CrashTail) => ("log_partial_record", off),
+        (LogEnd::TornTail { .. } | LogEnd::PartialRecord { .. }, _) => ("log_damaged_entry", off),
+        (LogEnd::Corrupt { error, .. }, _) => {
+            let code = match error.kind() {
+                DecodeErrorKind::ChecksumMismatch { .. } => "log_checksum_mismatch",
+                DecodeErrorKind::NegativeLength(_) | DecodeErrorKind::LengthOverLimit { .. }
+                    if error.offset() == off + 8 =>
+                {
+                    "log_bad_length"
+                }
+                DecodeErrorKind::MissingEndOfRecord { .. } => "log_missing_eor",
+                _ => "log_undecodable_txn",
+            };
+            (code, error.offset())
+        }
+    })
+}
+
 /// The finding code for a snapshot that cannot be decoded.
 pub fn snapshot_error_code(kind: &DecodeErrorKind) -> &'static str {
     match kind {

@@ -173,6 +173,7 @@ pub fn summary(
         let side = |s: &Side| json!({"label": s.label, "zxid": s.zxid.map(|z| z.to_string())});
         return out.json_line(&json!({
             "type": "summary",
+            "command": "diff",
             "left": side(left),
             "right": side(right),
             "added": n.added,
@@ -230,7 +231,7 @@ fn change_json(c: &Change<'_>, out: &mut Output<'_>) -> io::Result<()> {
     let la = c.left.as_ref().and_then(|n| acls(&n.acl));
     let ra = c.right.as_ref().and_then(|n| acls(&n.acl));
     out.json_line(&ChangeJson {
-        kind: "change",
+        kind: "difference",
         path: String::from_utf8_lossy(c.path()),
         change: c.kind.name(),
         fields: c.fields.iter().map(|f| f.name()).collect(),

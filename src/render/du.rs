@@ -32,17 +32,17 @@ pub fn report(
     if out.json {
         for u in &rows {
             out.json_line(&json!({
-                "type": "du", "path": lossy(&u.path), "depth": u.depth, "nodes": u.nodes,
+                "type": "subtree", "path": lossy(&u.path), "depth": u.depth, "nodes": u.nodes,
                 "data_bytes": u.bytes, "own_bytes": u.own_bytes, "ephemerals": u.ephemerals,
             }))?;
         }
         for (s, u) in &sess {
             out.json_line(&json!({
-                "type": "du_session", "session": hex64(**s), "ephemerals": u.nodes, "data_bytes": u.bytes,
+                "type": "session", "session": hex64(**s), "ephemerals": u.nodes, "data_bytes": u.bytes,
             }))?;
         }
         out.json_line(&json!({
-            "type": "summary", "prefix": lossy(&top.path), "nodes": top.nodes,
+            "type": "summary", "command": "du", "prefix": lossy(&top.path), "nodes": top.nodes,
             "data_bytes": top.bytes, "ephemerals": top.ephemerals, "sessions": sess.len(),
         }))?;
     } else {

@@ -155,8 +155,8 @@ impl NodeFormat for NodeLines {
 }
 
 /// The `problem` object of a file line.
-pub fn problem_json(e: &DecodeError) -> serde_json::Value {
-    json!({"code": e.code(), "offset": e.offset(), "message": e.to_string()})
+pub fn problem_json(code: &str, e: &DecodeError) -> serde_json::Value {
+    json!({"code": code, "offset": e.offset(), "message": e.to_string()})
 }
 
 /// `# FILE: txn log, …`: the line before a log's txns in text output.
@@ -189,11 +189,20 @@ pub fn log_footer(
         (None, None) => None,
     };
     if out.json {
-        let (mut problem, nonzero_at) = match end {
-            Some(LogEnd::Corrupt { error, .. }) => (Some(problem_json(error)), None),
-            Some(LogEnd::Padding { nonzero_at, .. }) => (None, *nonzero_at),
-            _ => (None, None),
+        let nonzero_at = match end {
+            Some(LogEnd::Padding { nonzero_at, .. }) => *nonzero_at,
+            _ => None,
         };
+        // The problem under verify's finding code, with the decoder's words
+        // for a corrupt entry.
+        let mut problem = end.as_ref().zip(verdict).and_then(|(e, v)| {
+            let (code, offset) = verdict::log_end_code(e, v.class)?;
+            let message = match e {
+                LogEnd::Corrupt { error, .. } => error.to_string(),
+                _ => v.message(),
+            };
+            Some(json!({"code": code, "offset": offset, "message": message}))
+        });
         if let Some(now) = shrunk {
             problem = Some(json!({
                 "code": "log_changed_while_read",
@@ -209,7 +218,7 @@ pub fn log_footer(
         out.json_line(&json!({
             "type": "file",
             "file": file,
-            "format": "txnlog",
+            "kind": "log",
             "size": size,
             "txns": d.txns,
             "first_zxid": d.first_zxid.map(|z| z.to_string()),
@@ -236,13 +245,19 @@ pub fn log_footer(
 pub fn unreadable(
     out: &mut Output<'_>,
     file: &str,
-    format: &str,
+    kind: &str,
     size: u64,
     e: &DecodeError,
 ) -> std::io::Result<()> {
+    // verify's finding codes for the same failures.
+    let code = match kind {
+        "log" if size == 0 => "log_empty",
+        "log" => "log_bad_header",
+        _ => verdict::snapshot_error_code(e.kind()),
+    };
     out.json_line(&json!({
-        "type": "file", "file": file, "format": format, "size": size,
-        "ok": false, "problem": problem_json(e), "message": e.to_string(),
+        "type": "file", "file": file, "kind": kind, "size": size,
+        "ok": false, "problem": problem_json(code, e), "message": e.to_string(),
     }))
 }
 
@@ -325,7 +340,7 @@ pub fn snapshot_end(
     mut problem: impl FnMut(String),
 ) -> std::io::Result<SnapshotClose> {
     let mut close = SnapshotClose {
-        problem: container_error.map(problem_json),
+        problem: container_error.map(|e| problem_json("snapshot_compressed_stream", e)),
         ..SnapshotClose::default()
     };
     if let Some(SnapshotEnd::Complete(t)) = &pass.end {
@@ -384,7 +399,7 @@ pub fn snapshot_file_line(
     close: SnapshotClose,
 ) -> std::io::Result<()> {
     out.json_line(&json!({
-        "type": "file", "file": info.file, "format": "snapshot",
+        "type": "file", "file": info.file, "kind": "snapshot",
         "compression": info.compression.suffix(),
         "size": info.file_len, "stream_size": info.stream_len,
         "sessions": snap.sessions().len(), "acl_lists": snap.acl_cache().len(),
@@ -508,13 +523,13 @@ impl DumpWriter<'_, '_> {
     fn unreadable_file(
         &mut self,
         file: &str,
-        format: &str,
+        kind: &str,
         size: u64,
         e: &crate::format::DecodeError,
     ) -> Result<(), Error> {
         self.problem(file, &e.to_string());
         if self.out.json {
-            unreadable(self.out, file, format, size, e)?;
+            unreadable(self.out, file, kind, size, e)?;
         }
         Ok(())
     }
@@ -526,7 +541,7 @@ impl DumpWriter<'_, '_> {
         // on a live server's host must not be read into memory whole).
         let mut log = match OpenLog::open(path, self.no_mmap)? {
             Ok(log) => log,
-            Err(bad) => return self.unreadable_file(&file, "txnlog", bad.size, &bad.error),
+            Err(bad) => return self.unreadable_file(&file, "log", bad.size, &bad.error),
         };
         let size = log.len();
         let human = !self.out.json && stats.is_none();

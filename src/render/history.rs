@@ -27,6 +27,7 @@ pub fn history(
     }
     out.json_line(&json!({
         "type": "summary",
+        "command": "history",
         "path": path,
         "subtree": subtree,
         "start": h.start.map_or("empty".to_string(), |z| z.to_string()),
@@ -76,7 +77,7 @@ fn life_json(session: i64, l: Option<&SessionLife>) -> Value {
 
 fn change_json(c: &Change, h: &History) -> Value {
     json!({
-        "type": "history",
+        "type": "change",
         "zxid": c.zxid.to_string(),
         "time": time_json(c.time),
         "time_ms": c.time,
@@ -106,18 +107,10 @@ fn describe(s: &Option<NodeState>) -> String {
     };
     let acl = match &s.acl {
         None => "<missing>".to_string(),
-        Some(l) => l
-            .iter()
-            .map(|a| {
-                format!(
-                    "{}:{}:{}",
-                    lossy(&a.scheme),
-                    lossy(&a.id),
-                    crate::format::jute::perms_letters(a.perms)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(","),
+        Some(l) => {
+            let list: Vec<Acl<'_>> = l.iter().map(|a| a.as_acl()).collect();
+            crate::render::human::acl(Some(&list))
+        }
     };
     let kind = match NodeKind::of(s.stat.ephemeral_owner) {
         NodeKind::Persistent => String::new(),

@@ -127,25 +127,25 @@ pub fn path(p: &[u8]) -> String {
     }
 }
 
-/// `[cdrwa world:anyone, r ip:127.0.0.1]`; `null` for a null vector.
+/// zkCli's `scheme:id:perms` notation, comma-separated:
+/// `world:anyone:cdrwa,ip:127.0.0.1:r`; `null` for a null vector.
 pub fn acl(list: Option<&[Acl<'_>]>) -> String {
     let Some(list) = list else {
         return "null".to_string();
     };
-    let mut s = String::from("[");
+    let mut s = String::new();
     for (i, a) in list.iter().enumerate() {
         if i > 0 {
-            s.push_str(", ");
+            s.push(',');
         }
         let _ = write!(
             s,
-            "{} {}:{}",
-            perms_letters(a.perms),
+            "{}:{}:{}",
             String::from_utf8_lossy(a.scheme),
-            String::from_utf8_lossy(a.id)
+            String::from_utf8_lossy(a.id),
+            perms_letters(a.perms)
         );
     }
-    s.push(']');
     s
 }
 
@@ -350,7 +350,7 @@ mod tests {
                 id: b"127.0.0.1",
             },
         ];
-        assert_eq!(acl(Some(&list)), "[cdrwa world:anyone, r ip:127.0.0.1]");
+        assert_eq!(acl(Some(&list)), "world:anyone:cdrwa,ip:127.0.0.1:r");
         assert_eq!(acl(None), "null");
     }
 }

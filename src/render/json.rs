@@ -5,7 +5,8 @@
 //! * times: RFC 3339 UTC with milliseconds (`"2026-11-23T08:34:20.025Z"`);
 //!   a `*_ms` twin carries the raw number.
 //! * data: `null` for null, `{"text": "..."}` for UTF-8, else `{"base64": "..."}`.
-//! * acl: `[{"perms": "cdrwa", "scheme": "world", "id": "anyone"}]`.
+//! * acl: `[{"scheme": "world", "id": "anyone", "perms": "cdrwa"}]`, the
+//!   order of zkCli's `scheme:id:perms`.
 //! * `{"type":"txn","file","offset","zxid","time","session","cxid","op",...}`
 //!   with the op's fields: `path`, `data`, `acl`, `ephemeral`,
 //!   `parent_cversion`, `ttl_ms`, `version`, `timeout_ms`, `paths`, `err`,
@@ -61,9 +62,9 @@ pub struct AclJson<'a, 'b>(pub &'b Acl<'a>);
 impl Serialize for AclJson<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(3))?;
-        m.serialize_entry("perms", &perms_letters(self.0.perms))?;
         m.serialize_entry("scheme", &lossy(self.0.scheme))?;
         m.serialize_entry("id", &lossy(self.0.id))?;
+        m.serialize_entry("perms", &perms_letters(self.0.perms))?;
         m.end()
     }
 }

@@ -378,7 +378,7 @@ pub fn acl(out: &mut Vec<u8>, list: Option<&[Acl<'_>]>) {
         },
     ] = list
     {
-        out.extend_from_slice(br#"[{"perms":"cdrwa","scheme":"world","id":"anyone"}]"#);
+        out.extend_from_slice(br#"[{"scheme":"world","id":"anyone","perms":"cdrwa"}]"#);
         return;
     }
     out.push(b'[');
@@ -386,7 +386,11 @@ pub fn acl(out: &mut Vec<u8>, list: Option<&[Acl<'_>]>) {
         if i > 0 {
             out.push(b',');
         }
-        out.extend_from_slice(b"{\"perms\":\"");
+        out.extend_from_slice(b"{\"scheme\":");
+        lossy_string(out, a.scheme);
+        out.extend_from_slice(b",\"id\":");
+        lossy_string(out, a.id);
+        out.extend_from_slice(b",\"perms\":\"");
         for (bit, letter) in PERM_BITS_IN_ORDER {
             if a.perms & bit != 0 {
                 out.push(letter as u8);
@@ -398,11 +402,7 @@ pub fn acl(out: &mut Vec<u8>, list: Option<&[Acl<'_>]>) {
             let _ = write!(s, "+{unknown:#x}");
             out.extend_from_slice(s.as_bytes());
         }
-        out.extend_from_slice(b"\",\"scheme\":");
-        lossy_string(out, a.scheme);
-        out.extend_from_slice(b",\"id\":");
-        lossy_string(out, a.id);
-        out.push(b'}');
+        out.extend_from_slice(b"\"}");
     }
     out.push(b']');
 }

@@ -319,7 +319,7 @@ impl FileLines {
     }
 }
 
-/// A `purge` JSON line, or the text line `TAG  bytes  name  reason`.
+/// A `file` JSON line, or the text line `TAG  bytes  name  reason`.
 fn file_line(
     out: &mut Output<'_>,
     json: bool,
@@ -328,14 +328,14 @@ fn file_line(
 ) -> io::Result<()> {
     if json {
         let mut v = json!({
-            "type": "purge",
+            "type": "file",
             "file": f.path.display().to_string(),
             "name": f.name,
             "kind": f.kind.as_str(),
             "zxid": f.zxid.map(|z| format!("{:#x}", z.0)),
             "action": f.action.as_str(),
             "reason": reason_text(f),
-            "bytes": f.bytes,
+            "size": f.bytes,
             "result": outcome.as_str(),
         });
         if let Outcome::Failed(e) = outcome {
@@ -363,7 +363,7 @@ fn file_line(
     out.line(&line)
 }
 
-/// The closing `purge_summary` line, or the text summary (unless `--quiet`).
+/// The closing `summary` line, or the text summary (unless `--quiet`).
 pub fn summary(
     out: &mut Output<'_>,
     run: &Run<'_>,
@@ -376,7 +376,8 @@ pub fn summary(
     let dry = report.dry_run;
     if run.json {
         return out.json_line(&json!({
-            "type": "purge_summary",
+            "type": "summary",
+            "command": "purge",
             "dry_run": dry,
             "snap_dir": run.dir.snap_dir.display().to_string(),
             "log_dir": run.dir.log_dir.display().to_string(),

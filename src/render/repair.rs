@@ -69,7 +69,8 @@ pub fn report(out: &mut Output<'_>, w: &Written<'_>, plan: &Plan) -> std::io::Re
     };
     if out.json {
         out.json_line(&json!({
-            "type": "repair",
+            "type": "summary",
+            "command": "repair",
             "file": w.input.display().to_string(),
             "output": w.output.display().to_string(),
             "output_size": written,

@@ -93,6 +93,7 @@ pub fn report(r: &Replay, x: &Extra<'_>, out: &mut Output<'_>) -> std::io::Resul
     if out.json {
         let v = json!({
             "type": "summary",
+            "command": "replay",
             "snapshot": r.snapshot.as_ref().map(|s| json!({
                 "file": s.path.display().to_string(),
                 "zxid": s.zxid.to_string(),

@@ -48,6 +48,7 @@ fn print_json(out: &mut Output<'_>, report: &Report) -> std::io::Result<()> {
     };
     out.json_line(&json!({
         "type": "summary",
+        "command": "verify",
         "verdict": verdict(report),
         "errors": report.count(Severity::Error),
         "warnings": report.count(Severity::Warning),

@@ -25,13 +25,38 @@ def entries(log):
     return out, pos
 
 
+# The finding code zkdd verify (and dump's file line) must give for what
+# each case broke: "kind" is what the decoder meets, "code" what it means
+# for the file.
+CODES = {
+    "log-wrong-magic": "log_bad_header",
+    "log-truncated-header": "log_bad_header",
+    "log-bad-checksum": "log_checksum_mismatch",
+    "log-missing-end-of-record": "log_missing_eor",
+    "log-torn-tail": "log_torn_tail",
+    "log-negative-length": "log_bad_length",
+    "log-absurd-length": "log_bad_length",
+    "log-garbage-in-padding": "log_garbage_after_end",
+    "log-unknown-txn-type": "log_undecodable_txn",
+    "snapshot-bad-seal": "snapshot_seal_mismatch",
+    "snapshot-bad-second-seal": "snapshot_seal_mismatch",
+    "snapshot-truncated": "snapshot_truncated",
+    "snapshot-absurd-path-length": "snapshot_corrupt",
+    "snapshot-wrong-magic": "snapshot_bad_header",
+    "snapshot-gz-truncated": "snapshot_compressed_stream",
+    # A snappy chunk cut short is a damaged container, not a short stream.
+    "snapshot-snappy-truncated": "snapshot_compressed_stream",
+}
+
+
 def write(name, fname, data, kind, offset, note):
     d = os.path.join(OUT, name)
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, fname), "wb") as f:
         f.write(data)
     with open(os.path.join(d, "expect.json"), "w") as f:
-        json.dump({"file": fname, "kind": kind, "offset": offset, "note": note}, f, indent=1)
+        json.dump({"file": fname, "kind": kind, "code": CODES[name], "offset": offset, "note": note},
+                  f, indent=1)
         f.write("\n")
 
 

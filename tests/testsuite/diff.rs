@@ -31,7 +31,7 @@ fn at(dir: &Path, zxid: &str) -> String {
 fn changes(o: &std::process::Output) -> Vec<serde_json::Value> {
     common::json_lines(&common::stdout(o))
         .into_iter()
-        .filter(|v| v["type"] == "change")
+        .filter(|v| v["type"] == "difference")
         .collect()
 }
 

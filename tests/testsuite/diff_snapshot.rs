@@ -108,7 +108,7 @@ fn cli_output_on_snapshots_equals_json_trees_and_replayed_dirs() {
         assert!(o.status.code().unwrap() <= 1, "{args:?}");
         common::stdout(&o)
             .lines()
-            .filter(|l| l.contains("\"type\":\"change\""))
+            .filter(|l| l.contains("\"type\":\"difference\""))
             .map(str::to_string)
             .collect()
     };

@@ -60,7 +60,7 @@ fn history_lists_exactly_the_logged_txns_of_a_path() {
         let lines = history(&dir, path);
         let got: BTreeSet<String> = lines
             .iter()
-            .filter(|v| v["type"] == "history")
+            .filter(|v| v["type"] == "change")
             .map(|v| v["zxid"].as_str().unwrap().to_string())
             .collect();
         let want = dumped_zxids(&dir, path);
@@ -76,7 +76,7 @@ fn history_lists_exactly_the_logged_txns_of_a_path() {
 fn history_states_chain_and_explain_ephemeral_deletes() {
     let dir = standalone();
     let lines = history(&dir, "/app/cfg");
-    let ch: Vec<&Value> = lines.iter().filter(|v| v["type"] == "history").collect();
+    let ch: Vec<&Value> = lines.iter().filter(|v| v["type"] == "change").collect();
     assert!(ch[0]["before"].is_null(), "first change creates the node");
     for w in ch.windows(2) {
         assert_eq!(
@@ -92,7 +92,7 @@ fn history_states_chain_and_explain_ephemeral_deletes() {
     let lines = history(&dir, "/app/exp1");
     let del = lines
         .iter()
-        .find(|v| v["type"] == "history" && v["after"].is_null())
+        .find(|v| v["type"] == "change" && v["after"].is_null())
         .expect("a delete");
     assert_eq!(del["via"], "sessionExpiry");
     assert_eq!(del["op"], "delete");
@@ -113,7 +113,7 @@ fn history_states_chain_and_explain_ephemeral_deletes() {
     let lines = history(&dir, "/app/close1");
     let del = lines
         .iter()
-        .find(|v| v["after"].is_null() && v["type"] == "history");
+        .find(|v| v["after"].is_null() && v["type"] == "change");
     assert_eq!(del.unwrap()["via"], "closeSession");
 }
 
@@ -130,7 +130,7 @@ fn history_prefix_covers_the_subtree() {
     let lines = json_lines(&stdout(&o));
     let got: BTreeSet<String> = lines
         .iter()
-        .filter(|v| v["type"] == "history")
+        .filter(|v| v["type"] == "change")
         .map(|v| v["zxid"].as_str().unwrap().to_string())
         .collect();
     let mut want = BTreeSet::new();
@@ -167,7 +167,7 @@ fn du_totals_equal_the_snapshot() {
     // Every top-level row equals the sum over its subtree.
     for row in lines
         .iter()
-        .filter(|v| v["type"] == "du" && v["depth"] == 1)
+        .filter(|v| v["type"] == "subtree" && v["depth"] == 1)
     {
         let p = row["path"].as_str().unwrap();
         let sub: Vec<&Value> = nodes
@@ -187,7 +187,7 @@ fn du_totals_equal_the_snapshot() {
     // Sorted largest first.
     let sizes: Vec<u64> = lines
         .iter()
-        .filter(|v| v["type"] == "du")
+        .filter(|v| v["type"] == "subtree")
         .map(|v| v["data_bytes"].as_u64().unwrap())
         .collect();
     assert!(sizes.windows(2).all(|w| w[0] >= w[1]));

@@ -52,7 +52,7 @@ fn purge_json(data: &Path, extra: &[&str]) -> (Output, Vec<Value>) {
 fn plan_rows(lines: &[Value]) -> Vec<(String, String, String)> {
     lines
         .iter()
-        .filter(|l| l["type"] == "purge")
+        .filter(|l| l["type"] == "file")
         .map(|l| {
             (
                 l["name"].as_str().unwrap().to_string(),
@@ -275,7 +275,7 @@ fn fixture_copies_retain_1_to_5() {
             if !del.is_empty() {
                 deleted_any += 1;
             }
-            let summary = real.iter().find(|l| l["type"] == "purge_summary").unwrap();
+            let summary = real.iter().find(|l| l["type"] == "summary").unwrap();
             let freed: u64 = del
                 .iter()
                 .map(|f| fs::metadata(orig_v2.join(f)).unwrap().len())

@@ -11,7 +11,7 @@ use crate::format::DecodeErrorKind;
 use crate::format::header::FILE_HEADER_LEN;
 use crate::format::jute::JUTE_MAX_BUFFER;
 use crate::format::txnlog::{IterOptions, LogEnd, TxnEntry, TxnLog};
-use crate::format::verdict::{EndClass, ZkAction};
+use crate::format::verdict::{self, EndClass, ZkAction};
 use crate::zxid::Zxid;
 
 /// What ZooKeeper's iterator does at the end of a log's readable entries.
@@ -337,47 +337,20 @@ fn classify_end(s: &mut LogScan, log: &mut OpenLog, end: &LogEnd, iter_opts: Ite
         s.stop_offset = Some(off);
     }
     let meaning = v.meaning();
-    let (severity, code, offset, message) = match (end, v.class) {
-        (_, EndClass::Clean) => return,
-        (LogEnd::Padding { nonzero_at, .. }, _) => {
-            let nz = nonzero_at.unwrap_or(off);
-            (
-                Severity::Error,
-                "log_garbage_after_end",
-                nz,
-                format!(
-                    "non-zero bytes at {nz:#x} after the zero-length entry at {off:#x} that ends the log"
-                ),
-            )
-        }
-        (LogEnd::TornTail { .. }, EndClass::CrashTail) => {
-            (Severity::Warning, "log_torn_tail", off, v.message())
-        }
-        (LogEnd::PartialRecord { .. }, EndClass::CrashTail) => {
-            (Severity::Warning, "log_partial_record", off, v.message())
-        }
-        (LogEnd::TornTail { .. } | LogEnd::PartialRecord { .. }, _) => {
-            (Severity::Error, "log_damaged_entry", off, v.message())
-        }
-        (LogEnd::Corrupt { error, .. }, _) => {
-            let code = match error.kind() {
-                DecodeErrorKind::ChecksumMismatch { .. } => "log_checksum_mismatch",
-                DecodeErrorKind::NegativeLength(_) | DecodeErrorKind::LengthOverLimit { .. }
-                    if error.offset() == off + 8 =>
-                {
-                    "log_bad_length"
-                }
-                DecodeErrorKind::MissingEndOfRecord { .. } => "log_missing_eor",
-                _ => "log_undecodable_txn",
-            };
-            (
-                Severity::Error,
-                code,
-                error.offset(),
-                format!("entry at {off:#x}: {}", error.kind()),
-            )
-        }
-        (LogEnd::Eof { .. }, _) => return,
+    let Some((code, offset)) = verdict::log_end_code(end, v.class) else {
+        return;
+    };
+    let severity = if v.class == EndClass::CrashTail {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
+    let message = match end {
+        LogEnd::Padding { .. } => format!(
+            "non-zero bytes at {offset:#x} after the zero-length entry at {off:#x} that ends the log"
+        ),
+        LogEnd::Corrupt { error, .. } => format!("entry at {off:#x}: {}", error.kind()),
+        _ => v.message(),
     };
     s.findings.push(finding(
         severity,
