@@ -14,6 +14,7 @@ pub mod json;
 pub mod jsonw;
 pub mod ncdu;
 pub mod purge;
+pub mod recover;
 pub mod repair;
 pub mod replay;
 pub mod units;

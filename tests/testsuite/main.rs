@@ -10,6 +10,7 @@ mod forensics; // zkdd history, extract, du
 mod formats; // readers vs ZooKeeper's TxnLogToolkit / SnapshotFormatter / restore
 mod fuzz_corpus; // seeded mutations of real fixtures never panic or over-allocate
 mod purge; // zkdd purge
+mod recover; // zkdd recover: damaged copies of real data dirs, real servers before and after
 mod repair; // zkdd repair, dump --follow
 mod replay; // zkdd replay and the tree engine vs ZooKeeper's restore
 mod roundtrip; // writer -> reader round trips
