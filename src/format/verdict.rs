@@ -252,10 +252,7 @@ pub fn scan_start(end: &LogEnd) -> Option<u64> {
         LogEnd::Padding {
             offset,
             nonzero_at: Some(nz),
-        } => Some(
-            nz.saturating_sub(ENTRY_PREFIX_LEN as u64 - 1)
-                .max(*offset),
-        ),
+        } => Some(nz.saturating_sub(ENTRY_PREFIX_LEN as u64 - 1).max(*offset)),
         other => Some(other.offset() + 1),
     }
 }

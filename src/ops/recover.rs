@@ -560,7 +560,9 @@ fn run_probe(dir: &DataDir, opts: &Options) -> Result<Result<Probe, String>, Err
                     "{e}; and the oldest log, log.{}, does not start at the first txn of the server's history (0x1, or 0x100000001 for an ensemble): the state before {z} is in no file, so no tree can be rebuilt",
                     z.to_name_hex()
                 ))),
-                None => Ok(Err(format!("{e}; and there is no log to rebuild the tree from"))),
+                None => Ok(Err(format!(
+                    "{e}; and there is no log to rebuild the tree from"
+                ))),
             }
         }
         Err(e) => Err(e),
@@ -807,8 +809,9 @@ fn scan_lost(
     // Highest counter seen per epoch.
     let mut counters: BTreeMap<u32, u32> = BTreeMap::new();
     for lf in logs_to_read(&dir.logs, Zxid(target.0.saturating_add(1))) {
-        let bytes =
-            std::sync::Arc::new(source::open(&lf.path, opts.no_mmap).map_err(|e| Error::io(&lf.path, e))?);
+        let bytes = std::sync::Arc::new(
+            source::open(&lf.path, opts.no_mmap).map_err(|e| Error::io(&lf.path, e))?,
+        );
         let header_ok = TxnLog::parse(&bytes).is_ok();
         let log = if header_ok {
             TxnLog::parse(&bytes).ok()

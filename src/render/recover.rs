@@ -48,7 +48,8 @@ fn paths(list: &[Vec<u8>]) -> String {
 
 /// The dataDir (the parent of `version-2/`).
 fn data_dir(v2: &Path) -> PathBuf {
-    v2.parent().map_or_else(|| v2.to_path_buf(), Path::to_path_buf)
+    v2.parent()
+        .map_or_else(|| v2.to_path_buf(), Path::to_path_buf)
 }
 
 /// The report: text, or `finding` lines and one `recover` line.
@@ -428,7 +429,7 @@ pub fn advice(r: &RecoverReport, x: &Extra<'_>) -> Vec<String> {
         ));
     }
     let mut steps = format!(
-        "To use it: stop the server; move the damaged dataDir aside and keep it (mv {} {}.damaged); move {new} into its place (mv {new} {})",
+        "To use it: stop the server; move the damaged dataDir aside and keep it (mv {} {}.damaged); move {new} into its place (mv {new} {}) and give it to the user ZooKeeper runs as (chown -R)",
         src.display(),
         src.display(),
         src.display()
@@ -484,7 +485,8 @@ pub fn advice(r: &RecoverReport, x: &Extra<'_>) -> Vec<String> {
 /// The comment lines that open `--script`: what the commands are, that
 /// they need review, and how to apply them.
 pub fn script_header(r: &RecoverReport, output: Option<&Path>) -> Vec<String> {
-    let mut h = vec!["# zkdd recover: the changes of the txns found readable after the damage".to_string()];
+    let mut h =
+        vec!["# zkdd recover: the changes of the txns found readable after the damage".to_string()];
     if let (Ok(rec), Some(l)) = (&r.recovered, &r.lost) {
         h.push(format!(
             "# in {}, on top of the recovered state at zxid {}{}.",
@@ -497,7 +499,10 @@ pub fn script_header(r: &RecoverReport, output: Option<&Path>) -> Vec<String> {
                 "# {} txns, {}..{}: each passed its checksum, but they follow damage or a gap,",
                 l.readable, a.zxid, b
             ));
-            h.push("# so they are NOT a verified history. REVIEW every line before applying it.".into());
+            h.push(
+                "# so they are NOT a verified history. REVIEW every line before applying it."
+                    .into(),
+            );
         } else {
             h.push("# No txn could be read after the damage: there is nothing to re-apply.".into());
         }

@@ -39,7 +39,13 @@ fn entries(path: &Path) -> Vec<(usize, usize, i64)> {
     let bytes = std::fs::read(path).unwrap();
     let log = TxnLog::parse(&bytes).unwrap();
     log.entries(IterOptions::default())
-        .map(|e| (e.offset as usize, e.framed_len() as usize, e.txn.header.zxid.0))
+        .map(|e| {
+            (
+                e.offset as usize,
+                e.framed_len() as usize,
+                e.txn.header.zxid.0,
+            )
+        })
         .collect()
 }
 
@@ -449,7 +455,12 @@ fn run_case(cp: &str, c: &Case<'_>) -> Value {
     let before_src = dir_listing(c.src);
     let (code, lines, err) = recover_json(c.src, &new, &[]);
     assert_eq!(code, c.exit, "{}: {lines:?}\n{err}", c.name);
-    assert_eq!(dir_listing(c.src), before_src, "{}: the source changed", c.name);
+    assert_eq!(
+        dir_listing(c.src),
+        before_src,
+        "{}: the source changed",
+        c.name
+    );
     let r = lines.last().unwrap().clone();
     assert_eq!(r["type"], "recover");
     assert_eq!(r["recovered"]["zxid"], hex(c.target), "{}: {r}", c.name);
@@ -466,7 +477,7 @@ fn run_case(cp: &str, c: &Case<'_>) -> Value {
     want.sort();
     assert_eq!(dir_listing(&new), want, "{}", c.name);
     if let Mode::Quorum(_) = c.mode {
-        let epoch = (c.target >> 32) as i64;
+        let epoch = c.target >> 32;
         let read = |f: &str| -> i64 {
             std::fs::read_to_string(v2(&new).join(f))
                 .unwrap()
@@ -550,7 +561,9 @@ fn a_damaged_length_with_valid_entries_after_it() {
     let e = entries(&log);
     let k = e.len() / 2;
     // Longer than the file, within jute.maxbuffer: an EOF to ZooKeeper.
-    edit(&log, |b| b[e[k].0 + 8..e[k].0 + 12].copy_from_slice(&0x8_0000u32.to_be_bytes()));
+    edit(&log, |b| {
+        b[e[k].0 + 8..e[k].0 + 12].copy_from_slice(&0x8_0000u32.to_be_bytes())
+    });
     let r = run_case(
         &cp,
         &Case {
@@ -579,7 +592,9 @@ fn an_unreasonable_length_in_the_newest_log() {
     let log = newest(&src, "log.");
     let e = entries(&log);
     let k = e.len() / 2;
-    edit(&log, |b| b[e[k].0 + 8..e[k].0 + 12].copy_from_slice(&0x7fff_0000u32.to_be_bytes()));
+    edit(&log, |b| {
+        b[e[k].0 + 8..e[k].0 + 12].copy_from_slice(&0x7fff_0000u32.to_be_bytes())
+    });
     let r = run_case(
         &cp,
         &Case {
@@ -746,6 +761,52 @@ fn a_snapshot_truncated_by_a_full_disk() {
     }
 }
 
+/// A txn altered with its checksum recomputed (what `TxnLogToolkit -r`
+/// does to a flipped bit): only the tree digest logged with it tells.
+/// ZooKeeper logs "Digests are not matching" and serves the altered tree;
+/// recover stops before that txn.
+#[test]
+fn a_txn_altered_under_a_recomputed_checksum() {
+    let Some(cp) = server_classpath() else { return };
+    let (_t, src) = copy_fixture("crash/data");
+    let log = newest(&src, "log.");
+    let e = entries(&log);
+    let k = e.len() / 2;
+    edit(&log, |b| {
+        let body = e[k].0 + 12;
+        let len = e[k].1 - 13;
+        b[body + len / 2] ^= 0x01;
+        let sum = u64::from(adler32(&b[body..body + len]));
+        b[e[k].0..e[k].0 + 8].copy_from_slice(&sum.to_be_bytes());
+    });
+    let r = run_case(
+        &cp,
+        &Case {
+            name: "digest",
+            src: &src,
+            mode: Mode::Standalone,
+            before: Before::SilentLoss,
+            target: e[k - 1].2,
+            exit: 1,
+            replay_args: &[],
+        },
+    );
+    assert_eq!(r["recovered"]["stop"]["kind"], "digest_mismatch");
+    assert_eq!(r["recovered"]["stop"]["zxid"], hex(e[k].2));
+    // The altered txn is readable, and listed first.
+    assert_eq!(r["lost"]["txns"][0]["zxid"], hex(e[k].2));
+}
+
+/// Adler-32, as ZooKeeper checksums log entries.
+fn adler32(b: &[u8]) -> u32 {
+    let (mut a, mut s) = (1u32, 0u32);
+    for &x in b {
+        a = (a + u32::from(x)) % 65521;
+        s = (s + a) % 65521;
+    }
+    (s << 16) | a
+}
+
 /// Every snapshot gone, the logs reaching back to the first txn: ZooKeeper
 /// refuses ("No snapshot found, but there are log entries"); recover
 /// replays from the initial tree.
@@ -789,7 +850,12 @@ fn every_snapshot_gone_and_the_logs_not_from_the_start() {
     assert!(why.contains("log.1c") && why.contains("first txn"), "{why}");
     assert!(!new.exists());
     // Text says so too.
-    let o = run(&["recover", src.to_str().unwrap(), "-o", new.to_str().unwrap()]);
+    let o = run(&[
+        "recover",
+        src.to_str().unwrap(),
+        "-o",
+        new.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stdout(&o).contains("NOTHING"), "{}", stdout(&o));
     assert!(!new.exists());
@@ -807,7 +873,11 @@ fn every_snapshot_gone_and_the_logs_not_from_the_start() {
 fn epoch_files_older_unreadable_or_missing() {
     let Some(cp) = server_classpath() else { return };
     let cases: [(&str, Option<&str>, Before<'_>); 3] = [
-        ("older", Some("1"), Before::Fails("is older than the last zxid")),
+        (
+            "older",
+            Some("1"),
+            Before::Fails("is older than the last zxid"),
+        ),
         ("unreadable", Some("two"), Before::Fails("currentEpoch")),
         ("missing", None, Before::Copes),
     ];
@@ -926,7 +996,12 @@ fn output_rules() {
     let s = src.to_str().unwrap();
     let new = t.path().join("new");
     let o = run(&["recover", s, "-n", "-o", new.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(!new.exists());
     assert!(stdout(&o).contains("nothing (--dry-run)"));
 
@@ -945,7 +1020,12 @@ fn output_rules() {
 
     std::fs::remove_file(new.join("x")).unwrap();
     let o = run(&["recover", s, "-o", new.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert_eq!(dir_listing(&new), ["version-2/snapshot.29d"]);
     // No temporary directory is left beside it.
     let names: Vec<String> = std::fs::read_dir(t.path())
@@ -989,5 +1069,8 @@ fn the_script_re_applies_the_readable_txns() {
         .map(|c| c.split(' ').nth(1).unwrap())
         .collect();
     assert_eq!(set, touched);
-    assert!(commands.iter().all(|c| c.starts_with("set ")), "{commands:?}");
+    assert!(
+        commands.iter().all(|c| c.starts_with("set ")),
+        "{commands:?}"
+    );
 }
