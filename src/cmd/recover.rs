@@ -111,9 +111,11 @@ fn absolute_parent(p: &Path) -> Option<PathBuf> {
 /// Refuses an output inside the source's dataDir or dataLogDir (moving
 /// the source aside would move it too, and ZooKeeper may read it there).
 fn check_outside(dir: &DataDir, p: &Path, flag: &str) -> Result<(), Error> {
+    let held = dir.holding(p);
     for v2 in [&dir.snap_dir, &dir.log_dir] {
         let data = v2.parent().unwrap_or(v2);
-        if dir.holding(p).is_some() || under(p, data) {
+        let canon = |x: &Path| std::fs::canonicalize(x).ok();
+        if held.as_deref().is_some_and(|h| canon(h) == canon(v2)) || under(p, data) {
             return Err(Error::Usage(format!(
                 "{flag} {}: inside the data dir being recovered ({}); write it elsewhere",
                 p.display(),

@@ -51,8 +51,8 @@ use crate::format::verdict;
 use crate::ops::verify::{self, Finding, Outcome, Severity};
 use crate::tree::DataTree;
 use crate::tree::replay::{
-    self, LogStop, Observer, Replay, SkippedSnapshot, Start, Stopped, Strictness, Target,
-    logs_to_read,
+    self, LogStop, Observer, Replay, SkippedSnapshot, SnapshotUsed, Start, Stopped, Strictness,
+    Target, logs_to_read,
 };
 use crate::zxid::Zxid;
 
@@ -344,7 +344,11 @@ pub fn plan(dir: &DataDir, opts: &Options) -> Result<RecoverPlan, Error> {
     let (replay, watch, exact) = if stop.kind == StopKind::EndOfLogs {
         (probe.replay, probe.watch, true)
     } else {
-        replay_to(&usable, &probe, target, opts)?
+        // Only one tree at a time: the probe's goes before the next is built.
+        let used = probe.replay.snapshot.clone();
+        let empty = probe.empty;
+        drop(probe);
+        replay_to(&usable, used.as_ref(), empty, target, opts)?
     };
     let time_ms = match watch.last_time {
         Some((z, t)) if z == target => Some(t),
@@ -717,18 +721,16 @@ fn judged(
 
 /// The tree at `target`: from a snapshot whose content cannot go past it
 /// (replay's point-in-time choice); failing that, from the snapshot the
-/// probe used, noting that the result may not be exact.
+/// probe used (`used`; the initial tree when `empty`), noting that the
+/// result may not be exact.
 fn replay_to(
     dir: &DataDir,
-    probe: &Probe,
+    used: Option<&SnapshotUsed>,
+    empty: bool,
     target: Zxid,
     opts: &Options,
 ) -> Result<(Replay, Watch, bool), Error> {
-    let start = if probe.empty {
-        Start::Empty
-    } else {
-        Start::Auto
-    };
+    let start = if empty { Start::Empty } else { Start::Auto };
     let mut watch = Watch::default();
     let ro = replay_opts(opts, start, Target::ToZxid(target));
     let attempt = replay::replay_observed(dir, &ro, &mut |_, _| {}, &mut watch);
@@ -743,7 +745,7 @@ fn replay_to(
     }
     // No snapshot bounded below the target replays cleanly to it: the one
     // ZooKeeper would load, fuzzy or not.
-    let Some(used) = &probe.replay.snapshot else {
+    let Some(used) = used else {
         let mut watch = Watch::default();
         let ro = replay_opts(opts, Start::Empty, Target::ToZxid(target));
         let r = replay::replay_observed(dir, &ro, &mut |_, _| {}, &mut watch)?;

@@ -436,7 +436,8 @@ pub fn advice(r: &RecoverReport, x: &Extra<'_>) -> Vec<String> {
     );
     if logs != src {
         steps.push_str(&format!(
-            "; move the old logs aside too (mv {} {}.damaged) and leave dataLogDir empty: ZooKeeper starts from the snapshot alone and writes new logs",
+            "; move the old logs aside too and leave dataLogDir empty (mv {} {}.damaged; mkdir {}, owned by that user): ZooKeeper starts from the snapshot alone and writes new logs",
+            logs.display(),
             logs.display(),
             logs.display()
         ));

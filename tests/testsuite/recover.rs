@@ -1074,3 +1074,37 @@ fn the_script_re_applies_the_readable_txns() {
         "{commands:?}"
     );
 }
+
+/// Logs in a separate dataLogDir (--log-dir): read from there, never
+/// written there; the new dir holds the snapshot alone, and the advice
+/// says to empty dataLogDir.
+#[test]
+fn a_separate_log_dir() {
+    let (t, src) = copy_fixture("crash/data");
+    let logs = t.path().join("logs");
+    std::fs::create_dir_all(v2(&logs)).unwrap();
+    for l in common::files(&src, "log.") {
+        std::fs::rename(&l, v2(&logs).join(l.file_name().unwrap())).unwrap();
+    }
+    let log = newest(&logs, "log.");
+    let e = entries(&log);
+    let k = e.len() / 2;
+    edit(&log, |b| b[e[k].0 + 12 + e[k].1 / 2] ^= 0x10);
+    let (s, l) = (src.to_str().unwrap(), logs.to_str().unwrap());
+    let inside = v2(&logs).join("new");
+    let o = run(&["recover", s, "--log-dir", l, "-o", inside.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains(l));
+    let new = t.path().join("new");
+    let (code, lines, err) = recover_json(&src, &new, &["--log-dir", l]);
+    assert_eq!(code, 1, "{err}");
+    let r = lines.last().unwrap();
+    assert_eq!(r["recovered"]["zxid"], hex(e[k - 1].2));
+    assert_eq!(r["log_dir"], v2(&logs).to_str().unwrap());
+    assert_eq!(
+        dir_listing(&new),
+        [format!("version-2/snapshot.{:x}", e[k - 1].2)]
+    );
+    let advice = r["advice"].to_string();
+    assert!(advice.contains(&format!("mkdir {l}")), "{advice}");
+}
