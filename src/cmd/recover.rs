@@ -17,12 +17,13 @@ use crate::render::zkcli;
 /// from (or starts from with silent loss), and say what was lost.
 ///
 /// The source is never written to. The new data dir holds
-/// version-2/snapshot.<zxid> with the newest state that can be honestly
+/// version-2/snapshot.ZXID (hex) with the newest state that can be honestly
 /// recovered: ZooKeeper's own restore (its snapshot choice, falling back
 /// over damaged snapshots; the initial tree when every snapshot is gone and
 /// the logs reach back to the first txn), stopped at the last txn before the
 /// first damage, gap or digest mismatch: every txn up to it is present,
-/// verified and in sequence. ZooKeeper itself either refuses to start there
+/// verified and in sequence. Damage among txns the snapshot already holds
+/// costs nothing: the log is read on from the next valid entry. ZooKeeper itself either refuses to start there
 /// or skips past the damage, silently dropping what lies between. For a
 /// quorum peer (epoch files or myid) it also holds currentEpoch and
 /// acceptedEpoch, never lower than the recovered zxid's epoch nor the

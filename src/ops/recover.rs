@@ -19,7 +19,10 @@
 //!    back over damaged snapshots; from the initial tree when no snapshot
 //!    is left and the logs reach back to the first txn), watching every txn
 //!    for a gap and every log end for damage that hides valid entries; the
-//!    first such problem, or the first digest mismatch, sets the target;
+//!    first such problem, or the first digest mismatch, sets the target.
+//!    Damage among txns the snapshot already holds is read around (a copy
+//!    of the log from the next valid entry on: `bridge`) and the
+//!    probe runs again;
 //! 4. the recovered tree: a replay to the target, from a snapshot whose
 //!    fuzzy content cannot go past it (the point-in-time rules of
 //!    [`crate::tree::replay`]);
@@ -28,7 +31,7 @@
 //!    to be missing;
 //! 6. the epoch files and myid a quorum peer needs.
 //!
-//! [`write`] then puts the new data dir in place atomically: a temporary
+//! [`write()`](fn@write) then puts the new data dir in place atomically: a temporary
 //! directory beside it, every file and directory synced, one rename.
 
 use std::collections::BTreeMap;
@@ -243,7 +246,8 @@ pub struct RecoverReport {
     pub zookeeper_sentence: String,
     /// The source belongs to a quorum peer (epoch files or a myid).
     pub quorum_peer: bool,
-    /// Files not used at all, and why (logs holding no data, leftovers).
+    /// Files, or parts of files, not used, and why (logs holding no data,
+    /// damage read around, leftovers).
     pub left_out: Vec<(PathBuf, String)>,
     /// The recovered state, or why nothing could be recovered.
     pub recovered: Result<Recovered, String>,
@@ -296,7 +300,7 @@ pub fn plan(dir: &DataDir, opts: &Options) -> Result<RecoverPlan, Error> {
         .filter(|f| f.severity >= Severity::Warning)
         .collect();
 
-    let (usable, mut left_out) = usable_dir(dir, opts)?;
+    let (mut usable, mut left_out) = usable_dir(dir, opts)?;
     for o in &dir.others {
         if let crate::files::datadir::FileKind::Leftover { what } = &o.kind {
             left_out.push((o.path.clone(), format!("{what}; not carried over")));
@@ -316,17 +320,27 @@ pub fn plan(dir: &DataDir, opts: &Options) -> Result<RecoverPlan, Error> {
         epochs: None,
         myid: read_myid(dir),
     };
-    let probe = match run_probe(&usable, opts)? {
-        Ok(p) => p,
-        Err(why) => {
-            report.recovered = Err(why);
-            return Ok(RecoverPlan {
-                report,
-                tree: None,
-                unsafe_tree: None,
-            });
+    let mut bridges = Bridges::default();
+    let probe = loop {
+        let probe = match run_probe(&usable, opts)? {
+            Ok(p) => p,
+            Err(why) => {
+                report.recovered = Err(why);
+                return Ok(RecoverPlan {
+                    report,
+                    tree: None,
+                    unsafe_tree: None,
+                });
+            }
+        };
+        if bridges.copies.len() < MAX_BRIDGES && bridge(&probe, &mut usable, &mut bridges, opts)? {
+            continue;
         }
+        break probe;
     };
+    for b in &bridges.copies {
+        report.left_out.push((b.orig.clone(), b.note.clone()));
+    }
     let stop = find_stop(&probe, opts)?;
     let (target, stop) = match stop {
         Some(s) => s,
@@ -354,7 +368,7 @@ pub fn plan(dir: &DataDir, opts: &Options) -> Result<RecoverPlan, Error> {
         Some((z, t)) if z == target => Some(t),
         _ => txn_time(&usable, target, opts),
     };
-    let lost = scan_lost(
+    let (lost, unsafe_tree) = scan_lost(
         &usable,
         target,
         &stop,
@@ -390,11 +404,12 @@ pub fn plan(dir: &DataDir, opts: &Options) -> Result<RecoverPlan, Error> {
         stop,
         exact,
     });
-    report.lost = Some(lost.0);
+    report.lost = Some(lost);
+    bridges.unmap(&mut report);
     Ok(RecoverPlan {
         report,
         tree: Some(replay.tree),
-        unsafe_tree: lost.1,
+        unsafe_tree,
     })
 }
 
@@ -571,6 +586,191 @@ fn run_probe(dir: &DataDir, opts: &Options) -> Result<Result<Probe, String>, Err
         }
         Err(e) => Err(e),
     }
+}
+
+/// Most damaged places a recovery reads around (each costs a replay).
+const MAX_BRIDGES: usize = 8;
+
+/// A log read through a copy that starts past damage the snapshot covers.
+struct Bridge {
+    /// The copy (header, then the original's bytes from `skip` on).
+    copy: PathBuf,
+    /// The original.
+    orig: PathBuf,
+    /// Original offset = copy offset + `delta` (for offsets past the header).
+    delta: u64,
+    /// What was skipped, for the report.
+    note: String,
+}
+
+/// The copies, in a temporary directory removed when done.
+#[derive(Default)]
+struct Bridges {
+    dir: Option<PathBuf>,
+    copies: Vec<Bridge>,
+}
+
+impl Drop for Bridges {
+    fn drop(&mut self) {
+        if let Some(d) = self.dir.take() {
+            let _ = fs::remove_dir_all(d);
+        }
+    }
+}
+
+impl Bridges {
+    /// The original file and offset of a place in a copy.
+    fn orig(&self, path: &Path, offset: Option<u64>) -> (PathBuf, Option<u64>) {
+        match self.copies.iter().find(|b| b.copy == path) {
+            Some(b) => (
+                b.orig.clone(),
+                offset.map(|o| {
+                    if o >= FILE_HEADER_LEN as u64 {
+                        o + b.delta
+                    } else {
+                        o
+                    }
+                }),
+            ),
+            None => (path.to_path_buf(), offset),
+        }
+    }
+
+    /// Puts the originals' names and offsets back into the report.
+    fn unmap(&self, r: &mut RecoverReport) {
+        if self.copies.is_empty() {
+            return;
+        }
+        if let Ok(rec) = &mut r.recovered {
+            for l in &mut rec.logs {
+                *l = self.orig(l, None).0;
+            }
+            if let Some(f) = &rec.stop.file
+                && let Some(b) = self.copies.iter().find(|b| &b.copy == f)
+            {
+                rec.stop.message = format!(
+                    "{} (read past the damage the snapshot covers: offsets in this sentence are {:#x} short)",
+                    rec.stop.message, b.delta
+                );
+                let (f, o) = self.orig(f, rec.stop.offset);
+                rec.stop.file = Some(f);
+                rec.stop.offset = o;
+            }
+            for s in &mut rec.skipped_snapshots {
+                s.path = self.orig(&s.path, None).0;
+            }
+        }
+        if let Some(l) = &mut r.lost {
+            for t in &mut l.txns {
+                let (f, o) = self.orig(&t.file, Some(t.offset));
+                t.file = f;
+                t.offset = o.unwrap_or(t.offset);
+            }
+            for (f, _) in &mut l.unreadable {
+                *f = self.orig(f, None).0;
+            }
+        }
+    }
+}
+
+/// ZooKeeper reads every log of its chain from the start, so damage among
+/// the txns the snapshot already holds stops it as surely as damage after
+/// them. When the probe stopped on such damage (no txn applied yet) and
+/// the next valid entry after it is at or before the first txn the
+/// snapshot lacks, nothing needed is lost: the log is then read through a
+/// copy that starts at that entry (in a temporary directory), and true is
+/// returned for the probe to run again.
+fn bridge(
+    p: &Probe,
+    dir: &mut DataDir,
+    bridges: &mut Bridges,
+    opts: &Options,
+) -> Result<bool, Error> {
+    let base = p.replay.snapshot.as_ref().map_or(Zxid(0), |s| s.zxid);
+    let needed = Zxid(base.0.saturating_add(1));
+    let iter = IterOptions {
+        limits: opts.limits,
+        verify_checksums: true,
+    };
+    for lr in &p.replay.logs {
+        if lr.applied > 0 {
+            return Ok(false);
+        }
+        let end = match &lr.stop {
+            LogStop::Fatal(LogEnd::Corrupt { offset: 0, .. }) => return Ok(false),
+            LogStop::Fatal(e) => e,
+            LogStop::End(e) if !e.is_clean() => e,
+            _ => continue,
+        };
+        let Some(from) = verdict::scan_start(end) else {
+            return Ok(false);
+        };
+        let bytes = source::open(&lr.path, opts.no_mmap).map_err(|e| Error::io(&lr.path, e))?;
+        let Ok(log) = TxnLog::parse(&bytes) else {
+            return Ok(false);
+        };
+        // The last zxid read before the damage: what follows must be above it.
+        let mut it = log.entries(iter);
+        let last = it.by_ref().map(|e| e.txn.header.zxid).last();
+        let Some(found) = salvage_scan(&log, from, last, iter) else {
+            return Ok(false);
+        };
+        let Some(first) = found.run.first_zxid else {
+            return Ok(false);
+        };
+        if first > needed {
+            return Ok(false);
+        }
+        let tmp = match &bridges.dir {
+            Some(d) => d.clone(),
+            None => {
+                let d = std::env::temp_dir().join(format!(
+                    "zkdd-recover-{}-{}",
+                    std::process::id(),
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_nanos())
+                ));
+                fs::create_dir(&d).map_err(|e| Error::io(&d, e))?;
+                bridges.dir = Some(d.clone());
+                d
+            }
+        };
+        let copy = tmp.join(format!("{}.{}", bridges.copies.len(), name_of(&lr.path)));
+        let head = bytes.get(..FILE_HEADER_LEN).unwrap_or_default();
+        let rest = bytes
+            .get(usize::try_from(found.run.start).unwrap_or(usize::MAX)..)
+            .unwrap_or_default();
+        atomic::write_file(&copy, false, |w| {
+            w.write_all(head)?;
+            w.write_all(rest)
+        })
+        .map_err(|e| Error::io(&copy, e))?;
+        let skipped_to = found.run.start;
+        bridges.copies.push(Bridge {
+            copy: copy.clone(),
+            orig: lr.path.clone(),
+            delta: skipped_to - FILE_HEADER_LEN as u64,
+            note: format!(
+                "damaged at {:#x} ({}), among txns the snapshot already holds: read from the next valid entry, {first} at {skipped_to:#x}, on (ZooKeeper reads the whole file and fails or stops there)",
+                end.offset(),
+                end.kind_name()
+            ),
+        });
+        for l in &mut dir.logs {
+            if l.path == lr.path {
+                l.path = copy.clone();
+            }
+        }
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+fn name_of(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// The first problem of the probe's history, as (the last good txn, what).
@@ -801,6 +1001,7 @@ fn scan_lost(
 ) -> Result<(Lost, Option<DataTree>), Error> {
     let mut lost = Lost::default();
     if stop.kind == StopKind::EndOfLogs {
+        lost.count = Some(0);
         return Ok((lost, tree));
     }
     let iter = IterOptions {
@@ -909,7 +1110,7 @@ fn scan_lost(
     Ok((lost, tree))
 }
 
-/// What [`write`] wrote.
+/// What [`write()`](fn@write) wrote.
 #[derive(Clone, Debug)]
 pub struct Written {
     /// The new data dir.

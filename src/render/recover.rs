@@ -495,7 +495,9 @@ pub fn script_header(r: &RecoverReport, output: Option<&Path>) -> Vec<String> {
             rec.zxid,
             output.map_or(String::new(), |o| format!(" ({})", o.display()))
         ));
-        if let (Some(a), Some(b)) = (l.txns.first(), l.last) {
+        if !r.lost_txns() {
+            h.push("# Nothing acknowledged was lost: there is nothing to re-apply.".into());
+        } else if let (Some(a), Some(b)) = (l.txns.first(), l.last) {
             h.push(format!(
                 "# {} txns, {}..{}: each passed its checksum, but they follow damage or a gap,",
                 l.readable, a.zxid, b

@@ -373,6 +373,9 @@ struct Case<'a> {
     exit: i32,
     /// replay's flags for the honest tree (besides --to-zxid).
     replay_args: &'a [&'a str],
+    /// The dir whose replay is the honest tree, when not `src` (damage that
+    /// stops zkdd's own replay too, among txns a snapshot covers).
+    honest_from: Option<&'a Path>,
 }
 
 fn recover_json(src: &Path, out: &Path, extra: &[&str]) -> (i32, Vec<Value>, String) {
@@ -397,7 +400,7 @@ fn run_case(cp: &str, c: &Case<'_>) -> Value {
     let mut to = vec!["--to-zxid".to_string(), hex(c.target)];
     to.extend(c.replay_args.iter().map(|s| s.to_string()));
     let to: Vec<&str> = to.iter().map(String::as_str).collect();
-    let honest = replayed(c.src, &to);
+    let honest = replayed(c.honest_from.unwrap_or(c.src), &to);
     assert!(honest.contains_key("/"), "{}: empty honest tree", c.name);
 
     // 1. A real server on a copy of the damaged dir (it writes into it).
@@ -537,6 +540,7 @@ fn a_bad_checksum_in_the_newest_log() {
             target: e[k - 1].2,
             exit: 1,
             replay_args: &[],
+            honest_from: None,
         },
     );
     let lost = &r["lost"];
@@ -574,6 +578,7 @@ fn a_damaged_length_with_valid_entries_after_it() {
             target: e[k - 1].2,
             exit: 1,
             replay_args: &[],
+            honest_from: None,
         },
     );
     // Everything after the damage, the later logs included, is lost; all
@@ -605,6 +610,7 @@ fn an_unreasonable_length_in_the_newest_log() {
             target: e[k - 1].2,
             exit: 1,
             replay_args: &[],
+            honest_from: None,
         },
     );
     assert_eq!(r["lost"]["readable"], (e.len() - k - 1) as u64);
@@ -632,6 +638,7 @@ fn a_zero_filled_region() {
             target: e[k - 1].2,
             exit: 1,
             replay_args: &[],
+            honest_from: None,
         },
     );
     assert_eq!(r["lost"]["readable"], (e.len() - k - 2) as u64);
@@ -657,6 +664,7 @@ fn an_empty_newest_log() {
             target: last,
             exit: 0,
             replay_args: &[],
+            honest_from: None,
         },
     );
     assert_eq!(r["left_out"].as_array().unwrap().len(), 1, "{r}");
@@ -691,10 +699,56 @@ fn a_header_less_newest_log() {
             target: before,
             exit: 1,
             replay_args: &[],
+            honest_from: None,
         },
     );
     assert_eq!(r["lost"]["readable"], e.len() as u64);
     assert_eq!(r["recovered"]["stop"]["kind"], "unreadable_log");
+}
+
+/// A bad checksum among the txns the snapshot already holds, in the log
+/// that also holds the first txns after it: ZooKeeper reads the whole file
+/// and fails; nothing needed is lost, and recover reads on from the next
+/// valid entry.
+#[test]
+fn a_bad_checksum_the_snapshot_covers() {
+    let Some(cp) = server_classpath() else { return };
+    let (_t, src) = copy_fixture("crash/data");
+    let snap = 0x224;
+    let log = v2(&src).join("log.1c7");
+    let e = entries(&log);
+    let k = e.iter().position(|x| x.2 == snap - 0x20).unwrap();
+    assert!(e.last().unwrap().2 > snap);
+    edit(&log, |b| b[e[k].0 + 12 + e[k].1 / 2] ^= 0x10);
+    let last = entries(&newest(&src, "log.")).last().unwrap().2;
+    let pristine = common::fixtures().join("crash/data");
+    let r = run_case(
+        &cp,
+        &Case {
+            name: "covered checksum",
+            src: &src,
+            mode: Mode::Standalone,
+            before: Before::Fails("CRC check failed"),
+            target: last,
+            exit: 0,
+            replay_args: &[],
+            honest_from: Some(&pristine),
+        },
+    );
+    let note = r["left_out"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["file"] == log.to_str().unwrap())
+        .unwrap_or_else(|| panic!("{r}"));
+    assert!(
+        note["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{:#x}", e[k + 1].0)),
+        "{note}"
+    );
+    assert_eq!(r["recovered"]["logs"][0], log.to_str().unwrap());
 }
 
 /// The newest snapshot damaged in the middle (raw) and at its end
@@ -721,6 +775,7 @@ fn a_damaged_newest_snapshot() {
                 target: last,
                 exit: 0,
                 replay_args: &[],
+                honest_from: None,
             },
         );
         let skipped = &r["recovered"]["skipped_snapshots"];
@@ -752,6 +807,7 @@ fn a_snapshot_truncated_by_a_full_disk() {
                 target: last,
                 exit: 0,
                 replay_args: &[],
+                honest_from: None,
             },
         );
         assert_eq!(
@@ -789,6 +845,7 @@ fn a_txn_altered_under_a_recomputed_checksum() {
             target: e[k - 1].2,
             exit: 1,
             replay_args: &[],
+            honest_from: None,
         },
     );
     assert_eq!(r["recovered"]["stop"]["kind"], "digest_mismatch");
@@ -828,6 +885,7 @@ fn every_snapshot_gone_with_the_logs_from_the_start() {
             target: last,
             exit: 0,
             replay_args: &["--from-empty"],
+            honest_from: None,
         },
     );
     assert_eq!(r["recovered"]["from_empty"], true);
@@ -901,6 +959,7 @@ fn epoch_files_older_unreadable_or_missing() {
                 target: last,
                 exit: 0,
                 replay_args: &[],
+                honest_from: None,
             },
         );
         assert_eq!(r["epochs"]["current"], 2, "{name}");
@@ -943,6 +1002,7 @@ fn leftovers_are_left_out() {
             target: e[k - 1].2,
             exit: 1,
             replay_args: &[],
+            honest_from: None,
         },
     );
     let left: Vec<&str> = r["left_out"]
@@ -976,6 +1036,7 @@ fn an_ensemble_member() {
             target: e[k - 1].2,
             exit: 1,
             replay_args: &[],
+            honest_from: None,
         },
     );
     assert_eq!(r["quorum_peer"], true);
