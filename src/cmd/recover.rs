@@ -55,7 +55,7 @@ sentence}, quorum_peer, left_out [{file, reason}], recovered (null, or {zxid,
 time, time_ms, nodes, sessions, snapshot, snapshot_zxid, from_empty,
 skipped_snapshots, logs, txns_applied, exact, stop {kind, file, offset, zxid,
 message}}), reason (why nothing was recovered), lost (null, or {first_zxid,
-last_zxid, count, readable, txns [{zxid, time, time_ms, op, paths, file,
+last_zxid, count (null: unknown, nothing after the damage is readable), readable, txns [{zxid, time, time_ms, op, paths, file,
 offset}], more, unreadable [{file, message}]}), lost_txns, epochs {current,
 accepted, source_current, source_accepted, written}, myid, written {dir, files
 [{file, size}]}, script {file, commands, warnings}, advice [...]}. stop.kind:

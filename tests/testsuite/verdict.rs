@@ -639,7 +639,11 @@ fn non_regular_entries_named_like_zookeeper_files_are_errors() {
     for args in [vec!["dump", d], vec!["replay", d]] {
         let o = common::run(&args);
         assert_eq!(o.status.code(), Some(1), "{args:?}");
-        let said = format!("{}{}", common::stdout(&o), String::from_utf8_lossy(&o.stderr));
+        let said = format!(
+            "{}{}",
+            common::stdout(&o),
+            String::from_utf8_lossy(&o.stderr)
+        );
         assert!(said.contains("not a regular file"), "{args:?}: {said}");
     }
     let p = common::run(&["purge", "-n", "--min-age", "0", d]);
