@@ -10,6 +10,7 @@ pub mod dump;
 pub mod extract;
 pub mod history;
 pub mod purge;
+pub mod recover;
 pub mod repair;
 pub mod replay;
 pub mod verify;
@@ -92,6 +93,8 @@ pub enum Command {
     Du(Box<du::Args>),
     /// Write a cleaned copy of a damaged txn log (never edits in place).
     Repair(Box<repair::Args>),
+    /// Build a data dir ZooKeeper starts from out of a damaged one, and say what was lost.
+    Recover(Box<recover::Args>),
     /// Print shell completions.
     Completions(completions::Args),
 }
@@ -137,6 +140,7 @@ pub fn run(cli: &Cli, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
         Command::Extract(a) => extract::run(a, g, out),
         Command::Du(a) => du::run(a, g, out),
         Command::Repair(a) => repair::run(a, g, out),
+        Command::Recover(a) => recover::run(a, g, out),
         Command::Completions(a) => {
             use clap::CommandFactory;
             completions::run(a, &mut Cli::command(), out)

@@ -239,8 +239,10 @@ pub fn classify(
 }
 
 /// Where the salvage scan for `end` starts: after the damaged entry's
-/// first byte, or at the first non-zero byte after the padding; `None` for
-/// a clean end.
+/// first byte, or a little before the first non-zero byte after the
+/// padding (an entry starts with zeros: its checksum is a long whose top
+/// four bytes are always 0, so its first non-zero byte may be up to 11
+/// bytes in); `None` for a clean end.
 pub fn scan_start(end: &LogEnd) -> Option<u64> {
     match end {
         LogEnd::Eof { .. }
@@ -248,9 +250,9 @@ pub fn scan_start(end: &LogEnd) -> Option<u64> {
             nonzero_at: None, ..
         } => None,
         LogEnd::Padding {
+            offset,
             nonzero_at: Some(nz),
-            ..
-        } => Some(*nz),
+        } => Some(nz.saturating_sub(ENTRY_PREFIX_LEN as u64 - 1).max(*offset)),
         other => Some(other.offset() + 1),
     }
 }

@@ -8,5 +8,6 @@ pub mod dump;
 pub mod extract;
 pub mod history;
 pub mod purge;
+pub mod recover;
 pub mod repair;
 pub mod verify;

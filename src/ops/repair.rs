@@ -124,7 +124,9 @@ pub fn plan(log: &TxnLog<'_>, limits: Limits, to_zxid: Option<Zxid>) -> Plan {
         ..
     } = end
     {
-        salvage_scan(log, nz, kept.last_zxid.max(above.last_zxid), opts)
+        // Entries start with zero bytes: the scan starts a little before nz.
+        let from = crate::format::verdict::scan_start(&end).unwrap_or(nz);
+        salvage_scan(log, from, kept.last_zxid.max(above.last_zxid), opts)
     } else {
         None
     };

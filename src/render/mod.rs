@@ -15,6 +15,7 @@ pub mod jsonw;
 pub mod ncdu;
 pub mod prometheus;
 pub mod purge;
+pub mod recover;
 pub mod repair;
 pub mod replay;
 pub mod units;

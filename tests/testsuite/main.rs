@@ -12,6 +12,7 @@ mod fuzz_corpus; // seeded mutations of real fixtures never panic or over-alloca
 mod monitoring; // zkdd verify --prometheus: node_exporter's textfile, checked by promtool
 mod packaging; // the units, /etc/default/zkdd, the .deb assets and the README agree
 mod purge; // zkdd purge
+mod recover; // zkdd recover: damaged copies of real data dirs, real servers before and after
 mod repair; // zkdd repair, dump --follow
 mod replay; // zkdd replay and the tree engine vs ZooKeeper's restore
 mod roundtrip; // writer -> reader round trips

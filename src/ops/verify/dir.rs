@@ -18,6 +18,9 @@ use crate::files::sniff::DataFile;
 use crate::format::header::FILE_HEADER_LEN;
 use crate::zxid::Zxid;
 
+/// Where a dir ZooKeeper cannot start from is pointed.
+const RECOVER: &str = "zkdd recover DATADIR --output NEWDIR writes a data dir ZooKeeper starts from, with the newest state these files honestly hold (README: Recovering a crashed server)";
+
 /// Total bytes verify will read in a data dir (for a progress bar).
 pub fn dir_size(dir: &DataDir) -> u64 {
     dir.logs.iter().map(|l| l.len).sum::<u64>() + dir.snapshots.iter().map(|s| s.len).sum::<u64>()
@@ -292,7 +295,7 @@ fn verify_dir_with(
             None,
             None,
             format!("ZooKeeper's restore would fail: {why}"),
-            None,
+            Some(RECOVER),
         )),
         Outcome::Start(_) if recovery.dropped_txns > 0 => report.findings.push(finding(
             Severity::Error,
@@ -305,7 +308,7 @@ fn verify_dir_with(
                 recovery.dropped_txns,
                 recovery.first_drop.as_deref().unwrap_or("see above")
             ),
-            Some("the restored tree would not match what clients were told"),
+            Some("the restored tree would not match what clients were told; zkdd recover stops at the last txn before the loss instead, and lists what is lost"),
         )),
         Outcome::Start(_) => {}
     }
@@ -608,7 +611,9 @@ fn epochs(dir: &DataDir, report: &mut Report, r: &mut Recovery) {
                     Some(0),
                     None,
                     msg,
-                    Some("a quorum peer fails to start"),
+                    Some(
+                        "a quorum peer fails to start; zkdd recover writes consistent epoch files",
+                    ),
                 ));
                 None
             }
@@ -653,7 +658,7 @@ fn epochs(dir: &DataDir, report: &mut Report, r: &mut Recovery) {
             Some(0),
             None,
             format!("acceptedEpoch {a} is less than currentEpoch {c}"),
-            Some("a quorum peer refuses to start (\"The accepted epoch is less than the current epoch\")"),
+            Some("a quorum peer refuses to start (\"The accepted epoch is less than the current epoch\"); zkdd recover writes consistent epoch files"),
         ));
         failure.get_or_insert(format!("acceptedEpoch {a} is less than currentEpoch {c}"));
     }
@@ -671,7 +676,7 @@ fn epochs(dir: &DataDir, report: &mut Report, r: &mut Recovery) {
                 "currentEpoch {c} is older than the epoch {} of the last zxid {z}",
                 z.epoch()
             ),
-            Some("a quorum peer refuses to start (\"The current epoch is older than the last zxid\")"),
+            Some("a quorum peer refuses to start (\"The current epoch is older than the last zxid\"); zkdd recover writes consistent epoch files"),
         ));
         // Checked before acceptedEpoch is even read.
         failure = Some(format!(
