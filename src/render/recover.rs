@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use crate::ops::recover::{Base, Epochs, Lost, RecoverReport, Recovered, StopKind, Written};
-use crate::ops::verify::{Finding, Outcome, Severity};
+use crate::ops::verify::{Outcome, Severity};
 use crate::render::Output;
 use crate::render::human;
 use crate::render::json::lossy;
@@ -52,26 +52,13 @@ fn data_dir(v2: &Path) -> PathBuf {
         .map_or_else(|| v2.to_path_buf(), Path::to_path_buf)
 }
 
-/// The report: text, or `finding` lines and one `recover` line.
+/// The report: text, or `finding` lines and one `summary` line.
 pub fn report(out: &mut Output<'_>, r: &RecoverReport, x: &Extra<'_>) -> std::io::Result<()> {
     if out.json {
         json_report(out, r, x)
     } else {
         text_report(out, r, x)
     }
-}
-
-fn finding_json(f: &Finding) -> serde_json::Value {
-    json!({
-        "type": "finding",
-        "severity": f.severity.name(),
-        "code": f.code,
-        "file": f.file.display().to_string(),
-        "offset": f.offset,
-        "zxid": f.zxid.map(|z| z.to_string()),
-        "message": f.message,
-        "meaning": f.meaning,
-    })
 }
 
 fn lost_json(l: &Lost) -> serde_json::Value {
@@ -149,7 +136,7 @@ fn epochs_json(e: &Epochs) -> serde_json::Value {
 
 fn json_report(out: &mut Output<'_>, r: &RecoverReport, x: &Extra<'_>) -> std::io::Result<()> {
     for f in &r.problems {
-        out.json_line(&finding_json(f))?;
+        out.json_line(&crate::render::verify::finding_json(f))?;
     }
     let (zk, zk_zxid, zk_reason) = match &r.zookeeper {
         Some(Outcome::Start(z)) => (Some("start"), Some(z.to_string()), None),
@@ -157,7 +144,8 @@ fn json_report(out: &mut Output<'_>, r: &RecoverReport, x: &Extra<'_>) -> std::i
         None => (None, None, None),
     };
     out.json_line(&json!({
-        "type": "recover",
+        "type": "summary",
+        "command": "recover",
         "source": r.snap_dir.display().to_string(),
         "log_dir": r.log_dir.display().to_string(),
         "output": x.output.map(|p| p.display().to_string()),

@@ -27,18 +27,23 @@ fn verdict(report: &Report) -> &'static str {
     }
 }
 
+/// A `finding` line: verify's, and recover's for the problems it read.
+pub fn finding_json(f: &Finding) -> serde_json::Value {
+    json!({
+        "type": "finding",
+        "severity": f.severity.name(),
+        "code": f.code,
+        "file": f.file.display().to_string(),
+        "offset": f.offset,
+        "zxid": f.zxid.map(|z| z.to_string()),
+        "message": f.message,
+        "meaning": f.meaning,
+    })
+}
+
 fn print_json(out: &mut Output<'_>, report: &Report) -> std::io::Result<()> {
     for f in &report.findings {
-        out.json_line(&json!({
-            "type": "finding",
-            "severity": f.severity.name(),
-            "code": f.code,
-            "file": f.file.display().to_string(),
-            "offset": f.offset,
-            "zxid": f.zxid.map(|z| z.to_string()),
-            "message": f.message,
-            "meaning": f.meaning,
-        }))?;
+        out.json_line(&finding_json(f))?;
     }
     let r = report.recovery.as_ref();
     let (zk, start, failure) = match r.map(|r| &r.outcome) {

@@ -465,7 +465,10 @@ fn run_case(cp: &str, c: &Case<'_>) -> Value {
         c.name
     );
     let r = lines.last().unwrap().clone();
-    assert_eq!(r["type"], "recover");
+    assert_eq!(
+        (r["type"].as_str(), r["command"].as_str()),
+        (Some("summary"), Some("recover"))
+    );
     assert_eq!(r["recovered"]["zxid"], hex(c.target), "{}: {r}", c.name);
     assert_eq!(r["lost_txns"], c.exit == 1, "{}", c.name);
     // Only the snapshot, the epoch files of a quorum peer, and myid.
