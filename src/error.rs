@@ -180,6 +180,25 @@ impl fmt::Display for ReplayError {
     }
 }
 
+/// An I/O error in the one wording every message uses: the system's text
+/// without Rust's " (os error N)" ("No such file or directory").
+pub fn os_error(e: &io::Error) -> String {
+    os_text(e)
+}
+
+/// [`os_error`] for any error that may carry an I/O error's text.
+pub fn os_text(e: &dyn fmt::Display) -> String {
+    let text = e.to_string();
+    if let Some(cut) = text.rfind(" (os error ")
+        && text[cut + 11..]
+            .strip_suffix(')')
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return text[..cut].to_string();
+    }
+    text
+}
+
 impl Error {
     /// An I/O error on `path`.
     pub fn io(path: impl Into<PathBuf>, source: io::Error) -> Self {
@@ -214,7 +233,7 @@ impl From<io::Error> for Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::Io { path, source } => write!(f, "{}: {}", path.display(), os_error(source)),
             Error::Decode { path, source } => write!(f, "{}: {source}", path.display()),
             Error::NotZooKeeperData(path) => write!(
                 f,
@@ -243,7 +262,7 @@ impl fmt::Display for Error {
                 "{side}: bad zxid or time after '@': {point:?} (a zxid is 0x…, a time RFC 3339)"
             ),
             Error::Usage(msg) => f.write_str(msg),
-            Error::Output(e) => write!(f, "writing output: {e}"),
+            Error::Output(e) => write!(f, "writing output: {}", os_error(e)),
         }
     }
 }

@@ -10,7 +10,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::error::Error;
+use crate::error::{Error, os_error};
 use crate::format::compress::Compression;
 use crate::zxid::Zxid;
 
@@ -174,12 +174,12 @@ impl DataDir {
         let mut text = String::new();
         match crate::files::source::open_file(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-            Err(e) => return Some(Err(format!("{}: {e}", path.display()))),
+            Err(e) => return Some(Err(format!("{}: {}", path.display(), os_error(&e)))),
             Ok(mut f) => {
                 use std::io::Read;
                 // An epoch is a few digits: a bounded read.
                 if let Err(e) = (&mut f).take(64).read_to_string(&mut text) {
-                    return Some(Err(format!("{}: {e}", path.display())));
+                    return Some(Err(format!("{}: {}", path.display(), os_error(&e))));
                 }
             }
         }

@@ -393,6 +393,10 @@ impl LogEnd {
             LogEnd::PartialRecord { offset, len } => format!(
                 "partial record: entry at offset {offset:#x} (length {len}) has no end-of-record byte and only zeros follow"
             ),
+            // Each offset said once: the error's own only when it differs.
+            LogEnd::Corrupt { offset, error } if error.offset() == *offset => {
+                format!("corrupt entry at offset {offset:#x}: {}", error.kind())
+            }
             LogEnd::Corrupt { offset, error } => {
                 format!("corrupt entry at offset {offset:#x}: {error}")
             }

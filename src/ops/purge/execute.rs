@@ -53,7 +53,7 @@ pub fn execute(
         if let Err(e) = File::open(&dir).and_then(|d| d.sync_all()) {
             report.sync_errors.push(SyncError {
                 dir,
-                error: e.to_string(),
+                error: crate::error::os_error(&e),
             });
         }
     }
@@ -64,7 +64,7 @@ fn delete_one(f: &PlannedFile) -> Outcome {
     let meta = match fs::symlink_metadata(&f.path) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Outcome::Vanished,
-        Err(e) => return Outcome::Failed(e.to_string()),
+        Err(e) => return Outcome::Failed(crate::error::os_error(&e)),
     };
     if !meta.is_file() {
         return Outcome::Failed("no longer a regular file; not deleted".into());
@@ -75,7 +75,7 @@ fn delete_one(f: &PlannedFile) -> Outcome {
     match fs::remove_file(&f.path) {
         Ok(()) => Outcome::Deleted,
         Err(e) if e.kind() == io::ErrorKind::NotFound => Outcome::Vanished,
-        Err(e) => Outcome::Failed(e.to_string()),
+        Err(e) => Outcome::Failed(crate::error::os_error(&e)),
     }
 }
 
@@ -106,7 +106,12 @@ impl fmt::Display for LockError {
                 "{}: locked: another zkdd purge is running on this data dir",
                 p.display()
             ),
-            LockError::Io(p, e) => write!(f, "{}: cannot create the purge lock: {e}", p.display()),
+            LockError::Io(p, e) => write!(
+                f,
+                "{}: cannot create the purge lock: {}",
+                p.display(),
+                crate::error::os_error(e)
+            ),
         }
     }
 }

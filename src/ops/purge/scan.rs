@@ -20,7 +20,7 @@ use super::{Inventory, InventoryFile, LOCK_FILE, Location, Verdict};
 pub fn verify_snapshot(path: &Path, compression: Compression, limits: Limits) -> Verdict {
     let bytes = match source::open_snapshot(path, compression, true) {
         Ok(b) => b,
-        Err(e) => return Verdict::Corrupt(format!("cannot read: {e}")),
+        Err(e) => return Verdict::Corrupt(format!("cannot read: {}", crate::error::os_error(&e))),
     };
     if let Some(e) = &bytes.container_error {
         return Verdict::Corrupt(format!(

@@ -73,7 +73,11 @@ pub(super) fn scan_log(
     };
     let io_failed = |s: &mut LogScan, e: &dyn std::fmt::Display| {
         s.unreadable = true;
-        s.zk_end = ZkEnd::Fatal(format!("cannot read {}: {e}", name_of(path)));
+        s.zk_end = ZkEnd::Fatal(format!(
+            "cannot read {}: {}",
+            name_of(path),
+            crate::error::os_text(e)
+        ));
         s.findings.push(io_error(path, e));
     };
     // Mapped, or read a window at a time with --no-mmap (bounded memory).

@@ -225,7 +225,7 @@ fn io_error(path: &Path, e: &dyn std::fmt::Display) -> Finding {
         path,
         None,
         None,
-        format!("cannot read: {e}"),
+        format!("cannot read: {}", crate::error::os_text(e)),
         None,
     )
 }
@@ -239,6 +239,12 @@ fn finding(
     message: String,
     meaning: Option<&str>,
 ) -> Finding {
+    // The offset is its own column: a decoder's "… at offset 0x…" naming
+    // the same place is not repeated.
+    let message = match offset.map(|o| format!(" at offset {o:#x}")) {
+        Some(tail) if message.ends_with(&tail) => message[..message.len() - tail.len()].to_string(),
+        _ => message,
+    };
     Finding {
         severity,
         code,

@@ -76,7 +76,7 @@ pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>)
     let raw = match source::open(path, opts.no_mmap) {
         Ok(b) => b,
         Err(e) => {
-            s.zk_loads = Err(format!("cannot read: {e}"));
+            s.zk_loads = Err(format!("cannot read: {}", crate::error::os_error(&e)));
             s.findings.push(io_error(path, &e));
             return s;
         }
