@@ -218,6 +218,42 @@ impl Error {
         }
     }
 
+    /// A stable name for the kind of failure: the `code` of the JSON
+    /// `error` line.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Io { .. } => "io_error",
+            Error::Decode { .. } => "undecodable",
+            Error::NotZooKeeperData(_) => "not_zookeeper_data",
+            Error::NotDataDir { .. } => "not_a_data_dir",
+            Error::Config { .. } => "config",
+            Error::BadSnapshot { .. } => "bad_snapshot",
+            Error::Replay(_) => "replay",
+            Error::BadJsonTree { .. } => "bad_json_tree",
+            Error::BadPoint { .. } => "bad_point",
+            Error::Usage(_) => "usage",
+            Error::Output(_) => "output",
+        }
+    }
+
+    /// The file and byte offset the error is about, where known.
+    pub fn location(&self) -> (Option<&std::path::Path>, Option<u64>) {
+        match self {
+            Error::Io { path, .. }
+            | Error::NotZooKeeperData(path)
+            | Error::NotDataDir { path, .. }
+            | Error::Config { path, .. }
+            | Error::BadSnapshot { path, .. } => (Some(path), None),
+            Error::Decode { path, source } => (Some(path), Some(source.offset())),
+            Error::BadJsonTree { path, offset, .. } => (Some(path), Some(*offset)),
+            Error::Replay(
+                ReplayError::UnnamedSnapshot(path) | ReplayError::SnapshotPastTarget { path, .. },
+            ) => (Some(path), None),
+            Error::Replay(ReplayError::NoUsableSnapshot { dir, .. }) => (Some(dir), None),
+            _ => (None, None),
+        }
+    }
+
     /// True when stdout went away (`zkdd dump | head`): not an error.
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)

@@ -7,31 +7,95 @@ use crate::files::datadir::{DataDir, ZooConfig, version_dir};
 use crate::format::jute::{DEFAULT_LENGTH_LIMIT, Limits};
 use crate::render::Output;
 
-/// Flags shared by all subcommands.
-#[derive(clap::Args, Debug, Clone)]
-pub struct GlobalArgs {
-    /// Write JSON Lines to stdout instead of text (see zkdd(1) for the format).
-    #[arg(long, global = true)]
+/// When to colour verdicts and severities.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set.
+    #[default]
+    Auto,
+    /// Always (also into pipes).
+    Always,
+    /// Never.
+    Never,
+}
+
+/// How a report is written: every subcommand that writes one.
+#[derive(clap::Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// Write JSON Lines to stdout instead of text (zkdd-json(5) has every line type).
+    #[arg(long)]
     pub json: bool,
-    /// Print only errors; never show progress bars.
-    #[arg(long, short, global = true)]
+    /// Nothing on stdout or stderr when all is well: only errors and the findings that make
+    /// the exit status 1 (with --json the lines still print); never progress bars.
+    #[arg(long, short)]
     pub quiet: bool,
-    /// More detail on stderr (repeat for more).
-    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    /// Say on stderr what was read and decided (files, how each log ended, which snapshot and
+    /// logs a replay used, timings); -vv adds per-file detail.
+    #[arg(long, short, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Colour verdicts and severities: auto (on a terminal, unless NO_COLOR is set), always,
+    /// never.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+/// Exact byte counts: subcommands that print sizes.
+#[derive(clap::Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Output")]
+pub struct SizeArgs {
+    /// Print sizes as exact byte counts instead of human units (64.0 MiB).
+    #[arg(long)]
+    pub bytes: bool,
+}
+
+/// Times in the local zone: subcommands that print or parse times.
+#[derive(clap::Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Output")]
+pub struct LocalTimeArgs {
+    /// Show times in the local time zone instead of UTC, and read times given without a zone
+    /// as local.
+    #[arg(long)]
+    pub local: bool,
+}
+
+/// The length limit: subcommands that decode files.
+#[derive(clap::Args, Debug, Clone)]
+#[command(next_help_heading = "Reading")]
+pub struct LimitArgs {
+    /// Largest buffer or string length accepted from a file (jute.maxbuffer + extrasize).
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_LENGTH_LIMIT)]
+    pub max_buffer: u64,
+}
+
+impl Default for LimitArgs {
+    fn default() -> Self {
+        LimitArgs {
+            max_buffer: DEFAULT_LENGTH_LIMIT,
+        }
+    }
+}
+
+/// How files are read: subcommands that read logs or snapshots.
+#[derive(clap::Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Reading")]
+pub struct ReadArgs {
     /// Read files instead of memory-mapping them (use on a live data dir); txn logs are read a
     /// window of 16 MiB at a time, snapshots whole.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub no_mmap: bool,
-    /// Largest buffer or string length accepted from a file (jute.maxbuffer + extrasize).
-    #[arg(long, global = true, value_name = "BYTES", default_value_t = DEFAULT_LENGTH_LIMIT)]
-    pub max_buffer: u64,
-    /// Show times in the local time zone instead of UTC (human output only).
-    #[arg(long, global = true)]
-    pub local: bool,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub limit: LimitArgs,
+}
+
+/// Threads: subcommands that split big files.
+#[derive(clap::Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Reading")]
+pub struct ThreadArgs {
     /// Threads for big files (default: one per core, at most 8; 1 = no extra
     /// threads; at most 64, past which output, not threads, is the limit).
-    #[arg(long, short = 'j', global = true, value_name = "N",
+    #[arg(long, short = 'j', value_name = "N",
           value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub threads: Option<u16>,
 }
@@ -39,11 +103,43 @@ pub struct GlobalArgs {
 /// The most threads `-j` takes.
 pub const MAX_THREADS: i64 = 64;
 
-impl GlobalArgs {
+/// What a subcommand runs with, from the flag groups it takes (the others
+/// keep their defaults): one value for `run` and [`Output`].
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// How the report is written.
+    pub report: OutputArgs,
+    /// Exact byte counts.
+    pub bytes: bool,
+    /// Times in the local zone.
+    pub local: bool,
+    /// Reading files.
+    pub read: ReadArgs,
+    /// Threads for big files.
+    pub threads: Option<u16>,
+}
+
+impl Settings {
+    /// How the report is to be written.
+    pub fn output_options(&self) -> crate::render::OutputOptions {
+        crate::render::OutputOptions {
+            json: self.report.json,
+            quiet: self.report.quiet,
+            verbose: self.report.verbose,
+            local_time: self.local,
+            exact_bytes: self.bytes,
+            color: match self.report.color {
+                ColorWhen::Auto => crate::render::ColorChoice::Auto,
+                ColorWhen::Always => crate::render::ColorChoice::Always,
+                ColorWhen::Never => crate::render::ColorChoice::Never,
+            },
+        }
+    }
+
     /// Decoding limits from the flags.
     pub fn limits(&self) -> Limits {
         Limits {
-            max_length: self.max_buffer,
+            max_length: self.read.limit.max_buffer,
         }
     }
 
@@ -51,20 +147,6 @@ impl GlobalArgs {
     pub fn threads(&self) -> usize {
         self.threads
             .map_or_else(crate::files::par::default_threads, usize::from)
-    }
-}
-
-impl Default for GlobalArgs {
-    fn default() -> Self {
-        GlobalArgs {
-            json: false,
-            quiet: false,
-            verbose: 0,
-            no_mmap: false,
-            max_buffer: DEFAULT_LENGTH_LIMIT,
-            local: false,
-            threads: None,
-        }
     }
 }
 
@@ -103,7 +185,9 @@ impl ConfigArgs {
                 Some(l) => Some(l.clone()),
                 None => self.config_log_dir(dir, out),
             };
-            return DataDir::open(dir, log_dir.as_deref());
+            let dir = DataDir::open(dir, log_dir.as_deref())?;
+            describe(&dir, out);
+            return Ok(dir);
         }
         let cfg_path = match &self.config {
             Some(p) => p.clone(),
@@ -132,6 +216,7 @@ impl ConfigArgs {
         if let Some(l) = &self.log_dir {
             dir = DataDir::open(&cfg.data_dir, Some(l))?;
         }
+        describe(&dir, out);
         Ok(dir)
     }
 
@@ -151,5 +236,31 @@ impl ConfigArgs {
             cfg_path.display()
         ));
         Some(log_dir)
+    }
+}
+
+/// -v: the data dir found; -vv: each file in it.
+fn describe(dir: &DataDir, out: &mut Output<'_>) {
+    let logs = if dir.log_dir == dir.snap_dir {
+        String::new()
+    } else {
+        format!(", logs in {}", dir.log_dir.display())
+    };
+    out.note(&format!(
+        "data dir {}: {} snapshot{}, {} log{}{logs}",
+        dir.snap_dir.display(),
+        dir.snapshots.len(),
+        if dir.snapshots.len() == 1 { "" } else { "s" },
+        dir.logs.len(),
+        if dir.logs.len() == 1 { "" } else { "s" },
+    ));
+    for p in dir
+        .snapshots
+        .iter()
+        .map(|s| &s.path)
+        .chain(dir.logs.iter().map(|l| &l.path))
+    {
+        let size = std::fs::metadata(p).map_or(0, |m| m.len());
+        out.detail(&format!("  {} ({})", p.display(), out.size(size)));
     }
 }

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::cmd::args::GlobalArgs;
+use crate::cmd::args::{LocalTimeArgs, OutputArgs, ReadArgs, Settings};
 use crate::error::{Error, ExitStatus};
 use crate::files::datadir::DataDir;
 use crate::ops::diff::{self, DiffOptions, Field, Side, SideSpec};
@@ -84,6 +84,27 @@ pub struct Args {
     /// How data is shown with --values.
     #[arg(long, value_enum, default_value_t = DataMode::Text)]
     pub data: DataMode,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub report: OutputArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub local: LocalTimeArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+impl Args {
+    /// What this subcommand runs with.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            report: self.report.clone(),
+            local: self.local.local,
+            read: self.read.clone(),
+            ..Settings::default()
+        }
+    }
 }
 
 /// Parses an `--ignore` word: `stat` (every stat field) or a field name.
@@ -97,7 +118,7 @@ fn parse_ignore(word: &str) -> Result<Vec<Field>, Error> {
 }
 
 /// Runs `zkdd diff`.
-pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
+pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
     let mut opts = DiffOptions {
         prefix: args.prefix.as_ref().map(|p| p.as_bytes().to_vec()),
         ignore_ephemeral: args.ignore_ephemeral,
@@ -120,9 +141,10 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
     ];
     // The two sides load on two threads; the left side's error comes first.
     let (left, right) = std::thread::scope(|s| {
-        let right =
-            s.spawn(|| diff::load_side(&specs[1], &args.right, global.no_mmap, global.limits()));
-        let left = diff::load_side(&specs[0], &args.left, global.no_mmap, global.limits());
+        let right = s.spawn(|| {
+            diff::load_side(&specs[1], &args.right, global.read.no_mmap, global.limits())
+        });
+        let left = diff::load_side(&specs[0], &args.left, global.read.no_mmap, global.limits());
         let right = right
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
@@ -143,6 +165,14 @@ fn compare_and_report(
     // Damage a side's replay went past: the comparison holds, but the
     // data dir is damaged, as every other subcommand would say.
     let damaged = !left.notes.is_empty() || !right.notes.is_empty();
+    for (name, side) in [("left", left), ("right", right)] {
+        out.note(&format!(
+            "{name}: {}{}",
+            side.label,
+            side.zxid
+                .map_or(String::new(), |z| format!(", the tree at zxid {z}"))
+        ));
+    }
     for n in left.notes.iter().chain(&right.notes) {
         out.error(n);
     }
@@ -179,7 +209,7 @@ fn compare_and_report(
 /// zxid both agree on.
 fn run_logs(
     args: &Args,
-    global: &GlobalArgs,
+    global: &Settings,
     opts: &DiffOptions,
     out: &mut Output<'_>,
 ) -> Result<ExitStatus, Error> {
@@ -193,8 +223,8 @@ fn run_logs(
     };
     let (da, db) = (dir(&args.left)?, dir(&args.right)?);
     let (dd_a, dd_b) = (DataDir::open(&da, None)?, DataDir::open(&db, None)?);
-    let ha = diff::read_history(&dd_a, global.no_mmap, global.limits())?;
-    let hb = diff::read_history(&dd_b, global.no_mmap, global.limits())?;
+    let ha = diff::read_history(&dd_a, global.read.no_mmap, global.limits())?;
+    let hb = diff::read_history(&dd_b, global.read.no_mmap, global.limits())?;
     let cmp = diff::compare_histories(&ha, &hb);
     let report = LogsReport {
         left: &args.left,
@@ -212,7 +242,7 @@ fn run_logs(
             diff::load_side(
                 &SideSpec::Dir(d, target),
                 label,
-                global.no_mmap,
+                global.read.no_mmap,
                 global.limits(),
             )
         };

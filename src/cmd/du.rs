@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::cmd::args::{ConfigArgs, GlobalArgs};
+use crate::cmd::args::{ConfigArgs, OutputArgs, ReadArgs, Settings, SizeArgs};
 use crate::error::{Error, ExitStatus};
 use crate::files::sniff::{DataFile, data_file};
 use crate::ops::du;
@@ -54,10 +54,31 @@ pub struct Args {
     /// Write ncdu's JSON export instead (browse with `ncdu -f FILE`).
     #[arg(long, conflicts_with = "json")]
     pub ncdu: bool,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub report: OutputArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub size: SizeArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+impl Args {
+    /// What this subcommand runs with.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            report: self.report.clone(),
+            bytes: self.size.bytes,
+            read: self.read.clone(),
+            ..Settings::default()
+        }
+    }
 }
 
 /// Runs `zkdd du`.
-pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
+pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
     if !args.prefix.starts_with('/') {
         return Err(Error::Usage(format!(
             "--prefix {:?}: a znode path starts with '/'",
@@ -65,7 +86,7 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
         )));
     }
     let opts = Options {
-        no_mmap: global.no_mmap,
+        no_mmap: global.read.no_mmap,
         limits: global.limits(),
         ..Options::default()
     };
@@ -83,6 +104,7 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
         dir => {
             let dir = args.config.open(dir.as_deref(), out)?;
             let r = replay::replay(&dir, &opts, &mut |_, _| {})?;
+            crate::render::replay::verbose(out, &r);
             crate::render::replay::problems(out, &r);
             findings = r.has_findings();
             r.tree

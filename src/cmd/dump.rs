@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cmd::args::{ConfigArgs, GlobalArgs};
+use crate::cmd::args::{
+    ConfigArgs, LocalTimeArgs, OutputArgs, ReadArgs, Settings, SizeArgs, ThreadArgs,
+};
 use crate::error::{Error, ExitStatus};
 use crate::files::datadir::{FileKind, Irregular};
 use crate::files::sniff::{DataFile, data_file};
@@ -104,6 +106,34 @@ pub struct Args {
     /// With --follow: stop after this many seconds without new entries (for scripts).
     #[arg(long, value_name = "SECS", requires = "follow")]
     pub follow_timeout: Option<f64>,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub report: OutputArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub size: SizeArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub local: LocalTimeArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub read: ReadArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub threads: ThreadArgs,
+}
+
+impl Args {
+    /// What this subcommand runs with.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            report: self.report.clone(),
+            bytes: self.size.bytes,
+            local: self.local.local,
+            read: self.read.clone(),
+            threads: self.threads.threads,
+        }
+    }
 }
 
 /// Builds the filter from the flags.
@@ -158,7 +188,7 @@ enum Input {
 }
 
 /// Runs `zkdd dump`.
-pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
+pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
     let mut d = DumpWriter {
         filter: filter(args, global.local)?,
         text: TextOptions {
@@ -172,7 +202,7 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
             verify_checksums: true,
         },
         threads: global.threads(),
-        no_mmap: global.no_mmap,
+        no_mmap: global.read.no_mmap,
         nodes: !args.sessions_only,
         sessions: !args.nodes_only,
         out,

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::cmd::args::{ConfigArgs, GlobalArgs};
+use crate::cmd::args::{ConfigArgs, LocalTimeArgs, OutputArgs, ReadArgs, Settings};
 use crate::error::{Error, ExitStatus};
 use crate::ops::extract;
 use crate::render::Output;
@@ -53,10 +53,31 @@ pub struct Args {
     /// Create ephemeral nodes as persistent ones instead of skipping them.
     #[arg(long)]
     pub ephemerals_as_persistent: bool,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub report: OutputArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub local: LocalTimeArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+impl Args {
+    /// What this subcommand runs with.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            report: self.report.clone(),
+            local: self.local.local,
+            read: self.read.clone(),
+            ..Settings::default()
+        }
+    }
 }
 
 /// Runs `zkdd extract`.
-pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
+pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
     let z = Zxid::parse(&args.before_zxid).ok_or_else(|| {
         Error::Usage(format!(
             "--before-zxid: not a hex zxid: {:?}",
@@ -73,7 +94,7 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
     let opts = Options {
         start: Start::Auto,
         target: Target::BeforeZxid(z),
-        no_mmap: global.no_mmap,
+        no_mmap: global.read.no_mmap,
         limits: global.limits(),
         ..Options::default()
     };
@@ -84,6 +105,7 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
     })?;
     pb.finish_and_clear();
     let mut findings = r.has_findings();
+    crate::render::replay::verbose(out, &r);
     crate::render::replay::problems(out, &r);
     let prefix = args.prefix.as_bytes();
     let prefix = if prefix.len() > 1 {

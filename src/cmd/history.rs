@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::cmd::args::{ConfigArgs, GlobalArgs};
+use crate::cmd::args::{ConfigArgs, LocalTimeArgs, OutputArgs, ReadArgs, Settings};
 use crate::error::{Error, ExitStatus};
 use crate::ops::history;
 use crate::render::Output;
@@ -50,10 +50,31 @@ pub struct Args {
     /// Include every node below PATH too.
     #[arg(long)]
     pub prefix: bool,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub report: OutputArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub local: LocalTimeArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+impl Args {
+    /// What this subcommand runs with.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            report: self.report.clone(),
+            local: self.local.local,
+            read: self.read.clone(),
+            ..Settings::default()
+        }
+    }
 }
 
 /// Runs `zkdd history`.
-pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
+pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
     if !args.path.starts_with('/') {
         return Err(Error::Usage(format!(
             "{:?}: a znode path starts with '/'",
@@ -66,7 +87,7 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
         &dir,
         args.path.as_bytes(),
         args.prefix,
-        global.no_mmap,
+        global.read.no_mmap,
         global.limits(),
         &mut |d, t| {
             pb.set_length(t);
@@ -74,6 +95,7 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
         },
     )?;
     pb.finish_and_clear();
+    crate::render::replay::verbose(out, &h.replay);
     crate::render::replay::problems(out, &h.replay);
     show::history(out, &h, &args.path, args.prefix, global.local)?;
     Ok(ExitStatus::from_findings(h.replay.has_findings()))

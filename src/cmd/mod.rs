@@ -19,15 +19,12 @@ use clap::{Parser, Subcommand};
 
 use crate::error::{Error, ExitStatus, ReplayError};
 use crate::render::Output;
-pub use args::{ConfigArgs, GlobalArgs};
+pub use args::{ConfigArgs, Settings};
 
 /// Inspect, verify, replay, diff and purge Apache ZooKeeper data directories.
 #[derive(Parser, Debug)]
 #[command(name = "zkdd", version, about, long_about = None, after_help = EXIT_STATUS, after_long_help = LONG_HELP)]
 pub struct Cli {
-    /// Flags every subcommand takes.
-    #[command(flatten)]
-    pub global: GlobalArgs,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -127,9 +124,47 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
     Ok(pages)
 }
 
+impl Command {
+    /// The subcommand's name as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Dump(_) => "dump",
+            Command::Verify(_) => "verify",
+            Command::Replay(_) => "replay",
+            Command::Diff(_) => "diff",
+            Command::Purge(_) => "purge",
+            Command::History(_) => "history",
+            Command::Extract(_) => "extract",
+            Command::Du(_) => "du",
+            Command::Repair(_) => "repair",
+            Command::Recover(_) => "recover",
+            Command::Completions(_) => "completions",
+        }
+    }
+
+    /// What the subcommand runs with, from the flags it takes.
+    pub fn settings(&self) -> Settings {
+        match self {
+            Command::Dump(a) => a.settings(),
+            Command::Verify(a) => a.settings(),
+            Command::Replay(a) => a.settings(),
+            Command::Diff(a) => a.settings(),
+            Command::Purge(a) => a.settings(),
+            Command::History(a) => a.settings(),
+            Command::Extract(a) => a.settings(),
+            Command::Du(a) => a.settings(),
+            Command::Repair(a) => a.settings(),
+            Command::Recover(a) => a.settings(),
+            Command::Completions(_) => Settings::default(),
+        }
+    }
+}
+
 /// Runs the parsed command line against `out`.
 pub fn run(cli: &Cli, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
-    let g: &GlobalArgs = &cli.global;
+    let settings = cli.command.settings();
+    let g = &settings;
+    let started = std::time::Instant::now();
     let status = match &cli.command {
         Command::Dump(a) => dump::run(a, g, out),
         Command::Verify(a) => verify::run(a, g, out),
@@ -147,8 +182,29 @@ pub fn run(cli: &Cli, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
         }
     }
     .map_err(explain)?;
+    out.note(&format!(
+        "{} took {}",
+        cli.command.name(),
+        crate::render::units::duration(started.elapsed())
+    ));
     out.flush()?;
     Ok(status)
+}
+
+/// A usage error clap cannot say well, found in the raw arguments:
+/// PurgeTxnLog users type `purge -n 5` for "retain 5", where `-n` is
+/// `--dry-run`.
+pub fn usage_hint(argv: &[std::ffi::OsString]) -> Option<String> {
+    let args: Vec<&str> = argv.iter().filter_map(|a| a.to_str()).collect();
+    if args.get(1) != Some(&"purge") {
+        return None;
+    }
+    let at = args.iter().position(|a| *a == "-n")?;
+    let count = args.get(at + 1)?;
+    let is_number = !count.is_empty() && count.bytes().all(|b| b.is_ascii_digit());
+    (is_number && !std::path::Path::new(count).exists()).then(|| {
+        format!("-n is --dry-run here; did you mean --retain {count}? (PurgeTxnLog's -n is the retain count)")
+    })
 }
 
 /// The library's errors with the flags that help, where some do.

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use crate::cmd::args::{ConfigArgs, GlobalArgs};
+use crate::cmd::args::{ConfigArgs, LimitArgs, OutputArgs, ReadArgs, Settings, SizeArgs};
 use crate::error::{Error, ExitStatus};
 use crate::files::datadir::FileKind;
 use crate::files::datadir::{DataDir, ZooConfig};
@@ -70,6 +70,30 @@ pub struct Args {
     /// With --server-logs: how many rotated server logs to keep.
     #[arg(long, value_name = "N", default_value_t = 10, requires = "server_logs")]
     pub keep_server_logs: usize,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub report: OutputArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub size: SizeArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub limit: LimitArgs,
+}
+
+impl Args {
+    /// What this subcommand runs with.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            report: self.report.clone(),
+            bytes: self.size.bytes,
+            read: ReadArgs {
+                limit: self.limit.clone(),
+                ..ReadArgs::default()
+            },
+            ..Settings::default()
+        }
+    }
 }
 
 fn parse_min_age(s: &str) -> Result<Duration, String> {
@@ -77,7 +101,7 @@ fn parse_min_age(s: &str) -> Result<Duration, String> {
 }
 
 /// Runs `zkdd purge`.
-pub fn run(args: &Args, g: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
+pub fn run(args: &Args, g: &Settings, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
     let (dir, cfg_retain, given) = open(args)?;
     // An entry named like a log or snapshot that is not a regular file
     // (a directory, a FIFO, a link): ZooKeeper fails on it, and what the
@@ -115,8 +139,9 @@ pub fn run(args: &Args, g: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStat
         retain,
         min_age: args.min_age,
         dry_run: args.dry_run,
-        json: g.json,
-        show: !g.quiet,
+        json: g.report.json,
+        // -q silences the text; JSON lines are what the caller asked for.
+        show: !g.report.quiet || g.report.json,
     };
     show::using(out, &view);
 

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cmd::args::{ConfigArgs, GlobalArgs};
+use crate::cmd::args::{ConfigArgs, LocalTimeArgs, OutputArgs, ReadArgs, Settings, ThreadArgs};
 use crate::error::{Error, ExitStatus};
 use crate::files::atomic;
 use crate::files::datadir::DataDir;
@@ -87,6 +87,31 @@ pub struct Args {
     /// Also write the readable txns after the damage as a zkCli script, for review (must not exist).
     #[arg(long, value_name = "FILE")]
     pub script: Option<PathBuf>,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub report: OutputArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub local: LocalTimeArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub read: ReadArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub threads: ThreadArgs,
+}
+
+impl Args {
+    /// What this subcommand runs with.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            report: self.report.clone(),
+            local: self.local.local,
+            read: self.read.clone(),
+            threads: self.threads.threads,
+            ..Settings::default()
+        }
+    }
 }
 
 /// True when `p` is `dir` or inside it.
@@ -155,7 +180,7 @@ fn check_output(dir: &DataDir, p: &Path) -> Result<(), Error> {
 }
 
 /// Runs `zkdd recover`.
-pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
+pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
     let dir = args.config.open(args.dir.as_deref(), out)?;
     if let Some(o) = &args.output {
         check_output(&dir, o)?;
@@ -169,7 +194,7 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
     let write = !args.dry_run;
     let opts = Options {
         limits: global.limits(),
-        no_mmap: global.no_mmap,
+        no_mmap: global.read.no_mmap,
         threads: global.threads(),
         unsafe_tree: write && args.script.is_some(),
         ..Options::default()

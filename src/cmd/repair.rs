@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cmd::args::GlobalArgs;
+use crate::cmd::args::{LimitArgs, OutputArgs, ReadArgs, Settings, SizeArgs};
 use crate::error::{Error, ExitStatus};
 use crate::files::sniff::{DataFile, data_file};
 use crate::files::source;
@@ -65,6 +65,30 @@ pub struct Args {
     /// Replace OUT if it exists (never when it is the input).
     #[arg(long)]
     pub force: bool,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub report: OutputArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub size: SizeArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub limit: LimitArgs,
+}
+
+impl Args {
+    /// What this subcommand runs with.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            report: self.report.clone(),
+            bytes: self.size.bytes,
+            read: ReadArgs {
+                limit: self.limit.clone(),
+                ..ReadArgs::default()
+            },
+            ..Settings::default()
+        }
+    }
 }
 
 /// The same file, by device and inode: a hard link or another path to the
@@ -78,7 +102,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// Runs `zkdd repair`.
-pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
+pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
     let to_zxid = args
         .to_zxid
         .as_deref()

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cmd::args::{ConfigArgs, GlobalArgs};
+use crate::cmd::args::{ConfigArgs, LocalTimeArgs, OutputArgs, ReadArgs, Settings, SizeArgs};
 use crate::error::{Error, ExitStatus};
 use crate::files::atomic::{self, BackgroundWriter};
 use crate::files::datadir::{FileKind, VERSION_DIR, classify, snapshot_name};
@@ -98,6 +98,31 @@ pub struct Args {
     /// Write no sessions (restoring into a fresh ensemble).
     #[arg(long)]
     pub drop_sessions: bool,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub report: OutputArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub size: SizeArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub local: LocalTimeArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+impl Args {
+    /// What this subcommand runs with.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            report: self.report.clone(),
+            bytes: self.size.bytes,
+            local: self.local.local,
+            read: self.read.clone(),
+            ..Settings::default()
+        }
+    }
 }
 
 /// What `--output` names.
@@ -111,7 +136,7 @@ fn parse_zxid(s: &str, flag: &str) -> Result<Zxid, Error> {
 }
 
 /// Runs `zkdd replay`.
-pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
+pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
     let target = if let Some(z) = &args.to_zxid {
         Target::ToZxid(parse_zxid(z, "--to-zxid")?)
     } else if let Some(z) = &args.before_zxid {
@@ -152,7 +177,7 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
         } else {
             Strictness::TolerateTail
         },
-        no_mmap: global.no_mmap,
+        no_mmap: global.read.no_mmap,
         limits: global.limits(),
     };
     let pb = out.progress(0, "replay");
@@ -213,6 +238,7 @@ pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<Exi
         }
     } else if out.json {
         // The human report lists the notes; JSON has them in the summary.
+        show::verbose(out, &r);
         show::problems(out, &r);
         if output_kind.is_none() && !out.json {
             out.note("no --output and no --json: only the report is printed");

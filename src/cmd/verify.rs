@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::cmd::args::{ConfigArgs, GlobalArgs};
+use crate::cmd::args::{ConfigArgs, OutputArgs, ReadArgs, Settings, ThreadArgs};
 use crate::error::{Error, ExitStatus};
 use crate::files::datadir::ZooConfig;
 use crate::files::sniff::data_file;
@@ -46,6 +46,27 @@ pub struct Args {
     /// run, with zkdd_verify_success 0). Every input must be a data dir.
     #[arg(long, value_name = "FILE")]
     pub prometheus: Option<PathBuf>,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub report: OutputArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub read: ReadArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub threads: ThreadArgs,
+}
+
+impl Args {
+    /// What this subcommand runs with.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            report: self.report.clone(),
+            read: self.read.clone(),
+            threads: self.threads.threads,
+            ..Settings::default()
+        }
+    }
 }
 
 const AFTER_HELP: &str = "Examples:
@@ -130,7 +151,7 @@ fn long_help() -> String {
 }
 
 /// Runs `zkdd verify`.
-pub fn run(args: &Args, global: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
+pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
     let Some(dest) = &args.prometheus else {
         return check(args, global, out, None);
     };
@@ -204,17 +225,31 @@ fn config_label(config: &ConfigArgs) -> String {
         .unwrap_or_default()
 }
 
+/// -v: what one check read, and how long it took.
+fn note_read(out: &mut Output<'_>, what: &str, report: &verify::Report, clock: Instant) {
+    out.note(&format!(
+        "checked {what}: {} file{}, {} read{}, in {}",
+        report.files,
+        if report.files == 1 { "" } else { "s" },
+        out.size(report.bytes),
+        report.digests.map_or(String::new(), |n| format!(
+            ", {n} txn digests matched by replay"
+        )),
+        crate::render::units::duration(clock.elapsed())
+    ));
+}
+
 /// Verifies and prints; with `metrics`, every input is a data dir and each
 /// one checked is added there.
 fn check(
     args: &Args,
-    global: &GlobalArgs,
+    global: &Settings,
     out: &mut Output<'_>,
     metrics: Option<&mut Vec<Checked>>,
 ) -> Result<ExitStatus, Error> {
     let opts = Options {
         limits: global.limits(),
-        no_mmap: global.no_mmap,
+        no_mmap: global.read.no_mmap,
         digests: !args.no_digest,
         threads: global.threads(),
     };
@@ -241,6 +276,7 @@ fn check(
         let pb = out.progress(verify::dir_size(dir), &dir.snap_dir.display().to_string());
         let report = verify::verify_dir(dir, &opts, &|n| pb.inc(n));
         pb.finish_and_clear();
+        note_read(out, &dir.snap_dir.display().to_string(), &report, clock);
         if let Some(label) = label {
             measured.push((label.clone(), Inventory::of(dir), clock.elapsed()));
         }
@@ -252,8 +288,10 @@ fn check(
             .map(|(f, _)| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
             .sum();
         let pb = out.progress(total, "files");
+        let clock = Instant::now();
         let report = verify::verify_files(&files, &opts, &|n| pb.inc(n));
         pb.finish_and_clear();
+        note_read(out, "files", &report, clock);
         // One file names itself in the verdict; several are counted.
         let subject = match files.as_slice() {
             [(one, _)] => Some(one.clone()),

@@ -10,9 +10,9 @@ use crate::format::txnlog::{IterOptions, TxnLog};
 use crate::ops::diff::{
     Change, ChangeKind, Compared, Field, History, LogComparison, NodeView, Side, TxnAt,
 };
-use crate::render::Output;
 use crate::render::human::{self, DataMode};
 use crate::render::json::{NodeJson, TxnJson};
+use crate::render::{Output, Paint};
 use crate::tree::OwnedAcl;
 use crate::zxid::hex64;
 
@@ -132,27 +132,31 @@ pub fn logs(out: &mut Output<'_>, r: &LogsReport<'_>) -> io::Result<()> {
         return Ok(());
     }
     let show = |r: Option<String>| r.unwrap_or_else(|| "no txns".into());
-    out.line(&format!("left logs:  {} ({})", r.left, show(range(r.a))))?;
-    out.line(&format!("right logs: {} ({})", r.right, show(range(r.b))))?;
+    out.comment(&format!("left logs:  {} ({})", r.left, show(range(r.a))))?;
+    out.comment(&format!("right logs: {} ({})", r.right, show(range(r.b))))?;
     match cmp.overlap {
         Some((a, b)) => {
             let same = cmp.equal - cmp.equivalent.len() as u64;
-            out.line(&format!("compared {a}..{b}: {same} txns identical"))?;
+            out.comment(&format!("compared {a}..{b}: {same} txns identical"))?;
             for (z, why) in &cmp.equivalent {
-                out.line(&format!("  equivalent at {z}: {why}"))?;
+                out.comment(&format!("  equivalent at {z}: {why}"))?;
             }
         }
-        None => out.line("no zxid range both logs cover")?,
+        None => out.comment("no zxid range both logs cover")?,
     }
     match (&cmp.divergence, &div_json) {
         (Some(d), Some(v)) => {
-            out.line(&format!("FIRST DIVERGENCE at zxid {}", d.zxid))?;
+            out.line(&format!(
+                "{} at zxid {}",
+                out.paint(Paint::Bad, "FIRST DIVERGENCE"),
+                d.zxid
+            ))?;
             for side in ["left", "right"] {
                 let text = v[side].as_str().unwrap_or("(no such txn)");
                 out.line(&format!("  {side:<5} {text}"))?;
             }
         }
-        _ => out.line("histories agree over the common range")?,
+        _ => out.comment("histories agree over the common range")?,
     }
     if let Some(z) = cmp.last_common {
         out.line(&format!("tree diff at {z} (last common zxid):"))?;
@@ -185,7 +189,7 @@ pub fn summary(
         }));
     }
     let at = |s: &Side| s.zxid.map_or(String::new(), |z| format!(" at {z}"));
-    out.line(&format!(
+    out.comment(&format!(
         "{} added, {} removed, {} modified ({} nodes{} vs {} nodes{})",
         n.added,
         n.removed,
@@ -276,7 +280,8 @@ fn change_human(
     line.clear();
     match (c.kind, &c.left, &c.right) {
         (ChangeKind::Modified, Some(l), Some(r)) => {
-            line.push_str("~ ");
+            line.push_str(&out.paint(Paint::Warn, "~"));
+            line.push(' ');
             push_path(line, c.path());
             line.push_str("  ");
             for (k, f) in c.fields.iter().enumerate() {
@@ -302,11 +307,12 @@ fn change_human(
             }
         }
         (kind, l, r) => {
-            line.push_str(if kind == ChangeKind::Added {
-                "+ "
+            line.push_str(&if kind == ChangeKind::Added {
+                out.paint(Paint::Good, "+")
             } else {
-                "- "
+                out.paint(Paint::Bad, "-")
             });
+            line.push(' ');
             push_path(line, c.path());
             out.line(line)?;
             if opts.values

@@ -47,13 +47,13 @@ pub fn report(
         }))?;
     } else {
         out.line(&format!(
-            "{:>14} {:>10} {:>6}  path",
-            "data bytes", "nodes", "eph"
+            "{:>10} {:>10} {:>6}  path",
+            "data", "nodes", "eph"
         ))?;
         for u in &rows {
             out.line(&format!(
-                "{:>14} {:>10} {:>6}  {}",
-                u.bytes,
+                "{:>10} {:>10} {:>6}  {}",
+                out.size(u.bytes),
                 u.nodes,
                 u.ephemerals,
                 lossy(&u.path)
@@ -61,18 +61,20 @@ pub fn report(
         }
         if !sess.is_empty() {
             out.line("")?;
-            out.line(&format!(
-                "{:>14} {:>10}  session",
-                "data bytes", "ephemerals"
-            ))?;
+            out.line(&format!("{:>10} {:>10}  session", "data", "ephemerals"))?;
             for (s, u) in &sess {
-                out.line(&format!("{:>14} {:>10}  {}", u.bytes, u.nodes, hex64(**s)))?;
+                out.line(&format!(
+                    "{:>10} {:>10}  {}",
+                    out.size(u.bytes),
+                    u.nodes,
+                    hex64(**s)
+                ))?;
             }
         }
-        out.line(&format!(
-            "total: {} nodes, {} data bytes, {} ephemerals in {} sessions under {}",
+        out.comment(&format!(
+            "total: {} nodes, {} of data, {} ephemerals in {} sessions under {}",
             top.nodes,
-            top.bytes,
+            out.size(top.bytes),
             top.ephemerals,
             sess.len(),
             lossy(&top.path)

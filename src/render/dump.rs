@@ -167,8 +167,10 @@ pub fn log_header(
     size: u64,
 ) -> std::io::Result<()> {
     out.line(&format!(
-        "# {file}: txn log, version {}, dbid {}, {size} bytes",
-        header.version, header.dbid,
+        "# {file}: txn log, version {}, dbid {}, {}",
+        header.version,
+        header.dbid,
+        out.size(size),
     ))
 }
 
@@ -282,14 +284,14 @@ pub fn snapshot_header(
 ) -> std::io::Result<()> {
     let h = snap.header();
     let via = info.compression.suffix().map_or(String::new(), |s| {
-        format!(" ({s}, {} bytes uncompressed)", info.stream_len)
+        format!(" ({s}, {} uncompressed)", out.size(info.stream_len))
     });
     out.line(&format!(
-        "# {}: snapshot, version {}, dbid {}, {} bytes{via}, {} sessions, {} ACL lists, {} nodes",
+        "# {}: snapshot, version {}, dbid {}, {}{via}, {} sessions, {} ACL lists, {} nodes",
         info.file,
         h.version,
         h.dbid,
-        info.file_len,
+        out.size(info.file_len),
         snap.sessions().len(),
         snap.acl_cache().len(),
         node_count
@@ -432,15 +434,15 @@ pub fn stats(out: &mut Output<'_>, s: &StatsReport) -> std::io::Result<()> {
                    mut rows: Vec<(String, &Counter)>|
      -> std::io::Result<()> {
         out.line(&format!(
-            "{title:<28} {:>10} {:>14} {:>7}",
-            "count", "bytes", "bytes%"
+            "{title:<28} {:>10} {:>10} {:>7}",
+            "count", "size", "size%"
         ))?;
         rows.sort_by(|a, b| b.1.bytes.cmp(&a.1.bytes).then_with(|| a.0.cmp(&b.0)));
         for (k, c) in rows {
             out.line(&format!(
-                "  {k:<26} {:>10} {:>14} {:>6.2}%",
+                "  {k:<26} {:>10} {:>10} {:>6.2}%",
                 c.count,
-                c.bytes,
+                out.size(c.bytes),
                 c.bytes as f64 * 100.0 / total
             ))?;
         }
@@ -465,8 +467,9 @@ pub fn stats(out: &mut Output<'_>, s: &StatsReport) -> std::io::Result<()> {
         s.by_subtree.iter().map(|(k, c)| (k.clone(), c)).collect(),
     )?;
     out.line(&format!(
-        "Total: {} txns, {} bytes",
-        s.total.count, s.total.bytes
+        "Total: {} txns, {}",
+        s.total.count,
+        out.size(s.total.bytes)
     ))
 }
 

@@ -18,8 +18,7 @@ use crate::ops::purge::{
     Action, Outcome, PlanWarning, PlannedFile, PurgePlan, PurgeReport, RECOMMENDED_RETAIN, Reason,
     Refusal, format_duration,
 };
-use crate::render::units::{group, human_bytes};
-use crate::render::{Output, sanitize};
+use crate::render::{Output, Paint, sanitize};
 
 /// The words for why a file is kept or deleted, as shown to users.
 pub fn reason(r: &Reason) -> String {
@@ -343,17 +342,19 @@ fn file_line(
         }
         return out.json_line(&v);
     }
-    let tag = match (f.action, outcome) {
-        (Action::Keep, _) => "KEEP",
-        (_, Outcome::WouldDelete) => "DELETE",
-        (_, Outcome::Deleted) => "DELETED",
-        (_, Outcome::Vanished) => "VANISHED",
-        (_, Outcome::Failed(_)) => "FAILED",
-        (_, Outcome::Kept) => "KEEP",
+    let (tag, paint) = match (f.action, outcome) {
+        (Action::Keep, _) => ("KEEP", Paint::Good),
+        (_, Outcome::WouldDelete) => ("DELETE", Paint::Warn),
+        (_, Outcome::Deleted) => ("DELETED", Paint::Warn),
+        (_, Outcome::Vanished) => ("VANISHED", Paint::Info),
+        (_, Outcome::Failed(_)) => ("FAILED", Paint::Bad),
+        (_, Outcome::Kept) => ("KEEP", Paint::Good),
     };
+    // Padded before painting: escape codes have no width.
+    let tag = out.paint(paint, &format!("{tag:<8}"));
     let mut line = format!(
-        "{tag:<8} {:>12}  {:<24} {}",
-        group(f.bytes),
+        "{tag} {:>10}  {:<24} {}",
+        out.size(f.bytes),
         sanitize(&f.name),
         reason_text(f)
     );
@@ -397,7 +398,7 @@ pub fn summary(
     let mut s = format!(
         "{} {} in {} file{}; kept {} file{}",
         if dry { "would free" } else { "freed" },
-        human_bytes(report.bytes_freed),
+        out.size(report.bytes_freed),
         report.deleted,
         if report.deleted == 1 { "" } else { "s" },
         report.kept,

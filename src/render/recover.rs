@@ -182,6 +182,14 @@ fn json_report(out: &mut Output<'_>, r: &RecoverReport, x: &Extra<'_>) -> std::i
 }
 
 fn text_report(out: &mut Output<'_>, r: &RecoverReport, x: &Extra<'_>) -> std::io::Result<()> {
+    // -q: only what was lost, or that nothing could be recovered.
+    if out.quiet {
+        return match (&r.recovered, &r.lost) {
+            (Err(why), _) => out.line(&format!("recovered:  NOTHING: {why}")),
+            (Ok(rec), Some(l)) => text_lost(out, rec.zxid, l),
+            _ => Ok(()),
+        };
+    }
     out.line(&format!("source:     {}", data_dir(&r.snap_dir).display()))?;
     if r.log_dir != r.snap_dir {
         out.line(&format!("logs:       {}", data_dir(&r.log_dir).display()))?;
@@ -234,7 +242,7 @@ fn text_report(out: &mut Output<'_>, r: &RecoverReport, x: &Extra<'_>) -> std::i
         let files: Vec<String> = w
             .files
             .iter()
-            .map(|(f, size)| format!("{} ({size} bytes)", f.display()))
+            .map(|(f, size)| format!("{} ({})", f.display(), out.size(*size)))
             .collect();
         out.line(&format!(
             "wrote:      {}: {}",

@@ -97,26 +97,26 @@ pub fn report(out: &mut Output<'_>, w: &Written<'_>, plan: &Plan) -> std::io::Re
         }))?;
         return Ok(());
     }
-    out.line(&format!("{}: {why}", w.input.display()))?;
-    out.line(&format!("kept:    {}", run_text(&plan.kept)))?;
+    out.comment(&format!("{}: {why}", w.input.display()))?;
+    out.comment(&format!("kept:    {}", run_text(&plan.kept)))?;
     if plan.drops_anything() {
         let entries = &plan.dropped_entries;
         let zx = match (entries.first_zxid, entries.last_zxid) {
             (Some(a), Some(b)) => format!(", readable zxids {a}..{b}"),
             _ => String::new(),
         };
-        out.line(&format!(
+        out.comment(&format!(
             "dropped: {} bytes {ds:#x}..{de:#x} ({} readable entries{zx})",
             de - ds,
             entries.entries
         ))?;
     } else {
-        out.line("dropped: nothing (only padding follows)")?;
+        out.comment("dropped: nothing (only padding follows)")?;
     }
     if w.salvage_asked {
         match &plan.salvage {
             Some(s) => {
-                out.line(&format!(
+                out.comment(&format!(
                     "salvage: valid entries resume at offset {:#x} ({} bytes past the damage): {}",
                     s.run.start,
                     s.skipped,
@@ -130,15 +130,16 @@ pub fn report(out: &mut Output<'_>, w: &Written<'_>, plan: &Plan) -> std::io::Re
                         z(s.run.first_zxid).unwrap_or_default()
                     ));
                 } else {
-                    out.line("salvage: not written (use --write-salvaged to include them)")?;
+                    out.comment("salvage: not written (use --write-salvaged to include them)")?;
                 }
             }
-            None => out.line("salvage: no valid entry found past the damage")?,
+            None => out.comment("salvage: no valid entry found past the damage")?,
         }
     }
-    out.line(&format!(
-        "wrote {} ({written} bytes), last zxid {}",
+    out.comment(&format!(
+        "wrote {} ({}), last zxid {}",
         w.output.display(),
+        out.size(written),
         z(last_written).unwrap_or_else(|| "(none)".into())
     ))?;
     Ok(())

@@ -149,6 +149,11 @@ pub fn report(r: &Replay, x: &Extra<'_>, out: &mut Output<'_>) -> std::io::Resul
         out.json_line(&v)?;
         return Ok(());
     }
+    // -q: the problems went to stderr (render::replay::problems); the rest
+    // is commentary.
+    if out.quiet {
+        return Ok(());
+    }
     match &r.snapshot {
         Some(s) => out.line(&format!(
             "snapshot:  {} (zxid {}, {} nodes, {} sessions{})",
@@ -230,7 +235,52 @@ pub fn report(r: &Replay, x: &Extra<'_>, out: &mut Output<'_>) -> std::io::Resul
         ))?;
     }
     if let Some((p, size)) = x.written {
-        out.line(&format!("wrote:     {} ({size} bytes)", p.display()))?;
+        out.line(&format!("wrote:     {} ({})", p.display(), out.size(*size)))?;
     }
     Ok(())
+}
+
+/// With -v, what a replay used and how it ended (history, extract, du,
+/// diff and recover replay too); with -vv each log.
+pub fn verbose(out: &mut Output<'_>, r: &Replay) {
+    if out.verbose == 0 {
+        return;
+    }
+    let start = r.snapshot.as_ref().map_or_else(
+        || "the initial tree".to_string(),
+        |s| format!("{} (zxid {}, {} nodes)", s.path.display(), s.zxid, s.nodes),
+    );
+    out.note(&format!(
+        "replay: from {start} through {} log{} to zxid {}: {} txns applied; {}",
+        r.logs.len(),
+        if r.logs.len() == 1 { "" } else { "s" },
+        r.final_zxid(),
+        r.applied,
+        match &r.stopped {
+            Stopped::EndOfLogs => "end of the logs".to_string(),
+            Stopped::Target => "stopped at the target".to_string(),
+            Stopped::Problem { path, message } =>
+                format!("stopped at {}: {message}", path.display()),
+        }
+    ));
+    for s in &r.skipped_snapshots {
+        out.note(&format!(
+            "replay: skipped {}: {}",
+            s.path.display(),
+            s.reason
+        ));
+    }
+    for l in &r.logs {
+        let how = match &l.stop {
+            LogStop::End(e) => e.describe(),
+            LogStop::Target => "stopped at the target".into(),
+            LogStop::Fatal(e) => format!("stopped: {}", e.describe()),
+        };
+        out.detail(&format!(
+            "replay: {}: {} applied, {} already in the snapshot; {how}",
+            l.path.display(),
+            l.applied,
+            l.skipped
+        ));
+    }
 }

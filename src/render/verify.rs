@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_json::json;
 
 use crate::ops::verify::{Finding, Outcome, Report, Severity};
-use crate::render::Output;
+use crate::render::{Output, Paint};
 
 /// Writes one report: JSON lines, or text with paths shown relative to
 /// `root` (the data dir's version-2/; `None` for single files).
@@ -108,10 +108,15 @@ fn print_human(out: &mut Output<'_>, root: &Path, report: &Report) -> std::io::R
         report.count(Severity::Warning),
         report.count(Severity::Note),
     );
+    // -q: silent unless something makes the exit status 1, and then only
+    // those findings.
+    if out.quiet && e == 0 {
+        return Ok(());
+    }
     let head = match report.worst() {
-        Some(Severity::Error) => "ERRORS",
-        Some(Severity::Warning) => "OK with warnings",
-        _ => "OK",
+        Some(Severity::Error) => out.paint(Paint::Bad, "ERRORS"),
+        Some(Severity::Warning) => out.paint(Paint::Warn, "OK with warnings"),
+        _ => out.paint(Paint::Good, "OK"),
     };
     let counts = format!(
         "{}, {}, {}",
@@ -137,7 +142,9 @@ fn print_human(out: &mut Output<'_>, root: &Path, report: &Report) -> std::io::R
         line.push_str(&format!("; recoverable up to zxid {z}"));
     }
     out.line(&line)?;
-    if let Some(r) = &report.recovery {
+    if let Some(r) = &report.recovery
+        && !out.quiet
+    {
         out.line(&r.sentence)?;
         if !r.logs.is_empty() {
             let logs: Vec<String> = r.logs.iter().map(|p| rel(root, p)).collect();
@@ -150,6 +157,9 @@ fn print_human(out: &mut Output<'_>, root: &Path, report: &Report) -> std::io::R
     let mut by_file: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
     let mut order = Vec::new();
     for f in &report.findings {
+        if out.quiet && f.severity != Severity::Error {
+            continue;
+        }
         let k = rel(root, &f.file);
         if !by_file.contains_key(&k) {
             order.push(k.clone());
@@ -162,12 +172,14 @@ fn print_human(out: &mut Output<'_>, root: &Path, report: &Report) -> std::io::R
         for f in &by_file[&k] {
             let off = f.offset.map_or("-".to_string(), |o| format!("{o:#x}"));
             let zx = f.zxid.map_or(String::new(), |z| format!(" zxid {z}:"));
-            out.line(&format!(
-                "  {:<7} {off:>9}  {}:{zx} {}",
-                f.severity.name(),
-                f.code,
-                f.message
-            ))?;
+            let severity = match f.severity {
+                Severity::Error => Paint::Bad,
+                Severity::Warning => Paint::Warn,
+                Severity::Note => Paint::Info,
+            };
+            // Padded before painting: escape codes have no width.
+            let tag = out.paint(severity, &format!("{:<7}", f.severity.name()));
+            out.line(&format!("  {tag} {off:>9}  {}:{zx} {}", f.code, f.message))?;
             if let Some(m) = &f.meaning {
                 out.line(&format!("  {:<7} {:>9}  -> {m}", "", ""))?;
             }

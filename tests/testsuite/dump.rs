@@ -612,7 +612,7 @@ fn big_inputs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
 
 /// Output bytes and exit code of `zkdd -j THREADS ARGS...`.
 fn dump_with_threads(threads: &str, args: &[&str]) -> (Vec<u8>, Vec<u8>, i32) {
-    let mut a = vec!["-j", threads, "dump"];
+    let mut a = vec!["dump", "-j", threads];
     a.extend_from_slice(args);
     let o = common::run(&a);
     (o.stdout, o.stderr, o.status.code().unwrap())
@@ -665,7 +665,7 @@ fn threads_give_the_same_bytes_as_a_single_pass() {
         }
         // Read through windows (--no-mmap) of 1 MiB and of a few entries.
         for window in ["1048576", "5000"] {
-            let mut a = vec!["-j", "2", "dump", "--no-mmap"];
+            let mut a = vec!["dump", "-j", "2", "--no-mmap"];
             a.extend_from_slice(&args);
             let o = common::zkdd()
                 .env("ZKDD_WINDOW_BYTES", window)

@@ -50,7 +50,7 @@ fn newest(dir: &Path, prefix: &str) -> PathBuf {
 }
 
 fn repair_json(args: &[&str]) -> (i32, Value) {
-    let mut a = vec!["--json", "repair"];
+    let mut a = vec!["repair", "--json"];
     a.extend_from_slice(args);
     let o = run(&a);
     let lines = json_lines(&stdout(&o));

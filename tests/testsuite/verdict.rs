@@ -817,8 +817,9 @@ fn missing_logs_are_said_and_a_zoo_cfg_supplies_them() {
 fn small_verdicts_are_plain() {
     let d = common::fixtures().join("crash/data");
     let d = d.to_str().unwrap();
-    let o = common::run(&["-j", "100000", "verify", d]);
+    let o = common::run(&["verify", "-j", "100000", d]);
     assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("100000"));
     let o = common::run(&["replay", "--before-zxid", "0x0", d]);
     assert_eq!(o.status.code(), Some(2));
     assert!(!common::stdout(&o).contains("0xffffffffffffffff"));
