@@ -125,12 +125,18 @@ pub fn run(args: &Args, g: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStat
         .as_deref()
         .map(|d| SideArg::parse(d, g.local))
         .transpose()?;
-    if other.is_none() && this.as_ref().is_some_and(|t| !matches!(t.target, Target::End)) {
+    if other.is_none()
+        && this
+            .as_ref()
+            .is_some_and(|t| !matches!(t.target, Target::End))
+    {
         return Err(Error::Usage(
             "DATADIR@POINT compares the dir at that point with OTHER: give OTHER too".into(),
         ));
     }
-    let dir = args.config.open(this.as_ref().map(|t| t.dir.as_path()), out)?;
+    let dir = args
+        .config
+        .open(this.as_ref().map(|t| t.dir.as_path()), out)?;
     let retain = match args.retain {
         Some(n) => (n as usize).max(1),
         None => config_retain(args, this.is_some()).unwrap_or(RECOMMENDED_RETAIN),

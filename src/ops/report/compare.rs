@@ -176,7 +176,10 @@ fn member_logs(
     no_mmap: bool,
     limits: Limits,
 ) -> Result<LogsCompared, Error> {
-    let (da, db) = (DataDir::open(&left.dir, None)?, DataDir::open(&right.dir, None)?);
+    let (da, db) = (
+        DataDir::open(&left.dir, None)?,
+        DataDir::open(&right.dir, None)?,
+    );
     let ha = diff::read_history(&da, no_mmap, limits)?;
     let hb = diff::read_history(&db, no_mmap, limits)?;
     let cmp = diff::compare_histories(&ha, &hb);

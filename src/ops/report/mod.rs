@@ -259,7 +259,13 @@ pub fn gather(
             dir: dir.snap_dir.clone(),
             target: Target::End,
         });
-        let c = compare::compare(&this, other, opts.prefix.as_deref(), opts.no_mmap, opts.limits);
+        let c = compare::compare(
+            &this,
+            other,
+            opts.prefix.as_deref(),
+            opts.no_mmap,
+            opts.limits,
+        );
         if let Some((z, ..)) = c.logs.as_ref().and_then(|l| l.divergence.as_ref()) {
             marks.push(Mark {
                 kind: MarkKind::Divergence,
@@ -307,13 +313,13 @@ pub fn gather(
         }
         compare = Some(c);
     }
-    marks.sort_by(|a, b| (a.zxid, a.kind).cmp(&(b.zxid, b.kind)));
+    marks.sort_by_key(|a| (a.zxid, a.kind));
     if marks.len() > MAX_MARKS {
         // Keep the worst: errors, then warnings, then the rest.
         marks.sort_by_key(|m| std::cmp::Reverse(m.severity));
         unplaced += marks.len() - MAX_MARKS;
         marks.truncate(MAX_MARKS);
-        marks.sort_by(|a, b| (a.zxid, a.kind).cmp(&(b.zxid, b.kind)));
+        marks.sort_by_key(|a| (a.zxid, a.kind));
     }
 
     Report {

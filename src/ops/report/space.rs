@@ -124,7 +124,8 @@ fn space_of(
     limits: Limits,
     no_mmap: bool,
 ) -> Result<Space, String> {
-    let bytes = source::open_snapshot(path, file.compression, no_mmap).map_err(|e| e.to_string())?;
+    let bytes =
+        source::open_snapshot(path, file.compression, no_mmap).map_err(|e| e.to_string())?;
     if let Some(e) = &bytes.container_error {
         return Err(format!("compressed stream damaged: {e}"));
     }
@@ -207,7 +208,10 @@ fn space_of(
     let mut by_parent: FastMap<&[u8], Vec<(&[u8], Totals)>> = FastMap::default();
     for (&k, &t) in &sums {
         let cut = k.iter().rposition(|&b| b == b'/').unwrap_or(0);
-        by_parent.entry(k.get(..cut).unwrap_or(b"")).or_default().push((k, t));
+        by_parent
+            .entry(k.get(..cut).unwrap_or(b""))
+            .or_default()
+            .push((k, t));
     }
     let root = build(prefix, shown_prefix, root, 0, &by_parent);
     let ephemeral_sessions = sessions.len() as u64;

@@ -524,7 +524,11 @@ impl TxnStats {
         let error = class == OpClass::Error;
         self.sessions.add(&h.session, |s| *s, bytes, error);
         let mut add_path = |p: &[u8]| {
-            if filter.prefix.as_ref().is_none_or(|x| crate::tree::in_subtree(p, x)) {
+            if filter
+                .prefix
+                .as_ref()
+                .is_none_or(|x| crate::tree::in_subtree(p, x))
+            {
                 self.paths.add(p, |p: &[u8]| Box::from(p), bytes, error);
             }
         };
@@ -663,7 +667,18 @@ mod tests {
             }
         }
         assert!(!t.approximate());
-        assert_eq!(t.top(1)[0], (7, Tally { txns: 8, bytes: 8, errors: 0, over: 0 }));
+        assert_eq!(
+            t.top(1)[0],
+            (
+                7,
+                Tally {
+                    txns: 8,
+                    bytes: 8,
+                    errors: 0,
+                    over: 0
+                }
+            )
+        );
         // A flood of one-off keys, then the heavy key again.
         for k in 100..10_000u64 {
             t.add(&k, |k| *k, 1, false);

@@ -143,8 +143,14 @@ impl Ranged for ZxidAxis {
     }
 
     fn range(&self) -> Range<Zxid> {
-        let first = self.segs.first().map_or(Zxid(0), |s| Zxid::new(s.epoch, s.lo));
-        let last = self.segs.last().map_or(Zxid(1), |s| Zxid::new(s.epoch, s.hi));
+        let first = self
+            .segs
+            .first()
+            .map_or(Zxid(0), |s| Zxid::new(s.epoch, s.lo));
+        let last = self
+            .segs
+            .last()
+            .map_or(Zxid(1), |s| Zxid::new(s.epoch, s.hi));
         first..last
     }
 }
@@ -353,7 +359,12 @@ mod tests {
 
     #[test]
     fn epochs_get_their_own_segments_in_order() {
-        let a = ZxidAxis::new([Zxid(0), Zxid::new(1, 1), Zxid::new(1, 0x6a), Zxid::new(2, 0x93)]);
+        let a = ZxidAxis::new([
+            Zxid(0),
+            Zxid::new(1, 1),
+            Zxid::new(1, 0x6a),
+            Zxid::new(2, 0x93),
+        ]);
         assert_eq!(a.epochs().len(), 3);
         let (z0, e1a, e1b, e2) = (
             a.frac(Zxid(0)),
@@ -361,7 +372,10 @@ mod tests {
             a.frac(Zxid::new(1, 0x6a)),
             a.frac(Zxid::new(2, 0x93)),
         );
-        assert!(z0 < e1a && e1a < e1b && e1b < e2 && e2 <= 1.0, "{z0} {e1a} {e1b} {e2}");
+        assert!(
+            z0 < e1a && e1a < e1b && e1b < e2 && e2 <= 1.0,
+            "{z0} {e1a} {e1b} {e2}"
+        );
         // Epoch 1 is not squeezed by the raw distance to epoch 2.
         assert!(e1b - e1a > 0.2);
     }

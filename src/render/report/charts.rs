@@ -90,8 +90,10 @@ pub fn mark_color(k: MarkKind) -> RGBColor {
     }
 }
 
-fn text_style(size: u32, color: RGBColor) -> TextStyle<'static> {
-    (FONT, size).into_font().color(&color)
+/// Text `px` CSS pixels high (plotters' SVG backend writes a font size
+/// of size / 1.24).
+fn text_style(px: u32, color: RGBColor) -> TextStyle<'static> {
+    (FONT, f64::from(px) * 1.24).into_font().color(&color)
 }
 
 fn log_end(f: &FileRow) -> Zxid {
@@ -102,9 +104,17 @@ fn log_end(f: &FileRow) -> Zxid {
 }
 
 /// The attributes and tooltip of a file.
-fn file_hooks(f: &FileRow, side: &'static str) -> (Vec<(&'static str, String)>, String) {
+fn file_hooks(
+    f: &FileRow,
+    side: &'static str,
+    axis: &'static str,
+) -> (Vec<(&'static str, String)>, String) {
     let mut attrs = vec![
-        ("data-kind", if f.log { "log" } else { "snapshot" }.to_string()),
+        (
+            "data-kind",
+            if f.log { "log" } else { "snapshot" }.to_string(),
+        ),
+        ("data-axis", axis.to_string()),
         ("data-file", f.name.clone()),
         ("data-zxid", f.zxid.to_string()),
         ("data-side", side.to_string()),
@@ -200,8 +210,8 @@ pub fn timeline(r: &Report) -> Drawn {
         .x_desc("zxid (each epoch on its own scale)")
         .label_style(text_style(12, palette::DARK))
         .axis_desc_style(text_style(12, palette::DARK))
-        .light_line_style(RGBColor(0xee, 0xee, 0xee))
-        .bold_line_style(RGBColor(0xdd, 0xdd, 0xdd))
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(RGBColor(0xe4, 0xe4, 0xe4))
         .draw()?;
     let n = lanes.len() as f64;
 
@@ -209,7 +219,10 @@ pub fn timeline(r: &Report) -> Drawn {
     let epochs = axis.epochs();
     for (i, &(e, lo, hi)) in epochs.iter().enumerate() {
         let (x, _) = chart.backend_coord(&(lo, n));
-        canvas.group(&[("data-kind", "epoch"), ("data-epoch", &e.to_string())], None);
+        canvas.group(
+            &[("data-kind", "epoch"), ("data-epoch", &e.to_string())],
+            None,
+        );
         root.draw(&Text::new(
             format!("epoch {e}"),
             (x + 2, 8),
@@ -245,7 +258,11 @@ pub fn timeline(r: &Report) -> Drawn {
             canvas.end();
         }
         (None, Some(rec)) => {
-            group(&mut canvas, &[("data-kind", "startup-fails".into())], &rec.sentence);
+            group(
+                &mut canvas,
+                &[("data-kind", "startup-fails".into())],
+                &rec.sentence,
+            );
             let (x, y) = chart.backend_coord(&(axis.range().start, (y0 + y1) / 2.0));
             root.draw(&Text::new(
                 "ZooKeeper would not start (see the verdict)",
@@ -305,10 +322,14 @@ pub fn timeline(r: &Report) -> Drawn {
 
     // Findings: a line across every lane and a marker in theirs.
     let (m0, m1) = lanes.span("findings", 0.0);
-    for m in &r.marks {
+    // The worst on top: drawn last.
+    let mut marks: Vec<&crate::ops::report::Mark> = r.marks.iter().collect();
+    marks.sort_by_key(|m| std::cmp::Reverse(m.kind));
+    for m in marks {
         let color = mark_color(m.kind);
         let mut attrs = vec![
             ("data-kind", m.kind.name().to_string()),
+            ("data-axis", "zxid".to_string()),
             ("data-zxid", m.zxid.to_string()),
         ];
         if !m.code.is_empty() {
@@ -327,7 +348,7 @@ pub fn timeline(r: &Report) -> Drawn {
         )))?;
         chart.draw_series(std::iter::once(TriangleMarker::new(
             (m.zxid, (m0 + m1) / 2.0),
-            8,
+            10,
             color.filled(),
         )))?;
         canvas.end();
@@ -362,12 +383,12 @@ fn draw_files(
                 continue;
             }
         }
-        let (attrs, tip) = file_hooks(f, side);
+        let (attrs, tip) = file_hooks(f, side, "zxid");
         group(canvas, &attrs, &tip);
         if f.log {
             let fill = if f.unreadable.is_some() {
                 palette::GREY
-            } else if logs % 2 == 0 {
+            } else if logs.is_multiple_of(2) {
                 palette::LIGHT_BLUE
             } else {
                 palette::BLUE
@@ -463,8 +484,8 @@ pub fn files_by_time(r: &Report, span: (i64, i64), local: bool) -> Drawn {
         .x_label_formatter(&|t: &i64| axis.label(*t, 12))
         .y_label_formatter(&|v: &f64| lanes.name_at(*v).to_string())
         .label_style(text_style(12, palette::DARK))
-        .light_line_style(RGBColor(0xee, 0xee, 0xee))
-        .bold_line_style(RGBColor(0xdd, 0xdd, 0xdd))
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(RGBColor(0xe4, 0xe4, 0xe4))
         .draw()?;
     let (l0, l1) = lanes.span("logs", 0.2);
     let (s0, s1) = lanes.span("snapshots", 0.15);
@@ -473,12 +494,12 @@ pub fn files_by_time(r: &Report, span: (i64, i64), local: bool) -> Drawn {
     let mut i = 0usize;
     for f in r.files.iter().take(MAX_FILE_MARKS) {
         let Some(t) = f.time else { continue };
-        let (attrs, tip) = file_hooks(f, "this");
+        let (attrs, tip) = file_hooks(f, "this", "time");
         group(&mut canvas, &attrs, &tip);
         if f.log {
             i += 1;
             let e = f.last_time.unwrap_or(t).max(t + min_w);
-            let fill = if i % 2 == 0 {
+            let fill = if i.is_multiple_of(2) {
                 palette::LIGHT_BLUE
             } else {
                 palette::BLUE
@@ -500,12 +521,15 @@ pub fn files_by_time(r: &Report, span: (i64, i64), local: bool) -> Drawn {
         }
         canvas.end();
     }
-    for m in &r.marks {
+    let mut marks: Vec<&crate::ops::report::Mark> = r.marks.iter().collect();
+    marks.sort_by_key(|m| std::cmp::Reverse(m.kind));
+    for m in marks {
         let Some(t) = m.time else { continue };
         group(
             &mut canvas,
             &[
                 ("data-kind", m.kind.name().to_string()),
+                ("data-axis", "time".to_string()),
                 ("data-zxid", m.zxid.to_string()),
                 ("data-time", t.to_string()),
             ],
@@ -513,7 +537,7 @@ pub fn files_by_time(r: &Report, span: (i64, i64), local: bool) -> Drawn {
         );
         chart.draw_series(std::iter::once(TriangleMarker::new(
             (t, (m0 + m1) / 2.0),
-            7,
+            9,
             mark_color(m.kind).filled(),
         )))?;
         canvas.end();
@@ -552,7 +576,7 @@ pub fn histogram(series: &Series, span: (i64, i64), local: bool, unit: &str) -> 
         .y_desc(format!("txns per {unit}"))
         .label_style(text_style(12, palette::DARK))
         .axis_desc_style(text_style(12, palette::DARK))
-        .light_line_style(RGBColor(0xf0, 0xf0, 0xf0))
+        .light_line_style(WHITE.mix(0.0))
         .bold_line_style(RGBColor(0xdd, 0xdd, 0xdd))
         .draw()?;
     // Where each bucket's stack has got to.
@@ -590,21 +614,9 @@ pub fn histogram(series: &Series, span: (i64, i64), local: bool, unit: &str) -> 
                 rect
             })
             .collect();
-        chart
-            .draw_series(bars)?
-            .label(format!("{} ({})", class.name(), short_count(total)))
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
+        chart.draw_series(bars)?;
         canvas.end();
     }
-    canvas.group(&[("data-kind", "legend")], None);
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(RGBColor(0xcc, 0xcc, 0xcc))
-        .label_font(text_style(12, palette::DARK))
-        .draw()?;
-    canvas.end();
     drop(chart);
     drop(root);
     Ok(canvas.finish("txns-chart", "transactions over time by op type"))
@@ -781,7 +793,8 @@ fn draw_level(
         ))?;
         let label_room = w > 46.0 && h > 16.0;
         if label_room {
-            let chars = ((w - 6.0) / 6.6) as usize;
+            let px = if depth == 0 { 13.0 } else { 11.0 };
+            let chars = ((w - 6.0) / (px * 0.58)) as usize;
             let mut label = short_name(child);
             if depth == 0 || h > 34.0 {
                 label.push_str(&format!("  {}", short_bytes(t.record_bytes)));

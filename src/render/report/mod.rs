@@ -200,7 +200,11 @@ fn verdict(h: &mut String, r: &Report, page: &Page<'_>) {
         esc(&short_bytes(v.bytes)),
     );
     if let Some(d) = v.digests {
-        let _ = write!(h, "; {} txn digests matched the replayed tree", short_count(d));
+        let _ = write!(
+            h,
+            "; {} txn digests matched the replayed tree",
+            short_count(d)
+        );
     }
     h.push_str("</p>\n");
     if let Some(rec) = &v.recovery {
@@ -224,7 +228,10 @@ fn verdict(h: &mut String, r: &Report, page: &Page<'_>) {
             let _ = writeln!(
                 h,
                 "<p>Startup loads <code>{}</code> and replays <code>{}</code>.</p>",
-                esc(&rec.snapshot.as_deref().map_or("no snapshot".into(), name_of)),
+                esc(&rec
+                    .snapshot
+                    .as_deref()
+                    .map_or("no snapshot".into(), name_of)),
                 esc(&names.join(" "))
             );
         }
@@ -307,8 +314,8 @@ fn chart(h: &mut String, drawn: charts::Drawn) {
 }
 
 fn timeline(h: &mut String, r: &Report) {
-    use charts::palette;
     use crate::ops::report::MarkKind;
+    use charts::palette;
     h.push_str("<section id=\"timeline\">\n<h2>Files on the zxid axis</h2>\n");
     h.push_str("<p class=\"muted\">Logs are bars from their first to their last txn, snapshots are ticks at the zxid in their name. Each epoch has its own scale. Lines mark what verify found; hover for details.</p>\n");
     chart(h, charts::timeline(r));
@@ -407,7 +414,9 @@ fn timeline(h: &mut String, r: &Report) {
             txns = f.txns.map_or(String::new(), |n| n.to_string()),
             size = esc(&short_bytes(f.len)),
             t0 = f.time.map_or(String::new(), |t| timefmt::display(t, false)),
-            t1 = f.last_time.map_or(String::new(), |t| timefmt::display(t, false)),
+            t1 = f
+                .last_time
+                .map_or(String::new(), |t| timefmt::display(t, false)),
             startup = esc(&startup),
             unread = f
                 .unreadable
@@ -417,7 +426,11 @@ fn timeline(h: &mut String, r: &Report) {
     }
     h.push_str("</tbody>\n</table>\n");
     if r.files.len() > MAX_ROWS {
-        let _ = writeln!(h, "<p class=\"muted\">… and {} more files.</p>", r.files.len() - MAX_ROWS);
+        let _ = writeln!(
+            h,
+            "<p class=\"muted\">… and {} more files.</p>",
+            r.files.len() - MAX_ROWS
+        );
     }
     h.push_str("</section>\n");
 }
@@ -456,7 +469,7 @@ fn txns(h: &mut String, r: &Report, page: &Page<'_>) {
             esc(&time(b, page))
         );
     }
-    h.push_str(".");
+    h.push('.');
     if t.repeated > 0 {
         let _ = write!(
             h,
@@ -477,6 +490,13 @@ fn txns(h: &mut String, r: &Report, page: &Page<'_>) {
                     "<h3>Txns per {unit} by op type</h3>\n<p class=\"muted\">Errors are error txns and failed multis; closeSession is a client leaving or a session expiring.</p>"
                 );
                 chart(h, charts::histogram(&series, span, page.local, &unit));
+                let items: Vec<(&str, plotters::style::RGBColor)> = OpClass::ALL
+                    .iter()
+                    .zip(&t.totals)
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(c, _)| (c.name(), charts::op_color(*c)))
+                    .collect();
+                legend(h, &items);
             }
         }
         None => h.push_str("<p>No txn times to draw.</p>\n"),
@@ -548,7 +568,9 @@ fn space(h: &mut String, r: &Report) {
     let s = match &r.space {
         Ok(s) => s,
         Err(skipped) => {
-            h.push_str("<h2>Space by subtree</h2>\n<p>No snapshot could be read to the end.</p>\n<ul>\n");
+            h.push_str(
+                "<h2>Space by subtree</h2>\n<p>No snapshot could be read to the end.</p>\n<ul>\n",
+            );
             for (p, why) in skipped {
                 let _ = writeln!(
                     h,
@@ -619,7 +641,12 @@ fn space(h: &mut String, r: &Report) {
     h.push_str("</div>\n</div>\n</section>\n");
 }
 
-fn subtree_rows(h: &mut String, s: &crate::ops::report::space::Subtree, depth: usize, rows: &mut usize) {
+fn subtree_rows(
+    h: &mut String,
+    s: &crate::ops::report::space::Subtree,
+    depth: usize,
+    rows: &mut usize,
+) {
     if depth > 1 || *rows >= 60 {
         return;
     }

@@ -208,7 +208,10 @@ mod tests {
         {
             let root = c.backend().into_drawing_area();
             root.fill(&WHITE).unwrap();
-            c.group(&[("data-kind", "damage"), ("data-zxid", "0x1<\"")], Some("a & b"));
+            c.group(
+                &[("data-kind", "damage"), ("data-zxid", "0x1<\"")],
+                Some("a & b"),
+            );
             root.draw(&Rectangle::new([(1, 1), (10, 10)], RED.filled()))
                 .unwrap();
             root.draw(&Text::new("x<y", (5, 5), ("sans-serif", 10)))
@@ -218,7 +221,12 @@ mod tests {
         let svg = c.finish("t", "test");
         assert_eq!(svg.matches("<svg").count(), 1, "{svg}");
         assert!(!svg.contains("xmlns"), "{svg}");
-        assert!(svg.contains("<g data-kind=\"damage\" data-zxid=\"0x1&lt;&quot;\"><title>a &amp; b</title>"), "{svg}");
+        assert!(
+            svg.contains(
+                "<g data-kind=\"damage\" data-zxid=\"0x1&lt;&quot;\"><title>a &amp; b</title>"
+            ),
+            "{svg}"
+        );
         assert!(svg.contains("<rect"), "{svg}");
         assert!(svg.contains("x&lt;y"), "{svg}");
         let g = svg.find("<g ").unwrap();
