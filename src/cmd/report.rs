@@ -37,7 +37,7 @@ use crate::tree::replay::Target;
 #[command(after_help = "Examples:
   zkdd report /var/lib/zookeeper -o report.html
   zkdd report --config /etc/zookeeper/conf/zoo.cfg -o /tmp/zk-$(hostname).html
-  zkdd report /var/lib/zookeeper --since 2026-11-23T03:00Z --until 2026-11-23T04:00Z -o incident.html
+  zkdd report /var/lib/zookeeper --since 2026-11-23T03:00:00Z --until 2026-11-23T04:00:00Z -o incident.html
   zkdd report member1/data member2/data -o ensemble.html      where two members part
   zkdd report DIR@0x100000040 DIR@0x200000010 -o change.html   what changed between two points
 

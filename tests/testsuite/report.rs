@@ -894,6 +894,26 @@ fn pages_render_in_headless_chromium_without_errors_or_requests() {
         }
         assert!(chart.contains("data-kind=\"log\""), "{name}");
     }
+    if std::env::var_os("ZKDD_BLESS").is_some() {
+        readme_screenshot(&chrome, &damaged);
+    }
+}
+
+/// `man/zkdd-report.png`, the README's picture: the damaged copy's page,
+/// made from its parent dir so it names `data/version-2`.
+fn readme_screenshot(chrome: &Path, damaged: &Path) {
+    let page = damaged.with_file_name("report.html");
+    let o = common::zkdd()
+        .current_dir(damaged.parent().unwrap())
+        .args(["report", "data", "-o", "report.html"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let png = common::root().join("man/zkdd-report.png");
+    let shot = format!("--screenshot={}", png.display());
+    headless(chrome, &page, &[&shot, "--window-size=1200,1060"]);
+    let size = std::fs::metadata(&png).unwrap().len();
+    assert!(size < 200 << 10, "{} is {size} bytes", png.display());
 }
 
 /// The checks above can fail: a page that asks for an image is caught by

@@ -355,10 +355,19 @@ impl<K: Hash + Eq + Clone + Ord> TopK<K> {
         }
     }
 
-    /// The `n` busiest keys, busiest first (ties by key).
+    /// The `n` busiest keys, busiest first: by the count each surely has
+    /// (`txns - over`), then by the upper bound, then by key. Once keys
+    /// were evicted, only those surely seen more often than any evicted
+    /// key ([`TopK::floor`]) are certain to be among the busiest.
     pub fn top(&self, n: usize) -> Vec<(K, Tally)> {
         let mut all: Vec<(K, Tally)> = self.map.iter().map(|(k, t)| (k.clone(), *t)).collect();
-        all.sort_unstable_by(|a, b| b.1.txns.cmp(&a.1.txns).then_with(|| a.0.cmp(&b.0)));
+        let sure = |t: &Tally| t.txns - t.over;
+        all.sort_unstable_by(|a, b| {
+            sure(&b.1)
+                .cmp(&sure(&a.1))
+                .then(b.1.txns.cmp(&a.1.txns))
+                .then_with(|| a.0.cmp(&b.0))
+        });
         all.truncate(n);
         all
     }
@@ -366,6 +375,21 @@ impl<K: Hash + Eq + Clone + Ord> TopK<K> {
     /// True when some counts may be overstated (keys were evicted).
     pub fn approximate(&self) -> bool {
         self.floor > 0
+    }
+
+    /// The highest count a key had when it was evicted (0: none was).
+    pub fn floor(&self) -> u64 {
+        self.floor
+    }
+
+    /// Keys counted now.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// True when no key was counted.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
     }
 }
 
@@ -492,7 +516,7 @@ impl Default for TxnStats {
             bytes: 0,
             time_range: None,
             sessions: TopK::new(1024),
-            paths: TopK::new(4096),
+            paths: TopK::new(16384),
             clock: ZxidClock::default(),
             read: 0,
             repeated: 0,

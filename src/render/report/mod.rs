@@ -435,9 +435,37 @@ fn timeline(h: &mut String, r: &Report) {
     h.push_str("</section>\n");
 }
 
+/// The busiest keys worth listing: all of the top `n` while every key was
+/// counted, else only those surely busier than any key that was not.
+fn busiest<K: std::hash::Hash + Eq + Clone + Ord>(
+    top: &crate::ops::report::txns::TopK<K>,
+    n: usize,
+) -> Vec<(K, Tally)> {
+    let floor = top.floor();
+    top.top(n)
+        .into_iter()
+        .filter(|(_, t)| floor == 0 || t.txns - t.over > floor)
+        .collect()
+}
+
+fn none_stand_out<K: std::hash::Hash + Eq + Clone + Ord>(
+    h: &mut String,
+    top: &crate::ops::report::txns::TopK<K>,
+    shown: usize,
+    what: &str,
+) {
+    if top.approximate() && shown == 0 {
+        let _ = writeln!(
+            h,
+            "<p class=\"muted\" data-kind=\"flat\">No {what} stands out: the txns are spread over too many for any one to have more than about {} of them.</p>",
+            top.floor()
+        );
+    }
+}
+
 fn tally_cells(t: &Tally) -> String {
     let txns = if t.over > 0 {
-        format!("≈{} (±{})", t.txns, t.over)
+        format!("≥ {} (≤ {})", t.txns - t.over, t.txns)
     } else {
         t.txns.to_string()
     };
@@ -520,27 +548,32 @@ fn txns(h: &mut String, r: &Report, page: &Page<'_>) {
         );
     }
     h.push_str("</tbody>\n</table>\n</div>\n<div>\n<h3>Busiest sessions</h3>\n<table id=\"sessions\">\n<thead><tr><th>session</th><th class=\"n\">txns</th><th class=\"n\">bytes</th><th class=\"n\">errors</th></tr></thead>\n<tbody>\n");
-    for (s, tally) in t.sessions.top(15) {
+    let sessions = busiest(&t.sessions, 15);
+    for (s, tally) in &sessions {
         let _ = writeln!(
             h,
             "<tr data-session=\"{s}\"><td class=\"mono\">{s}</td>{}</tr>",
-            tally_cells(&tally)
+            tally_cells(tally)
         );
     }
-    h.push_str("</tbody>\n</table>\n</div>\n</div>\n");
-    h.push_str("<h3>Busiest paths</h3>\n<table id=\"paths\">\n<thead><tr><th>znode</th><th class=\"n\">txns</th><th class=\"n\">bytes</th><th class=\"n\">errors</th></tr></thead>\n<tbody>\n");
-    for (p, tally) in t.paths.top(20) {
-        let p = String::from_utf8_lossy(&p);
+    h.push_str("</tbody>\n</table>\n");
+    none_stand_out(h, &t.sessions, sessions.len(), "session");
+    h.push_str("</div>\n</div>\n");
+    h.push_str("<h3>Busiest znodes</h3>\n<table id=\"paths\">\n<thead><tr><th>znode</th><th class=\"n\">txns</th><th class=\"n\">bytes</th><th class=\"n\">errors</th></tr></thead>\n<tbody>\n");
+    let paths = busiest(&t.paths, 20);
+    for (p, tally) in &paths {
+        let p = String::from_utf8_lossy(p);
         let _ = writeln!(
             h,
             "<tr data-path=\"{p}\"><td class=\"mono\">{p}</td>{}</tr>",
-            tally_cells(&tally),
+            tally_cells(tally),
             p = esc(&p)
         );
     }
     h.push_str("</tbody>\n</table>\n");
+    none_stand_out(h, &t.paths, paths.len(), "znode");
     if t.sessions.approximate() || t.paths.approximate() {
-        h.push_str("<p class=\"muted\">Too many distinct keys to count each: counts marked ≈ may be overstated by at most the ± amount (the busiest ones are never missed).</p>\n");
+        h.push_str("<p class=\"muted\">Too many distinct keys to count each one: a count shown as ≥ n (≤ m) is certain to be at least n; every key listed was seen more often than any key not counted one by one.</p>\n");
     }
     h.push_str("</section>\n");
 }
