@@ -324,6 +324,48 @@ fn a_clean_data_dir_gets_every_section_and_agrees_with_verify_dump_and_du() {
     assert_eq!(top + 1, du["nodes"].as_u64().unwrap());
 }
 
+/// Every real data dir, and a dir made of each corrupt fixture: the page
+/// is written, self-contained, and the exit status is verify's.
+#[test]
+fn every_fixture_gets_a_page_and_verify_s_exit_status() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut dirs: Vec<PathBuf> = walkdir::WalkDir::new(common::root().join("testdata"))
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
+        .filter(|p| {
+            p.ends_with("version-2") && !p.starts_with(common::root().join("testdata/corrupt"))
+        })
+        .map(|p| p.parent().unwrap().to_path_buf())
+        .collect();
+    for c in std::fs::read_dir(common::root().join("testdata/corrupt")).unwrap() {
+        let c = c.unwrap().path();
+        let d = tmp.path().join(c.file_name().unwrap());
+        std::fs::create_dir_all(d.join("version-2")).unwrap();
+        for f in std::fs::read_dir(&c).unwrap() {
+            let f = f.unwrap().path();
+            let name = f.file_name().unwrap().to_string_lossy().into_owned();
+            if name.starts_with("log.") || name.starts_with("snapshot.") {
+                std::fs::copy(&f, d.join("version-2").join(&name)).unwrap();
+            }
+        }
+        dirs.push(d);
+    }
+    dirs.sort();
+    assert!(dirs.len() > 25, "{dirs:?}");
+    for d in dirs {
+        let v = common::run(&["verify", &s(&d)]).status.code();
+        let (o, html) = report(tmp.path(), &[&s(&d)]);
+        assert_eq!(o.status.code(), v, "{}: {o:?}", d.display());
+        assert_self_contained(&html);
+        assert_eq!(
+            &sections(&html)[..4],
+            ["verdict", "timeline", "txns", "space"],
+            "{}",
+            d.display()
+        );
+    }
+}
+
 #[test]
 fn a_damaged_length_is_marked_as_damage_at_the_txns_it_costs() {
     let (tmp, dir) = copy_fixture("snappy/data");

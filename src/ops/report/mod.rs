@@ -20,6 +20,7 @@ pub mod compare;
 pub mod space;
 pub mod txns;
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -376,18 +377,24 @@ fn rows(
     txns: &TxnStats,
 ) -> Vec<FileRow> {
     let recovery = verified.recovery.as_ref();
-    let worst = |p: &Path| {
-        verified
-            .findings
-            .iter()
-            .filter(|f| f.file == p)
-            .map(|f| f.severity)
-            .max()
-    };
-    let action = |p: &Path| {
-        plan.and_then(|pl| pl.files.iter().find(|f| f.path == p))
-            .map(|f| f.action)
-    };
+    let mut worst_by: HashMap<&Path, Severity> = HashMap::new();
+    for f in &verified.findings {
+        let w = worst_by.entry(f.file.as_path()).or_insert(f.severity);
+        *w = (*w).max(f.severity);
+    }
+    let worst = |p: &Path| worst_by.get(p).copied();
+    let actions: HashMap<&Path, Action> = plan
+        .map(|pl| {
+            pl.files
+                .iter()
+                .map(|f| (f.path.as_path(), f.action))
+                .collect()
+        })
+        .unwrap_or_default();
+    let action = |p: &Path| actions.get(p).copied();
+    let replayed: HashSet<&Path> = recovery
+        .map(|r| r.logs.iter().map(PathBuf::as_path).collect())
+        .unwrap_or_default();
     let mut rows = Vec::with_capacity(spans.len() + dir.snapshots.len());
     for s in spans {
         rows.push(FileRow {
@@ -400,7 +407,7 @@ fn rows(
             len: s.len,
             time: s.first_time,
             last_time: s.last_time,
-            startup: recovery.is_some_and(|r| r.logs.contains(&s.path)),
+            startup: replayed.contains(s.path.as_path()),
             rejected: None,
             purge: action(&s.path),
             worst: worst(&s.path),
@@ -453,8 +460,9 @@ fn kind_of(code: &str, severity: Severity, log: bool) -> Option<MarkKind> {
 fn marks(verified: &verify::Report, files: &[FileRow], txns: &TxnStats) -> (Vec<Mark>, usize) {
     let mut marks = Vec::new();
     let mut unplaced = 0;
+    let by_path: HashMap<&Path, &FileRow> = files.iter().map(|r| (r.path.as_path(), r)).collect();
     for f in &verified.findings {
-        let file = files.iter().find(|r| r.path == f.file);
+        let file = by_path.get(f.file.as_path()).copied();
         let log = file.is_some_and(|r| r.log);
         let Some(kind) = kind_of(f.code, f.severity, log) else {
             continue;

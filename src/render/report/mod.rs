@@ -94,12 +94,12 @@ pub fn render(r: &Report, page: &Page<'_>) -> String {
         esc(&title)
     );
     header(&mut h, r, page);
-    verdict(&mut h, r, page);
-    timeline(&mut h, r);
+    verdict(&mut h, r);
+    timeline(&mut h, r, page);
     txns(&mut h, r, page);
     space(&mut h, r);
     if let Some(c) = &r.compare {
-        divergence(&mut h, r, c, page);
+        divergence(&mut h, c, page);
     }
     let _ = write!(
         h,
@@ -181,7 +181,7 @@ fn header(h: &mut String, r: &Report, page: &Page<'_>) {
     );
 }
 
-fn verdict(h: &mut String, r: &Report, page: &Page<'_>) {
+fn verdict(h: &mut String, r: &Report) {
     let v = &r.verify;
     let (class, word) = verdict_word(v.worst());
     let (e, w, n) = (
@@ -282,7 +282,6 @@ fn verdict(h: &mut String, r: &Report, page: &Page<'_>) {
         }
     }
     h.push_str("</section>\n");
-    let _ = page;
 }
 
 fn legend(h: &mut String, items: &[(&str, plotters::style::RGBColor)]) {
@@ -313,7 +312,7 @@ fn chart(h: &mut String, drawn: charts::Drawn) {
     }
 }
 
-fn timeline(h: &mut String, r: &Report) {
+fn timeline(h: &mut String, r: &Report, page: &Page<'_>) {
     use crate::ops::report::MarkKind;
     use charts::palette;
     h.push_str("<section id=\"timeline\">\n<h2>Files on the zxid axis</h2>\n");
@@ -382,8 +381,12 @@ fn timeline(h: &mut String, r: &Report) {
     if r.unplaced > 0 {
         let _ = writeln!(
             h,
-            "<p class=\"muted\">{} findings are not on the chart (no zxid, or over {} marks); the table above lists them.</p>",
-            r.unplaced,
+            "<p class=\"muted\">{} not on the chart (no zxid, or over {} marks); the table above lists every finding.</p>",
+            if r.unplaced == 1 {
+                "1 finding is".to_string()
+            } else {
+                format!("{} findings are", r.unplaced)
+            },
             crate::ops::report::MAX_MARKS
         );
     }
@@ -413,10 +416,8 @@ fn timeline(h: &mut String, r: &Report) {
             z = f.zxid,
             txns = f.txns.map_or(String::new(), |n| n.to_string()),
             size = esc(&short_bytes(f.len)),
-            t0 = f.time.map_or(String::new(), |t| timefmt::display(t, false)),
-            t1 = f
-                .last_time
-                .map_or(String::new(), |t| timefmt::display(t, false)),
+            t0 = f.time.map_or(String::new(), |t| time(t, page)),
+            t1 = f.last_time.map_or(String::new(), |t| time(t, page)),
             startup = esc(&startup),
             unread = f
                 .unreadable
@@ -706,7 +707,7 @@ fn subtree_rows(
     }
 }
 
-fn divergence(h: &mut String, r: &Report, c: &Comparison, page: &Page<'_>) {
+fn divergence(h: &mut String, c: &Comparison, page: &Page<'_>) {
     let _ = write!(
         h,
         "<section id=\"divergence\">\n<h2>Where they part</h2>\n<p><code>{}</code> (left) and <code>{}</code> (right).</p>\n",
@@ -816,7 +817,6 @@ fn divergence(h: &mut String, r: &Report, c: &Comparison, page: &Page<'_>) {
             );
         }
     }
-    let _ = r;
     h.push_str("</section>\n");
 }
 
