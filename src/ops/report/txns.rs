@@ -207,19 +207,6 @@ impl Histogram {
         }
     }
 
-    /// Adds another histogram's counts.
-    pub fn merge(&mut self, mut other: Histogram) {
-        other.flush();
-        self.flush();
-        while self.width_ms < other.width_ms {
-            self.coarsen();
-        }
-        for (k, counts) in other.buckets {
-            let key = k.div_euclid(self.width_ms) * self.width_ms;
-            self.merge_bucket(key, counts);
-        }
-    }
-
     /// The counts in at most `max_bars` buckets of a round width (1 s, 5 s,
     /// 1 min, 5 min, 1 h, ...; never narrower than the counting width). A
     /// counting bucket goes whole into the bar its start falls in.
@@ -331,28 +318,6 @@ impl<K: Hash + Eq + Clone + Ord> TopK<K> {
         }
         all.truncate(self.cap);
         self.map.extend(all);
-    }
-
-    /// Adds another counter's keys (an evicted key's count may then be
-    /// understated by at most the other counter's floor; that is added to
-    /// `over` of every key).
-    pub fn merge(&mut self, other: TopK<K>) {
-        let extra = other.floor;
-        for (k, t) in other.map {
-            let slot = self.map.entry(k).or_insert(Tally {
-                over: self.floor,
-                txns: self.floor,
-                ..Tally::default()
-            });
-            slot.txns += t.txns;
-            slot.bytes += t.bytes;
-            slot.errors += t.errors;
-            slot.over += t.over;
-        }
-        self.floor += extra;
-        if self.map.len() > 2 * self.cap {
-            self.prune();
-        }
     }
 
     /// The `n` busiest keys, busiest first: by the count each surely has
@@ -469,19 +434,6 @@ pub struct LogSpan {
     pub end: Option<LogEnd>,
     /// Why it could not be read (a bad header, an I/O error).
     pub unreadable: Option<String>,
-}
-
-impl LogSpan {
-    /// Where reading stopped: the end of the valid entries.
-    pub fn stop_offset(&self) -> Option<u64> {
-        self.end.as_ref().map(|e| match e {
-            LogEnd::Eof { offset }
-            | LogEnd::Padding { offset, .. }
-            | LogEnd::TornTail { offset, .. }
-            | LogEnd::PartialRecord { offset, .. }
-            | LogEnd::Corrupt { offset, .. } => *offset,
-        })
-    }
 }
 
 /// Everything the pass over the logs counted.
