@@ -710,7 +710,7 @@ fn chromium_or_skip(test: &str) -> Option<PathBuf> {
             panic!("{test}: chromium (Debian's chromium package) is required")
         }
         None => {
-            eprintln!("{test}: skipped, chromium not installed");
+            common::skip(test, common::Missing::Chromium);
             None
         }
     }
