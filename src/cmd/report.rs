@@ -52,8 +52,8 @@ files are always the whole data dir. The purge shading is what `zkdd purge
 --retain N --min-age 0` would delete, N from --retain, else
 autopurge.snapRetainCount in --config, else 3.
 
-JSON (--json): one {\"type\":\"report\",file,bytes,verdict,errors,warnings,
-txns,marks} line once the page is written.
+JSON (--json): one {\"type\":\"summary\",\"command\":\"report\",file,bytes,verdict,
+errors,warnings,txns,marks} line once the page is written.
 
 Exit status:
   0  page written; the data dir has nothing worse than warnings

@@ -241,7 +241,7 @@ fn a_clean_data_dir_gets_every_section_and_agrees_with_verify_dump_and_du() {
     let p = common::run(&["purge", "-n", "--json", "--min-age", "0", &d]);
     let planned: Vec<String> = common::json_lines(&common::stdout(&p))
         .into_iter()
-        .filter(|l| l["type"] == "purge" && l["action"] == "delete")
+        .filter(|l| l["type"] == "file" && l["action"] == "delete")
         .map(|l| {
             Path::new(l["file"].as_str().unwrap())
                 .file_name()
@@ -458,6 +458,29 @@ fn a_crash_tail_is_a_warning_mark_after_the_last_txn() {
 }
 
 #[test]
+fn a_missing_log_is_a_gap_over_the_zxids_it_held() {
+    let (tmp, dir) = copy_fixture("standalone/data");
+    // log.87 holds 0x87..0xb8; log.b9 follows it.
+    std::fs::remove_file(dir.join("version-2/log.87")).unwrap();
+    let (o, html) = report(tmp.path(), &[&s(&dir)]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "a newer snapshot covers it: {o:?}"
+    );
+    let gaps: Vec<_> = marks(&html, "gap")
+        .into_iter()
+        .filter(|m| m["data-axis"] == "zxid")
+        .collect();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(gaps[0]["data-zxid"], "0x87");
+    assert_eq!(gaps[0]["data-end"], "0xb8");
+    assert_eq!(gaps[0]["data-code"], "log_zxid_gap");
+    assert_eq!(gaps[0]["data-file"], "log.b9");
+    assert!(html.contains("data-verdict=\"warnings\""));
+}
+
+#[test]
 fn a_gz_data_dir_reads_its_compressed_snapshot_and_json_says_so() {
     let dir = common::fixtures().join("gz/data");
     let tmp = tempfile::tempdir().unwrap();
@@ -465,7 +488,8 @@ fn a_gz_data_dir_reads_its_compressed_snapshot_and_json_says_so() {
     let o = common::run(&["report", "--json", &s(&dir), "-o", &s(&page)]);
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     let line = common::json_lines(&common::stdout(&o)).pop().unwrap();
-    assert_eq!(line["type"], "report");
+    assert_eq!(line["type"], "summary");
+    assert_eq!(line["command"], "report");
     assert_eq!(line["verdict"], "ok");
     assert_eq!(
         line["bytes"].as_u64().unwrap(),

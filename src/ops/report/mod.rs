@@ -155,8 +155,11 @@ pub struct Mark {
     /// What.
     pub kind: MarkKind,
     /// Where: the txn concerned, or for damage at the end of a log's valid
-    /// entries, the zxid after the last one read.
+    /// entries, the zxid after the last one read; for a gap between logs,
+    /// the first missing zxid.
     pub zxid: Zxid,
+    /// For a gap between logs: the last missing zxid.
+    pub end: Option<Zxid>,
     /// The time there, when the logs tell.
     pub time: Option<i64>,
     /// The verify finding code, if it comes from one.
@@ -271,6 +274,7 @@ pub fn gather(
             marks.push(Mark {
                 kind: MarkKind::Divergence,
                 zxid: *z,
+                end: None,
                 time: txns.clock.time_of(*z),
                 code: "",
                 severity: None,
@@ -289,6 +293,7 @@ pub fn gather(
                 marks.push(Mark {
                     kind: MarkKind::Point,
                     zxid: z,
+                    end: None,
                     time: txns.clock.time_of(z),
                     code: "",
                     severity: None,
@@ -474,10 +479,28 @@ fn marks(verified: &verify::Report, files: &[FileRow], txns: &TxnStats) -> (Vec<
                 _ => r.zxid,
             })
         });
-        let Some(zxid) = zxid else {
+        let Some(mut zxid) = zxid else {
             unplaced += 1;
             continue;
         };
+        // A gap between two logs: the missing range, from the txn after
+        // the previous log's last one to the one before this log's first.
+        let mut end = None;
+        if kind == MarkKind::Gap
+            && let Some(r) = file
+            && r.log
+            && zxid == r.zxid
+            && let Some(prev) = files
+                .iter()
+                .filter(|p| p.log && p.zxid < r.zxid)
+                .filter_map(|p| p.last)
+                .filter(|&l| l < r.zxid)
+                .max()
+            && prev.0 + 1 < r.zxid.0
+        {
+            end = Some(Zxid(r.zxid.0 - 1));
+            zxid = Zxid(prev.0 + 1);
+        }
         let text = match &f.meaning {
             Some(m) => format!("{}: {} ({m})", f.code, f.message),
             None => format!("{}: {}", f.code, f.message),
@@ -485,6 +508,7 @@ fn marks(verified: &verify::Report, files: &[FileRow], txns: &TxnStats) -> (Vec<
         marks.push(Mark {
             kind,
             zxid,
+            end,
             time: txns.clock.time_of(zxid),
             code: f.code,
             severity: Some(f.severity),

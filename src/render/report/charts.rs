@@ -185,7 +185,11 @@ pub fn timeline(r: &Report) -> Drawn {
             points.push(log_end(f));
         }
     }
-    points.extend(r.marks.iter().map(|m| m.zxid));
+    points.extend(
+        r.marks
+            .iter()
+            .flat_map(|m| [Some(m.zxid), m.end].into_iter().flatten()),
+    );
     if let Some((a, b)) = r.startup {
         points.extend([a, Zxid(b.0.saturating_add(1))]);
     }
@@ -341,7 +345,20 @@ pub fn timeline(r: &Report) -> Drawn {
         if let Some(o) = m.offset {
             attrs.push(("data-offset", format!("{o:#x}")));
         }
-        group(&mut canvas, &attrs, &format!("zxid {}: {}", m.zxid, m.text));
+        if let Some(e) = m.end {
+            attrs.push(("data-end", e.to_string()));
+        }
+        let at = match m.end {
+            Some(e) => format!("zxids {}..{e}", m.zxid),
+            None => format!("zxid {}", m.zxid),
+        };
+        group(&mut canvas, &attrs, &format!("{at}: {}", m.text));
+        if let Some(e) = m.end {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(m.zxid, 0.0), (Zxid(e.0.saturating_add(1)), n)],
+                color.mix(0.22).filled(),
+            )))?;
+        }
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(m.zxid, 0.0), (m.zxid, n)],
             color.mix(0.75).stroke_width(2),

@@ -820,12 +820,14 @@ fn divergence(h: &mut String, c: &Comparison, page: &Page<'_>) {
     h.push_str("</section>\n");
 }
 
-/// The line printed once the page is written: text, or one `report` JSON line.
+/// The line printed once the page is written: text, or one `summary` JSON
+/// line (`"command": "report"`).
 pub fn summary(out: &mut Output<'_>, path: &Path, bytes: u64, r: &Report) -> io::Result<()> {
     let (class, word) = verdict_word(r.worst());
     if out.json {
         return out.json_line(&json!({
-            "type": "report",
+            "type": "summary",
+            "command": "report",
             "file": path.display().to_string(),
             "bytes": bytes,
             "verdict": class,
