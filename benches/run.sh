@@ -5,14 +5,14 @@
 #   benches/run.sh [DIR]          DIR defaults to ${ZKDD_BENCH_DIR:-/tmp/zkdd-bench}
 #
 # Knobs: ZKDD_BENCH_RUNS (runs per command, median wall time reported; default 3),
-# ZKDD_BENCH_ONLY (space-separated sections: dump iterate snapshot rss replay verify diff),
+# ZKDD_BENCH_ONLY (space-separated sections: dump iterate snapshot rss replay verify diff report),
 # ZKDD_BENCH_NO_BUILD=1 (use the existing target/release/zkdd).
 # Wall time and peak RSS come from /usr/bin/time; every command's stdout goes to /dev/null.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DIR=${1:-${ZKDD_BENCH_DIR:-/tmp/zkdd-bench}}
 RUNS=${ZKDD_BENCH_RUNS:-3}
-ONLY=${ZKDD_BENCH_ONLY:-dump iterate snapshot rss replay verify diff}
+ONLY=${ZKDD_BENCH_ONLY:-dump iterate snapshot rss replay verify diff report}
 [[ -f $DIR/inputs.env ]] || { echo "no inputs in $DIR: run benches/generate.sh $DIR first" >&2; exit 2; }
 # shellcheck disable=SC1091
 source "$DIR/inputs.env"
@@ -195,6 +195,22 @@ if section diff; then
     else
         log "diff: skipped, zkdd diff is not built yet"
         row "diff two snapshots" "skipped: zkdd diff not built yet" "" "" "≥ 10×" "—"
+    fi
+fi
+
+if section report; then
+    if built report; then
+        # One HTML page of the whole data dir: verify (with digests), a pass over every
+        # log, the purge plan and the newest snapshot's space. The page must stay small.
+        log "report: one HTML page of the whole data dir"
+        warm "$DATA"/version-2/*
+        measure zkdd-report "$ZKDD" report "$DATA" -o "$TMP/report.html"; Z=$WALL; ZR=$RSS; ZRC=$RC
+        PAGE=$(stat -c %s "$TMP/report.html")
+        row "report data dir → one HTML page ($((PAGE >> 10)) KiB)" "${Z} s, $((ZR / 1024)) MiB (exit $ZRC)" "—" "—" \
+            "≤ 10 s, page < 1 MiB" "$(awk -v t="$Z" -v p="$PAGE" 'BEGIN { print (t <= 10 && p < 1048576 ? "met" : "**missed**") }')"
+    else
+        log "report: skipped, zkdd report is not built yet"
+        row "report data dir → one HTML page" "skipped: zkdd report not built yet" "" "" "≤ 10 s, page < 1 MiB" "—"
     fi
 fi
 

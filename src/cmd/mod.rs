@@ -13,6 +13,7 @@ pub mod purge;
 pub mod recover;
 pub mod repair;
 pub mod replay;
+pub mod report;
 pub mod verify;
 
 use clap::{Parser, Subcommand};
@@ -92,6 +93,8 @@ pub enum Command {
     Repair(Box<repair::Args>),
     /// Build a data dir ZooKeeper starts from out of a damaged one, and say what was lost.
     Recover(Box<recover::Args>),
+    /// One self-contained HTML page of a data dir, for incident reviews.
+    Report(Box<report::Args>),
     /// Print shell completions.
     Completions(completions::Args),
 }
@@ -176,6 +179,7 @@ pub fn run(cli: &Cli, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
         Command::Du(a) => du::run(a, g, out),
         Command::Repair(a) => repair::run(a, g, out),
         Command::Recover(a) => recover::run(a, g, out),
+        Command::Report(a) => report::run(a, g, out),
         Command::Completions(a) => {
             use clap::CommandFactory;
             completions::run(a, &mut Cli::command(), out)

@@ -10,4 +10,5 @@ pub mod history;
 pub mod purge;
 pub mod recover;
 pub mod repair;
+pub mod report;
 pub mod verify;

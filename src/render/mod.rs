@@ -18,6 +18,7 @@ pub mod purge;
 pub mod recover;
 pub mod repair;
 pub mod replay;
+pub mod report;
 pub mod units;
 pub mod verify;
 pub mod zkcli;

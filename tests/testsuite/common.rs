@@ -151,6 +151,8 @@ pub enum Missing {
     Javac,
     /// Prometheus's promtool.
     Promtool,
+    /// Debian's chromium (headless, for zkdd report's pages).
+    Chromium,
 }
 
 impl Missing {
@@ -169,6 +171,11 @@ impl Missing {
                 "passed WITHOUT promtool check metrics: promtool is not installed.\n  \
                  To run them: apt-get install -y prometheus (Debian 12), then cargo test again;\n  \
                  ZKDD_REQUIRE_PROMTOOL=1 cargo test makes them fail instead (.ci/run sets it)."
+            }
+            Missing::Chromium => {
+                "passed WITHOUT rendering the report pages in a browser: chromium is not installed.\n  \
+                 To run them: apt-get install -y chromium (Debian 12), then cargo test again;\n  \
+                 ZKDD_REQUIRE_CHROMIUM=1 cargo test makes them fail instead (.ci/run sets it)."
             }
         }
     }

@@ -15,6 +15,7 @@ mod purge; // zkdd purge
 mod recover; // zkdd recover: damaged copies of real data dirs, real servers before and after
 mod repair; // zkdd repair, dump --follow
 mod replay; // zkdd replay and the tree engine vs ZooKeeper's restore
+mod report; // zkdd report: the HTML page, structurally and in headless Chromium
 mod roundtrip; // writer -> reader round trips
 mod verdict; // one verdict: every subcommand agrees on damaged and odd data dirs
 mod verify; // zkdd verify
