@@ -141,6 +141,7 @@ impl Command {
             Command::Du(_) => "du",
             Command::Repair(_) => "repair",
             Command::Recover(_) => "recover",
+            Command::Report(_) => "report",
             Command::Completions(_) => "completions",
         }
     }
@@ -158,6 +159,7 @@ impl Command {
             Command::Du(a) => a.settings(),
             Command::Repair(a) => a.settings(),
             Command::Recover(a) => a.settings(),
+            Command::Report(a) => a.settings(),
             Command::Completions(_) => Settings::default(),
         }
     }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::cmd::args::{ConfigArgs, GlobalArgs};
+use crate::cmd::args::{ConfigArgs, LocalTimeArgs, OutputArgs, ReadArgs, Settings, ThreadArgs};
 use crate::error::{Error, ExitStatus};
 use crate::files::atomic;
 use crate::files::datadir::ZooConfig;
@@ -90,6 +90,31 @@ pub struct Args {
     /// Skip replaying the tree to compare digests (as verify --no-digest).
     #[arg(long)]
     pub no_digest: bool,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub report: OutputArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub local: LocalTimeArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub read: ReadArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub threads: ThreadArgs,
+}
+
+impl Args {
+    /// What this subcommand runs with.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            report: self.report.clone(),
+            local: self.local.local,
+            read: self.read.clone(),
+            threads: self.threads.threads,
+            ..Settings::default()
+        }
+    }
 }
 
 fn time_arg(flag: &str, v: Option<&str>, local: bool) -> Result<Option<i64>, Error> {
@@ -98,7 +123,7 @@ fn time_arg(flag: &str, v: Option<&str>, local: bool) -> Result<Option<i64>, Err
 }
 
 /// Runs `zkdd report`.
-pub fn run(args: &Args, g: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
+pub fn run(args: &Args, g: &Settings, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
     let since = time_arg("--since", args.since.as_deref(), g.local)?;
     let until = time_arg("--until", args.until.as_deref(), g.local)?;
     if let (Some(s), Some(u)) = (since, until)
@@ -147,7 +172,7 @@ pub fn run(args: &Args, g: &GlobalArgs, out: &mut Output<'_>) -> Result<ExitStat
     }
     let opts = report::Options {
         limits: g.limits(),
-        no_mmap: g.no_mmap,
+        no_mmap: g.read.no_mmap,
         digests: !args.no_digest,
         threads: g.threads(),
         retain,
