@@ -58,16 +58,42 @@ pub fn display(ms: i64, local: bool) -> String {
 }
 
 /// Parses a time given on the command line: RFC 3339 (`2026-11-23T03:14:00Z`,
-/// offsets allowed), or `YYYY-MM-DD[ T]HH:MM[:SS[.fff]]` / `YYYY-MM-DD`
-/// taken as UTC (local with `local`), or `@<ms since epoch>`.
+/// seconds optional, offsets allowed), or `YYYY-MM-DD[ T]HH:MM[:SS[.fff]]` /
+/// `YYYY-MM-DD` taken as UTC (local with `local`), or `@<ms since epoch>`,
+/// or relative to now: `now`, `-1h`, `-10m`, `-1h30m`, `2h ago`.
 pub fn parse(s: &str, local: bool) -> Result<i64, String> {
+    parse_at(s, local, chrono::Utc::now().timestamp_millis())
+}
+
+/// [`parse`] with "now" given, for relative times.
+pub fn parse_at(s: &str, local: bool, now_ms: i64) -> Result<i64, String> {
     let s = s.trim();
     if let Some(ms) = s.strip_prefix('@') {
         return ms
             .parse()
             .map_err(|_| format!("invalid epoch milliseconds: {s:?}"));
     }
+    if s.eq_ignore_ascii_case("now") {
+        return Ok(now_ms);
+    }
+    let ago = s
+        .strip_prefix('-')
+        .or_else(|| s.strip_suffix(" ago").or_else(|| s.strip_suffix("ago")));
+    if let Some(span) = ago {
+        let d = humantime::parse_duration(span.trim()).map_err(|e| {
+            format!("invalid relative time {s:?}: {e} (e.g. -1h, -10m, \"2h ago\")")
+        })?;
+        let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        return Ok(now_ms.saturating_sub(ms));
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.timestamp_millis());
+    }
+    // RFC 3339 without seconds, as people type it: 2026-11-23T03:14Z.
+    if let Some(t) = s.get(..16).and_then(|hm| {
+        let zone = s.get(16..)?;
+        DateTime::parse_from_rfc3339(&format!("{hm}:00{zone}")).ok()
+    }) {
         return Ok(t.timestamp_millis());
     }
     let naive = [
@@ -132,6 +158,19 @@ mod tests {
         assert_eq!(rfc3339_utc(0).unwrap(), "1970-01-01T00:00:00.000Z");
         assert!(rfc3339_utc(i64::MAX).is_none());
         assert_eq!(display(i64::MAX, false), format!("{}ms", i64::MAX));
+    }
+
+    #[test]
+    fn parses_relative_times_and_minutes_only() {
+        let now = parse("2026-11-23T03:14:00Z", false).unwrap();
+        assert_eq!(parse_at("now", false, now).unwrap(), now);
+        assert_eq!(parse_at("-1h", false, now).unwrap(), now - 3_600_000);
+        assert_eq!(parse_at("-1h30m", false, now).unwrap(), now - 5_400_000);
+        assert_eq!(parse_at("10m ago", false, now).unwrap(), now - 600_000);
+        assert_eq!(parse_at("2026-11-23T03:14Z", false, 0).unwrap(), now);
+        assert_eq!(parse_at("2026-11-23T05:14+02:00", false, 0).unwrap(), now);
+        assert!(parse_at("-1 fortnight", false, now).is_err());
+        assert!(parse_at("yesterday", false, now).is_err());
     }
 
     #[test]

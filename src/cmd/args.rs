@@ -6,6 +6,8 @@ use crate::error::Error;
 use crate::files::datadir::{DataDir, ZooConfig, version_dir};
 use crate::format::jute::{DEFAULT_LENGTH_LIMIT, Limits};
 use crate::render::Output;
+use crate::tree::replay::Target;
+use crate::zxid::Zxid;
 
 /// When to colour verdicts and severities.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -98,6 +100,120 @@ pub struct ThreadArgs {
     #[arg(long, short = 'j', value_name = "N",
           value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub threads: Option<u16>,
+}
+
+/// A point in a data dir's history, said the same way by every subcommand
+/// that builds a tree there (replay, extract, du); none: the end of the logs.
+#[derive(clap::Args, Debug, Clone, Default)]
+#[group(id = "point", multiple = false)]
+#[command(next_help_heading = "Point in time")]
+pub struct PointArgs {
+    /// The tree after the txn with this zxid (hex, e.g. 0x1a2b).
+    #[arg(long, value_name = "ZXID")]
+    pub to_zxid: Option<String>,
+    /// The tree just before the txn with this zxid (the undo case).
+    #[arg(long, value_name = "ZXID")]
+    pub before_zxid: Option<String>,
+    /// The tree after the last txn at or before this time: RFC 3339 (2026-11-23T03:14Z) or
+    /// relative to now (-1h, "2h ago").
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub to_time: Option<String>,
+}
+
+impl PointArgs {
+    /// The replay target these flags name.
+    pub fn target(&self, local: bool) -> Result<Target, Error> {
+        let zxid = |s: &str, flag: &str| {
+            Zxid::parse(s).ok_or_else(|| Error::Usage(format!("{flag}: not a hex zxid: {s:?}")))
+        };
+        Ok(if let Some(z) = &self.to_zxid {
+            Target::ToZxid(zxid(z, "--to-zxid")?)
+        } else if let Some(z) = &self.before_zxid {
+            Target::BeforeZxid(zxid(z, "--before-zxid")?)
+        } else if let Some(t) = &self.to_time {
+            Target::ToTime(crate::timefmt::parse(t, local).map_err(Error::Usage)?)
+        } else {
+            Target::End
+        })
+    }
+}
+
+/// A range of txns, said the same way by every subcommand that shows txns
+/// or changes (dump, history).
+#[derive(clap::Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Range")]
+pub struct RangeArgs {
+    /// Only txns with zxid in A..B (inclusive; either end may be left out).
+    #[arg(long, value_name = "A..B")]
+    pub zxid: Option<String>,
+    /// Only txns at or after this time: RFC 3339 (2026-11-23T03:14Z), or relative to now
+    /// (-1h, -10m, "2h ago", now).
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub since: Option<String>,
+    /// Only txns at or before this time (same forms as --since).
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    pub until: Option<String>,
+}
+
+/// The bounds a [`RangeArgs`] names.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Bounds {
+    /// Lowest zxid.
+    pub zxid_from: Option<Zxid>,
+    /// Highest zxid.
+    pub zxid_to: Option<Zxid>,
+    /// Earliest time (ms).
+    pub since: Option<i64>,
+    /// Latest time (ms).
+    pub until: Option<i64>,
+}
+
+impl Bounds {
+    /// True when a txn with `zxid` at `time` is inside.
+    pub fn contains(&self, zxid: Zxid, time: i64) -> bool {
+        self.zxid_from.is_none_or(|z| zxid >= z)
+            && self.zxid_to.is_none_or(|z| zxid <= z)
+            && self.since.is_none_or(|t| time >= t)
+            && self.until.is_none_or(|t| time <= t)
+    }
+}
+
+impl RangeArgs {
+    /// The bounds these flags name.
+    pub fn bounds(&self, local: bool) -> Result<Bounds, Error> {
+        let (zxid_from, zxid_to) = match &self.zxid {
+            Some(r) => crate::zxid::parse_range(r).ok_or_else(|| {
+                Error::Usage(format!(
+                    "invalid zxid range {r:?}: use A..B with hex zxids, e.g. 0x1a..0x2f"
+                ))
+            })?,
+            None => (None, None),
+        };
+        let time = |t: &Option<String>, flag: &str| -> Result<Option<i64>, Error> {
+            t.as_deref()
+                .map(|s| {
+                    crate::timefmt::parse(s, local)
+                        .map_err(|e| Error::Usage(format!("{flag}: {e}")))
+                })
+                .transpose()
+        };
+        Ok(Bounds {
+            zxid_from,
+            zxid_to,
+            since: time(&self.since, "--since")?,
+            until: time(&self.until, "--until")?,
+        })
+    }
+}
+
+/// The point a target names, for people: "just before zxid 0x30".
+pub fn describe_target(t: &Target, local: bool) -> String {
+    match t {
+        Target::End => "at the end of the logs".into(),
+        Target::ToZxid(z) => format!("after zxid {z}"),
+        Target::BeforeZxid(z) => format!("just before zxid {z}"),
+        Target::ToTime(ms) => format!("at {}", crate::timefmt::display(*ms, local)),
+    }
 }
 
 /// The most threads `-j` takes.

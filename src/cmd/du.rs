@@ -3,7 +3,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::cmd::args::{ConfigArgs, OutputArgs, ReadArgs, Settings, SizeArgs};
+use crate::cmd::args::{
+    ConfigArgs, LocalTimeArgs, OutputArgs, PointArgs, ReadArgs, Settings, SizeArgs,
+};
 use crate::error::{Error, ExitStatus};
 use crate::files::sniff::{DataFile, data_file};
 use crate::ops::du;
@@ -54,6 +56,12 @@ pub struct Args {
     /// Write ncdu's JSON export instead (browse with `ncdu -f FILE`).
     #[arg(long, conflicts_with = "json")]
     pub ncdu: bool,
+    /// A data dir: the tree at this point instead of at the end of the logs.
+    #[command(flatten)]
+    pub point: PointArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub local: LocalTimeArgs,
     #[allow(missing_docs)]
     #[command(flatten)]
     pub report: OutputArgs,
@@ -71,6 +79,7 @@ impl Args {
         Settings {
             report: self.report.clone(),
             bytes: self.size.bytes,
+            local: self.local.local,
             read: self.read.clone(),
             ..Settings::default()
         }
@@ -86,6 +95,7 @@ pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitS
         )));
     }
     let opts = Options {
+        target: args.point.target(global.local)?,
         no_mmap: global.read.no_mmap,
         limits: global.limits(),
         ..Options::default()
@@ -93,6 +103,15 @@ pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitS
     let mut findings = false;
     let tree = match &args.input {
         Some(p) if !p.is_dir() => match data_file(p)? {
+            _ if args.point.to_zxid.is_some()
+                || args.point.before_zxid.is_some()
+                || args.point.to_time.is_some() =>
+            {
+                return Err(Error::Usage(format!(
+                    "{}: a point in time needs a data dir (a snapshot is one point)",
+                    p.display()
+                )));
+            }
             DataFile::Snapshot(_) => replay::load_snapshot_file(p, &opts)?,
             DataFile::Log => {
                 return Err(Error::Usage(format!(

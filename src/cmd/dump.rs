@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::cmd::args::{
-    ConfigArgs, LocalTimeArgs, OutputArgs, ReadArgs, Settings, SizeArgs, ThreadArgs,
+    ConfigArgs, LocalTimeArgs, OutputArgs, RangeArgs, ReadArgs, Settings, SizeArgs, ThreadArgs,
 };
 use crate::error::{Error, ExitStatus};
 use crate::files::datadir::{FileKind, Irregular};
@@ -16,8 +16,7 @@ use crate::ops::dump::{Filter, Stats};
 use crate::render::Output;
 use crate::render::dump::{self as show, DumpWriter, TextOptions};
 use crate::render::human::DataMode;
-use crate::timefmt;
-use crate::zxid::{SessionId, parse_range};
+use crate::zxid::SessionId;
 
 /// Print txn logs and snapshots: one line per txn or node, or JSON Lines.
 ///
@@ -61,15 +60,12 @@ pub struct Args {
     /// Show at most this many bytes of each value in text output (0 = all).
     #[arg(long, value_name = "BYTES", default_value_t = 256)]
     pub max_data: usize,
-    /// Only txns with zxid in A..B (inclusive; either end may be left out).
-    #[arg(long, value_name = "A..B")]
-    pub zxid: Option<String>,
-    /// Only txns at or after this time (RFC 3339, e.g. 2026-11-23T03:14:00Z).
-    #[arg(long, value_name = "TIME")]
-    pub since: Option<String>,
-    /// Only txns at or before this time.
-    #[arg(long, value_name = "TIME")]
-    pub until: Option<String>,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub range: RangeArgs,
+    /// Stop after printing N txns or nodes (pg_waldump -n).
+    #[arg(long, value_name = "N", conflicts_with_all = ["stats", "follow"])]
+    pub limit: Option<u64>,
     /// Only txns touching exactly this path (inside multis too).
     #[arg(long, value_name = "PATH")]
     pub path: Option<String>,
@@ -138,19 +134,7 @@ impl Args {
 
 /// Builds the filter from the flags.
 fn filter(a: &Args, local: bool) -> Result<Filter, Error> {
-    let (zxid_from, zxid_to) = match &a.zxid {
-        Some(r) => parse_range(r).ok_or_else(|| {
-            Error::Usage(format!(
-                "invalid zxid range {r:?}: use A..B with hex zxids, e.g. 0x1a..0x2f"
-            ))
-        })?,
-        None => (None, None),
-    };
-    let time = |t: &Option<String>| -> Result<Option<i64>, Error> {
-        t.as_deref()
-            .map(|s| timefmt::parse(s, local).map_err(Error::Usage))
-            .transpose()
-    };
+    let bounds = a.range.bounds(local)?;
     let ops = a
         .op
         .iter()
@@ -170,10 +154,10 @@ fn filter(a: &Args, local: bool) -> Result<Filter, Error> {
         })
         .transpose()?;
     Ok(Filter {
-        zxid_from,
-        zxid_to,
-        since: time(&a.since)?,
-        until: time(&a.until)?,
+        zxid_from: bounds.zxid_from,
+        zxid_to: bounds.zxid_to,
+        since: bounds.since,
+        until: bounds.until,
         path: a.path.as_ref().map(|p| p.as_bytes().to_vec()),
         prefix: a.prefix.as_ref().map(|p| p.as_bytes().to_vec()),
         session,
@@ -190,6 +174,7 @@ enum Input {
 /// Runs `zkdd dump`.
 pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
     let mut d = DumpWriter {
+        remaining: args.limit,
         filter: filter(args, global.local)?,
         text: TextOptions {
             data: args.data,

@@ -3,17 +3,19 @@
 
 use std::path::PathBuf;
 
-use crate::cmd::args::{ConfigArgs, LocalTimeArgs, OutputArgs, ReadArgs, Settings};
+use crate::cmd::args::{
+    ConfigArgs, LocalTimeArgs, OutputArgs, PointArgs, ReadArgs, Settings, describe_target,
+};
 use crate::error::{Error, ExitStatus};
 use crate::ops::extract;
 use crate::render::Output;
 use crate::render::replay::write_tree_json;
 use crate::render::zkcli;
-use crate::tree::replay::{self, Options, Start, Target};
-use crate::zxid::Zxid;
+use crate::tree::replay::{self, Options, Start};
 
-/// Write a subtree as it was just before a zxid as a zkCli script that
-/// recreates it (undelete), or as JSON Lines node lines. zkdd stays offline:
+/// Write a subtree as it was at a point (just before a zxid: the undelete
+/// case; after a zxid; at a time; by default at the end of the logs) as a
+/// zkCli script that recreates it, or as JSON Lines node lines. zkdd stays offline:
 /// apply the script yourself with `zkCli.sh -server HOST:PORT < script`.
 ///
 /// The script creates parents first (ancestors of the prefix too: their
@@ -44,9 +46,9 @@ pub struct Args {
     /// Where to find the data dir when none is given.
     #[command(flatten)]
     pub config: ConfigArgs,
-    /// The tree just before the txn with this zxid (hex, e.g. 0x1a2b).
-    #[arg(long, value_name = "ZXID")]
-    pub before_zxid: String,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub point: PointArgs,
     /// The subtree to extract.
     #[arg(long, value_name = "PATH", default_value = "/")]
     pub prefix: String,
@@ -78,12 +80,7 @@ impl Args {
 
 /// Runs `zkdd extract`.
 pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
-    let z = Zxid::parse(&args.before_zxid).ok_or_else(|| {
-        Error::Usage(format!(
-            "--before-zxid: not a hex zxid: {:?}",
-            args.before_zxid
-        ))
-    })?;
+    let target = args.point.target(global.local)?;
     if !args.prefix.starts_with('/') {
         return Err(Error::Usage(format!(
             "--prefix {:?}: a znode path starts with '/'",
@@ -93,7 +90,7 @@ pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitS
     let dir = args.config.open(args.dir.as_deref(), out)?;
     let opts = Options {
         start: Start::Auto,
-        target: Target::BeforeZxid(z),
+        target,
         no_mmap: global.read.no_mmap,
         limits: global.limits(),
         ..Options::default()
@@ -118,12 +115,13 @@ pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitS
         return Ok(ExitStatus::from_findings(findings));
     }
     let nodes = extract::select(&r.tree, prefix);
+    let when = describe_target(&target, global.local);
     let s = zkcli::extract_script(
         &nodes,
         prefix,
         args.ephemerals_as_persistent,
         r.final_zxid(),
-        z,
+        &when,
     );
     for w in &s.warnings {
         out.warn(w);
@@ -131,7 +129,7 @@ pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitS
     findings |= !s.warnings.is_empty();
     if !nodes.iter().any(|n| !n.ancestor) {
         out.warn(&format!(
-            "{}: no such node just before {z}",
+            "{}: no such node {when}",
             String::from_utf8_lossy(prefix)
         ));
         findings = true;

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::cmd::args::{ConfigArgs, LocalTimeArgs, OutputArgs, ReadArgs, Settings};
+use crate::cmd::args::{ConfigArgs, LocalTimeArgs, OutputArgs, RangeArgs, ReadArgs, Settings};
 use crate::error::{Error, ExitStatus};
 use crate::ops::history;
 use crate::render::Output;
@@ -22,34 +22,39 @@ use crate::render::history as show;
 #[derive(clap::Args, Debug, Default)]
 #[command(after_help = "Examples:
   zkdd history /app/cfg /var/lib/zookeeper           who changed /app/cfg, when, from what to what
-  zkdd history /app /var/lib/zookeeper --prefix      everything under /app
-  zkdd history /app/lock /var/lib/zookeeper --json | jq 'select(.type==\"history\")'
+  zkdd history --prefix /app /var/lib/zookeeper      everything under /app
+  zkdd history /app/cfg --since -2h                  the last two hours (zoo.cfg found)
+  zkdd history /app/lock /var/lib/zookeeper --json | jq 'select(.type==\"change\")'
 
-JSON (--json): one {\"type\":\"history\"} line per change: zxid, time, time_ms, session,
+JSON (--json): one {\"type\":\"change\"} line per change: zxid, time, time_ms, session,
 cxid, op (the sub-op for multis), path, via (txn, multi, closeSession,
 sessionExpiry, containerManager, ttlExpiry), err (non-zero: a failed multi,
 nothing changed), before and after (null when the node is absent, else
 {data, acl, stat} as in zkdd dump), owner (for ephemerals: session, created_zxid,
 created_time, timeout_ms, closed_zxid, closed_time, expired). Then one
-{\"type\":\"summary\"} line: start, final_zxid, changes.
+{\"type\":\"summary\",\"command\":\"history\"} line: start, final_zxid, changes.
 
 Exit status:
   0  the history was read; every file ended as ZooKeeper expects
   1  findings: a file ZooKeeper would refuse or cut short, a gap (the history may be incomplete)
   2  could not run: usage, I/O error, no usable start")]
 pub struct Args {
-    /// The znode, e.g. /app/cfg.
-    #[arg(value_name = "PATH")]
-    pub path: String,
-    /// The data dir (dataDir, its version-2/, or default from --config / zoo.cfg).
-    #[arg(value_name = "DATADIR")]
-    pub dir: Option<PathBuf>,
+    /// The znode (e.g. /app/cfg), then the data dir (dataDir, its version-2/, or default from
+    /// --config / zoo.cfg); with --path or --prefix, only the data dir.
+    #[arg(value_name = "ZNODE|DATADIR", num_args = 0..=2)]
+    pub operands: Vec<String>,
+    /// The znode whose changes to show (the same as giving it first).
+    #[arg(long, value_name = "PATH", conflicts_with = "prefix")]
+    pub path: Option<String>,
+    /// Every node in this subtree.
+    #[arg(long, value_name = "PATH")]
+    pub prefix: Option<String>,
     /// Where to find the data dir when none is given.
     #[command(flatten)]
     pub config: ConfigArgs,
-    /// Include every node below PATH too.
-    #[arg(long)]
-    pub prefix: bool,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub range: RangeArgs,
     #[allow(missing_docs)]
     #[command(flatten)]
     pub report: OutputArgs,
@@ -75,18 +80,36 @@ impl Args {
 
 /// Runs `zkdd history`.
 pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
-    if !args.path.starts_with('/') {
+    // `history ZNODE [DATADIR]`, or `history --path|--prefix PATH [DATADIR]`.
+    let (path, subtree, dir) = match (&args.path, &args.prefix, args.operands.as_slice()) {
+        (Some(p), None, [] | [_]) => (p.clone(), false, args.operands.first()),
+        (None, Some(p), [] | [_]) => (p.clone(), true, args.operands.first()),
+        (None, None, [p]) => (p.clone(), false, None),
+        (None, None, [p, d]) => (p.clone(), false, Some(d)),
+        (None, None, []) => {
+            return Err(Error::Usage(
+                "which znode? give it first, or --path PATH, or --prefix PATH for a subtree".into(),
+            ));
+        }
+        _ => {
+            return Err(Error::Usage(
+                "with --path or --prefix, give only the data dir".into(),
+            ));
+        }
+    };
+    if !path.starts_with('/') {
         return Err(Error::Usage(format!(
-            "{:?}: a znode path starts with '/'",
-            args.path
+            "{path:?}: a znode path starts with '/'"
         )));
     }
-    let dir = args.config.open(args.dir.as_deref(), out)?;
+    let bounds = args.range.bounds(global.local)?;
+    let dir = dir.map(PathBuf::from);
+    let dir = args.config.open(dir.as_deref(), out)?;
     let pb = out.progress(0, "history");
-    let h = history::history(
+    let mut h = history::history(
         &dir,
-        args.path.as_bytes(),
-        args.prefix,
+        path.as_bytes(),
+        subtree,
         global.read.no_mmap,
         global.limits(),
         &mut |d, t| {
@@ -97,6 +120,7 @@ pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitS
     pb.finish_and_clear();
     crate::render::replay::verbose(out, &h.replay);
     crate::render::replay::problems(out, &h.replay);
-    show::history(out, &h, &args.path, args.prefix, global.local)?;
+    h.changes.retain(|c| bounds.contains(c.zxid, c.time));
+    show::history(out, &h, &path, subtree, global.local)?;
     Ok(ExitStatus::from_findings(h.replay.has_findings()))
 }

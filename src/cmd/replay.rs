@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cmd::args::{ConfigArgs, LocalTimeArgs, OutputArgs, ReadArgs, Settings, SizeArgs};
+use crate::cmd::args::{
+    ConfigArgs, LocalTimeArgs, OutputArgs, PointArgs, ReadArgs, Settings, SizeArgs,
+};
 use crate::error::{Error, ExitStatus};
 use crate::files::atomic::{self, BackgroundWriter};
 use crate::files::datadir::{FileKind, VERSION_DIR, classify, snapshot_name};
@@ -11,8 +13,7 @@ use crate::format::compress::Compression;
 use crate::format::write::Compressor;
 use crate::render::Output;
 use crate::render::replay::{self as show, Extra};
-use crate::timefmt;
-use crate::tree::replay::{self, Options, Start, Stopped, Strictness, Target};
+use crate::tree::replay::{self, Options, Start, Stopped, Strictness};
 use crate::zxid::Zxid;
 
 /// Rebuild the tree as ZooKeeper restores it, at the end of the logs or at a
@@ -65,15 +66,9 @@ pub struct Args {
     /// Where to find the data dir when none is given.
     #[command(flatten)]
     pub config: ConfigArgs,
-    /// Stop after the txn with this zxid (inclusive; hex, e.g. 0x1a2b).
-    #[arg(long, value_name = "ZXID", group = "target")]
-    pub to_zxid: Option<String>,
-    /// Stop just before the txn with this zxid (the undo case).
-    #[arg(long, value_name = "ZXID", group = "target")]
-    pub before_zxid: Option<String>,
-    /// Stop after the last txn whose time is at or before T (RFC 3339, e.g. 2026-11-23T03:14:00Z).
-    #[arg(long, value_name = "TIME", group = "target")]
-    pub to_time: Option<String>,
+    #[allow(missing_docs)]
+    #[command(flatten)]
+    pub point: PointArgs,
     /// Start from this snapshot file instead of the one ZooKeeper would choose.
     #[arg(long, value_name = "FILE", conflicts_with = "from_empty")]
     pub snapshot: Option<PathBuf>,
@@ -131,21 +126,9 @@ enum OutputKind {
     Json(PathBuf),
 }
 
-fn parse_zxid(s: &str, flag: &str) -> Result<Zxid, Error> {
-    Zxid::parse(s).ok_or_else(|| Error::Usage(format!("{flag}: not a hex zxid: {s:?}")))
-}
-
 /// Runs `zkdd replay`.
 pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
-    let target = if let Some(z) = &args.to_zxid {
-        Target::ToZxid(parse_zxid(z, "--to-zxid")?)
-    } else if let Some(z) = &args.before_zxid {
-        Target::BeforeZxid(parse_zxid(z, "--before-zxid")?)
-    } else if let Some(t) = &args.to_time {
-        Target::ToTime(timefmt::parse(t, global.local).map_err(Error::Usage)?)
-    } else {
-        Target::End
-    };
+    let target = args.point.target(global.local)?;
     let start = if args.from_empty {
         Start::Empty
     } else if let Some(s) = &args.snapshot {
@@ -236,13 +219,14 @@ pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitS
                 path.display()
             ));
         }
-    } else if out.json {
-        // The human report lists the notes; JSON has them in the summary.
-        show::verbose(out, &r);
+    } else if out.json || out.quiet {
+        // The human report lists the notes; JSON has them in the summary
+        // too, and -q drops the report: stderr says them.
         show::problems(out, &r);
-        if output_kind.is_none() && !out.json {
-            out.note("no --output and no --json: only the report is printed");
-        }
+    }
+    show::verbose(out, &r);
+    if output_kind.is_none() && !out.json {
+        out.note("no --output and no --json: only the report is printed");
     }
     show::report(
         &r,

@@ -12,6 +12,7 @@ use serde_json::json;
 use crate::error::Error;
 use crate::files::datadir::Irregular;
 use crate::files::log::OpenLog;
+use crate::files::par::Flow;
 use crate::files::source;
 use crate::format::txnlog::IterOptions;
 use crate::format::verdict::{self, EndClass, LogVerdict};
@@ -238,7 +239,7 @@ pub fn log_footer(
             })),
         }))
     } else {
-        let how = message.unwrap_or_else(|| "stopped at the --zxid bound".to_string());
+        let how = message.unwrap_or_else(|| "stopped at the --zxid or --limit bound".to_string());
         out.line(&format!("# {file}: {} txns; {how}", d.txns))
     }
 }
@@ -497,9 +498,47 @@ pub struct DumpWriter<'o, 'w> {
     pub problems: usize,
     /// Files with a warning (a crash tail) so far.
     pub warnings: usize,
+    /// `--limit`: records (txn or node lines) still to print.
+    pub remaining: Option<u64>,
+}
+
+/// Writes `text` (whole lines, one record each) to `out`, or as many lines
+/// as `remaining` allows; says stop once the limit is reached.
+fn write_limited(
+    out: &mut Output<'_>,
+    remaining: &mut Option<u64>,
+    text: &[u8],
+) -> Result<Flow, Error> {
+    let Some(left) = remaining else {
+        out.write_all(text)?;
+        return Ok(Flow::Continue);
+    };
+    let mut lines = 0;
+    for (i, b) in text.iter().enumerate() {
+        if *b == b'\n' {
+            lines += 1;
+            if lines == *left {
+                out.write_all(&text[..=i])?;
+                *left = 0;
+                return Ok(Flow::Stop);
+            }
+        }
+    }
+    out.write_all(text)?;
+    *left -= lines;
+    Ok(if *left == 0 {
+        Flow::Stop
+    } else {
+        Flow::Continue
+    })
 }
 
 impl DumpWriter<'_, '_> {
+    /// True once `--limit` records were printed: nothing more is read.
+    pub fn limit_reached(&self) -> bool {
+        self.remaining == Some(0)
+    }
+
     fn problem(&mut self, file: &str, what: &str) {
         self.problems += 1;
         self.out.error(&format!("{file}: {what}"));
@@ -539,6 +578,9 @@ impl DumpWriter<'_, '_> {
 
     /// Dumps one log (with `stats`, counts its txns there instead).
     pub fn log(&mut self, path: &Path, stats: Option<&mut Stats>) -> Result<(), Error> {
+        if self.limit_reached() {
+            return Ok(());
+        }
         let file = path.display().to_string();
         // Mapped, or read a window at a time with --no-mmap (a multi-GB log
         // on a live server's host must not be read into memory whole).
@@ -560,11 +602,12 @@ impl DumpWriter<'_, '_> {
             threads: self.threads,
         };
         let out = &mut *self.out;
+        let remaining = &mut self.remaining;
         let counting = stats.is_some();
         let d = dumper.dump(
             &mut log,
             stats,
-            |text| Ok(out.write_all(text)?),
+            |text| write_limited(out, remaining, text),
             |at| pb.set_position(at),
         )?;
         pb.finish_and_clear();
@@ -602,6 +645,9 @@ impl DumpWriter<'_, '_> {
         compression: Compression,
         stats: bool,
     ) -> Result<(), Error> {
+        if self.limit_reached() {
+            return Ok(());
+        }
         let file = path.display().to_string();
         let sb = source::open_snapshot(path, compression, self.no_mmap)
             .map_err(|e| Error::io(path, e))?;
@@ -629,6 +675,7 @@ impl DumpWriter<'_, '_> {
         if self.nodes && !stats {
             let format = NodeLines::new(&file, self.out.json, self.text);
             let out = &mut *self.out;
+            let remaining = &mut self.remaining;
             snap_pass::render_nodes(
                 &snap,
                 &pass,
@@ -636,7 +683,7 @@ impl DumpWriter<'_, '_> {
                 &format,
                 self.threads,
                 &sb.stream,
-                |text| Ok(out.write_all(text)?),
+                |text| write_limited(out, remaining, text),
             )?;
         }
         let mut problems = Vec::new();

@@ -186,7 +186,7 @@ fn text_report(out: &mut Output<'_>, r: &RecoverReport, x: &Extra<'_>) -> std::i
     if out.quiet {
         return match (&r.recovered, &r.lost) {
             (Err(why), _) => out.line(&format!("recovered:  NOTHING: {why}")),
-            (Ok(rec), Some(l)) => text_lost(out, rec.zxid, l),
+            (Ok(rec), Some(l)) if r.lost_txns() => text_lost(out, rec.zxid, l),
             _ => Ok(()),
         };
     }

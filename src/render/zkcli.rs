@@ -85,12 +85,12 @@ pub fn extract_script(
     prefix: &[u8],
     persist_eph: bool,
     at: Zxid,
-    before: Zxid,
+    when: &str,
 ) -> Script {
     let mut s = Script {
         lines: vec![
             format!(
-                "# zkdd extract: {} as it was just before zxid {before} (tree at {at})",
+                "# zkdd extract: {} as it was {when} (tree at {at})",
                 String::from_utf8_lossy(prefix)
             ),
             "# apply with: zkCli.sh -server HOST:PORT < THIS_FILE".into(),

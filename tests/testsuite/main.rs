@@ -3,6 +3,7 @@
 
 mod cli; // --help, man pages and completions
 mod common; // fixture paths, running zkdd, ZooKeeper's own tools
+mod contract; // one CLI contract: -q, -v, JSON errors, flags, points and ranges, sizes, colour
 mod diff; // zkdd diff
 mod diff_snapshot; // zkdd diff on snapshot files: the index vs the tree loader
 mod dump; // zkdd dump: JSON contract, filters, exit codes, CLI

@@ -535,7 +535,7 @@ fn every_subcommand_gives_the_same_verdict_on_the_same_damaged_dir() {
             runs.push(vec!["purge", "-n", "--min-age", "0", d]);
         } else {
             runs.push(vec!["dump", d]);
-            runs.push(vec!["history", "/", "--prefix", d]);
+            runs.push(vec!["history", "--prefix", "/", d]);
         }
         for args in &runs {
             let o = common::run(args);

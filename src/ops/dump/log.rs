@@ -58,14 +58,15 @@ struct ChunkDone {
 }
 
 impl<F: TxnFormat> LogDumper<'_, F> {
-    /// Dumps `log`: rendered lines go to `emit` in file order, or, with
-    /// `stats`, every matching txn is counted there instead. `progress` is
-    /// called with the offset reached now and then.
+    /// Dumps `log`: rendered lines go to `emit` in file order until it says
+    /// stop (`--limit`; the end is then unknown, as at a `--zxid` bound),
+    /// or, with `stats`, every matching txn is counted there instead.
+    /// `progress` is called with the offset reached now and then.
     pub fn dump(
         &self,
         log: &mut OpenLog,
         mut stats: Option<&mut Stats>,
-        mut emit: impl FnMut(&[u8]) -> Result<(), Error>,
+        mut emit: impl FnMut(&[u8]) -> Result<Flow, Error>,
         mut progress: impl FnMut(u64),
     ) -> Result<LogDump, Error> {
         let counting = stats.is_some();
@@ -104,9 +105,13 @@ impl<F: TxnFormat> LogDumper<'_, F> {
                     if let (Some(total), Some(part)) = (stats.as_deref_mut(), done.stats) {
                         total.merge(part);
                     }
-                    emit(&done.text)?;
+                    let flow = emit(&done.text)?;
                     if let Ok(mut v) = spare.lock() {
                         v.push(done.text);
+                    }
+                    if flow == Flow::Stop {
+                        end = None;
+                        return Ok(Flow::Stop);
                     }
                     if done.next.saturating_sub(released) > 4 << 20 {
                         // Keep resident memory flat on huge mapped logs.

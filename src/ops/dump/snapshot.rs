@@ -109,7 +109,7 @@ pub fn first_pass(snap: &Snapshot<'_>, stream: &Bytes) -> FirstPass {
 }
 
 /// Renders the nodes `filter` passes with `format` on `threads` threads and
-/// hands the bytes to `emit` in file order.
+/// hands the bytes to `emit` in file order, until it says stop.
 pub fn render_nodes<F: NodeFormat>(
     snap: &Snapshot<'_>,
     pass: &FirstPass,
@@ -117,7 +117,7 @@ pub fn render_nodes<F: NodeFormat>(
     format: &F,
     threads: usize,
     stream: &Bytes,
-    mut emit: impl FnMut(&[u8]) -> Result<(), Error>,
+    mut emit: impl FnMut(&[u8]) -> Result<Flow, Error>,
 ) -> Result<(), Error> {
     // Resolved once per id, as `Snapshot::resolve_acl` would.
     let mut acls: FastMap<i64, Option<AclList<'_>>> = FastMap::default();
@@ -144,12 +144,12 @@ pub fn render_nodes<F: NodeFormat>(
         pass.chunks.iter().copied(),
         render,
         |(start, text): (u64, Vec<u8>)| -> Result<Flow, Error> {
-            emit(&text)?;
+            let flow = emit(&text)?;
             if start - released >= 64 << 20 {
                 stream.release_before(start as usize);
                 released = start;
             }
-            Ok(Flow::Continue)
+            Ok(flow)
         },
     )
 }

@@ -274,23 +274,16 @@ pub fn format_duration(secs: u64) -> String {
     out
 }
 
-/// Parses `--min-age`: a number with an optional unit `s`, `m`, `h` or `d`
-/// (plain numbers are seconds), e.g. `0`, `90`, `10m`, `2h`.
+/// Parses `--min-age`: seconds, or a duration with units (`90s`, `10m`,
+/// `2h`, `1d`, `1h30m`).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let (num, mult) = match s.char_indices().last() {
-        Some((i, 's')) => (&s[..i], 1),
-        Some((i, 'm')) => (&s[..i], 60),
-        Some((i, 'h')) => (&s[..i], 3600),
-        Some((i, 'd')) => (&s[..i], 86400),
-        _ => (s, 1),
-    };
-    let n: u64 = num
-        .parse()
-        .map_err(|_| format!("{s:?}: expected a duration such as 0, 90s, 10m, 2h or 1d"))?;
-    n.checked_mul(mult)
-        .map(Duration::from_secs)
-        .ok_or_else(|| format!("{s:?}: duration too large"))
+    // A bare number is seconds (0 turns the rule off).
+    if let Ok(secs) = s.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    humantime::parse_duration(s)
+        .map_err(|e| format!("{s:?}: {e}; expected a duration such as 0, 90s, 10m, 2h or 1d"))
 }
 
 /// One file's fate.
