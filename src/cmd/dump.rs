@@ -85,7 +85,9 @@ pub struct Args {
     /// Snapshots: print sessions only.
     #[arg(long)]
     pub sessions_only: bool,
-    /// Print counts and bytes per op type, session and top-level subtree instead of txns.
+    /// Print statistics instead of records: for logs, txns and bytes per op type, session and
+    /// top-level subtree; for a snapshot, nodes and data per top-level subtree, node kind and
+    /// session (ephemerals).
     #[arg(long)]
     pub stats: bool,
     /// Exit 1 on warnings too (a crash tail: a torn or partial last entry).
@@ -218,7 +220,11 @@ pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitS
                 Input::Snapshot(p, c) => d.snapshot(p, *c, stats.is_some())?,
             }
         }
-        if let Some(stats) = stats {
+        // Txn counts when logs were read; a snapshot's node counts were
+        // printed with it.
+        if let Some(stats) = stats
+            && inputs.iter().any(|i| matches!(i, Input::Log(_)))
+        {
             show::stats(d.out, &stats.report())?;
         }
     }

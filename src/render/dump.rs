@@ -29,7 +29,7 @@ use crate::format::snapshot::{Node, Snapshot, SnapshotEnd};
 use crate::format::txnlog::{LogEnd, TxnEntry};
 use crate::ops::dump::log::LogDump;
 use crate::ops::dump::snapshot::FirstPass;
-use crate::ops::dump::{Counter, NodeFormat, StatsReport, TxnFormat};
+use crate::ops::dump::{Counter, NodeFormat, NodeStats, StatsReport, TxnFormat};
 use crate::render::Output;
 use crate::render::human::{self, DataMode};
 use crate::render::json::{NodeJson, TxnJson, session_json};
@@ -474,6 +474,67 @@ pub fn stats(out: &mut Output<'_>, s: &StatsReport) -> std::io::Result<()> {
     ))
 }
 
+/// `--stats` of a snapshot: tables by subtree, kind and session, or one
+/// JSON `node_stats` line.
+pub fn node_stats(out: &mut Output<'_>, file: &str, s: &NodeStats) -> std::io::Result<()> {
+    let map = |m: &mut dyn Iterator<Item = (String, &Counter)>| -> serde_json::Value {
+        m.map(|(k, c)| (k, json!({"count": c.count, "bytes": c.bytes})))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    if out.json {
+        return out.json_line(&json!({
+            "type": "node_stats",
+            "file": file,
+            "nodes": s.total.count,
+            "data_bytes": s.total.bytes,
+            "by_subtree": map(&mut s.by_subtree.iter().map(|(k, c)| (k.clone(), c))),
+            "by_kind": map(&mut s.by_kind.iter().map(|(k, c)| (k.to_string(), c))),
+            "by_session": map(&mut s.by_session.iter().map(|(k, c)| (hex64(k.0), c))),
+        }));
+    }
+    out.line(&format!("# {file}: node statistics"))?;
+    let total = s.total.bytes.max(1) as f64;
+    let mut section = |title: &str, mut rows: Vec<(String, Counter)>| -> std::io::Result<()> {
+        out.line(&format!(
+            "{title:<28} {:>10} {:>10} {:>7}",
+            "nodes", "data", "data%"
+        ))?;
+        rows.sort_by(|a, b| b.1.bytes.cmp(&a.1.bytes).then_with(|| a.0.cmp(&b.0)));
+        for (k, c) in rows {
+            out.line(&format!(
+                "  {k:<26} {:>10} {:>10} {:>6.2}%",
+                c.count,
+                out.size(c.bytes),
+                c.bytes as f64 * 100.0 / total
+            ))?;
+        }
+        out.line("")
+    };
+    section(
+        "Subtree",
+        s.by_subtree.iter().map(|(k, c)| (k.clone(), *c)).collect(),
+    )?;
+    section(
+        "Kind",
+        s.by_kind.iter().map(|(k, c)| (k.to_string(), *c)).collect(),
+    )?;
+    if !s.by_session.is_empty() {
+        section(
+            "Ephemerals by session",
+            s.by_session
+                .iter()
+                .map(|(k, c)| (k.to_string(), *c))
+                .collect(),
+        )?;
+    }
+    out.line(&format!(
+        "Total: {} nodes, {} of data",
+        s.total.count,
+        out.size(s.total.bytes)
+    ))
+}
+
 /// Dumps files one after the other: reads each (mapped or windowed, on
 /// several threads) and writes its lines as they come, counting the files
 /// that had a problem.
@@ -668,6 +729,18 @@ impl DumpWriter<'_, '_> {
         let text_lines = !self.out.json && !stats;
         if text_lines {
             snapshot_header(self.out, &info, &snap, pass.node_count)?;
+        }
+        if stats {
+            // --stats of a snapshot: its nodes counted, not its txns.
+            let mut ns = NodeStats::default();
+            for node in snap.nodes() {
+                let path = node.display_path();
+                if self.filter.matches_node(path) {
+                    let len = node.data.map_or(0, <[u8]>::len) as u64;
+                    ns.add(path, len, node.stat.ephemeral_owner);
+                }
+            }
+            node_stats(self.out, &file, &ns)?;
         }
         if self.sessions && !stats {
             sessions(self.out, &snap, &pass)?;

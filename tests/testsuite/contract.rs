@@ -345,3 +345,50 @@ fn offsets_are_said_once_and_os_errors_one_way() {
         assert!(!stderr(&o).contains("os error"), "{sub}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn dump_stats_of_a_snapshot_counts_its_nodes_as_du_does() {
+    for fixture in ["standalone", "snappy", "gz"] {
+        let v2 = common::fixtures().join(fixture).join("data/version-2");
+        let snap = common::files(&v2.parent().unwrap().to_path_buf(), "snapshot.")
+            .pop()
+            .unwrap();
+        let snap = snap.to_str().unwrap();
+        let o = run(&["dump", "--stats", "--json", snap]);
+        assert_eq!(o.status.code(), Some(0), "{snap}");
+        let lines = json_lines(&stdout(&o));
+        assert!(
+            lines.iter().all(|l| l["type"] != "stats"),
+            "no empty txn tables"
+        );
+        let s = lines.iter().find(|l| l["type"] == "node_stats").unwrap();
+        let du = json_lines(&stdout(&run(&["du", "--json", "--depth", "1", snap])));
+        let top = du.iter().find(|l| l["type"] == "summary").unwrap();
+        assert_eq!(s["nodes"], top["nodes"], "{snap}");
+        assert_eq!(s["data_bytes"], top["data_bytes"], "{snap}");
+        for l in du
+            .iter()
+            .filter(|l| l["type"] == "subtree" && l["depth"] == 1)
+        {
+            let path = l["path"].as_str().unwrap();
+            assert_eq!(s["by_subtree"][path]["count"], l["nodes"], "{snap} {path}");
+            assert_eq!(
+                s["by_subtree"][path]["bytes"], l["data_bytes"],
+                "{snap} {path}"
+            );
+        }
+        let eph: u64 = s["by_session"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|c| c["count"].as_u64().unwrap())
+            .sum();
+        assert_eq!(Some(eph), top["ephemerals"].as_u64(), "{snap}");
+        // Text: the tables, not empty txn ones.
+        let t = stdout(&run(&["dump", "--stats", snap]));
+        assert!(
+            t.contains("Subtree") && t.contains("Kind") && !t.contains("Op "),
+            "{t}"
+        );
+    }
+}

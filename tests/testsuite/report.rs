@@ -492,7 +492,7 @@ fn a_gz_data_dir_reads_its_compressed_snapshot_and_json_says_so() {
     assert_eq!(line["command"], "report");
     assert_eq!(line["verdict"], "ok");
     assert_eq!(
-        line["bytes"].as_u64().unwrap(),
+        line["size"].as_u64().unwrap(),
         std::fs::metadata(&page).unwrap().len()
     );
     let html = std::fs::read_to_string(&page).unwrap();

@@ -16,7 +16,7 @@ use crate::format::snapshot::Node;
 use crate::format::txnlog::TxnEntry;
 
 pub use filter::Filter;
-pub use stats::{Counter, Stats, StatsReport};
+pub use stats::{Counter, NodeStats, Stats, StatsReport};
 
 /// Writes one txn as a line (JSON or text) for a dump.
 pub trait TxnFormat: Sync {

@@ -235,3 +235,65 @@ fn top_component(path: &[u8]) -> &[u8] {
     let rest = path.get(start..).unwrap_or(&[]);
     rest.split(|&b| b == b'/').next().unwrap_or(&[])
 }
+
+/// `dump --stats` of a snapshot: nodes and data bytes by top-level subtree,
+/// by node kind and, for ephemerals, by owner session; counted in one pass
+/// over the node records (the maps hold one entry per top-level node,
+/// kind and session, never per node).
+#[derive(Clone, Debug, Default)]
+pub struct NodeStats {
+    /// By top-level subtree (`/` for the root itself).
+    pub by_subtree: BTreeMap<String, Counter>,
+    /// By kind: persistent, ephemeral, container, ttl.
+    pub by_kind: BTreeMap<&'static str, Counter>,
+    /// Ephemeral nodes by owner session.
+    pub by_session: BTreeMap<SessionId, Counter>,
+    /// Every node counted.
+    pub total: Counter,
+}
+
+impl NodeStats {
+    /// Counts one node: its path (as shown, "/" for the root), data length
+    /// and ephemeralOwner.
+    pub fn add(&mut self, path: &[u8], data_len: u64, ephemeral_owner: i64) {
+        use crate::format::snapshot::NodeKind;
+        let top = top_component(path);
+        let key = format!("/{}", String::from_utf8_lossy(top));
+        self.by_subtree.entry(key).or_default().add(data_len);
+        let kind = NodeKind::of(ephemeral_owner);
+        let name = match kind {
+            NodeKind::Persistent => "persistent",
+            NodeKind::Ephemeral(_) => "ephemeral",
+            NodeKind::Container => "container",
+            NodeKind::Ttl(_) => "ttl",
+        };
+        self.by_kind.entry(name).or_default().add(data_len);
+        if let Some(s) = kind.session() {
+            self.by_session.entry(s).or_default().add(data_len);
+        }
+        self.total.add(data_len);
+    }
+}
+
+#[cfg(test)]
+mod node_stats_tests {
+    use super::*;
+
+    #[test]
+    fn counts_by_subtree_kind_and_session() {
+        let mut s = NodeStats::default();
+        s.add(b"/", 0, 0);
+        s.add(b"/app", 5, 0);
+        s.add(b"/app/eph", 3, 0x1234);
+        s.add(b"/zookeeper/quota", 0, 0);
+        s.add(b"/c", 1, i64::MIN); // a container
+        assert_eq!(s.total.count, 5);
+        assert_eq!(s.total.bytes, 9);
+        assert_eq!(s.by_subtree["/app"].count, 2);
+        assert_eq!(s.by_subtree["/app"].bytes, 8);
+        assert_eq!(s.by_subtree["/"].count, 1);
+        assert_eq!(s.by_kind["ephemeral"].count, 1);
+        assert_eq!(s.by_kind["container"].count, 1);
+        assert_eq!(s.by_session[&SessionId(0x1234)].bytes, 3);
+    }
+}

@@ -829,7 +829,7 @@ pub fn summary(out: &mut Output<'_>, path: &Path, bytes: u64, r: &Report) -> io:
             "type": "summary",
             "command": "report",
             "file": path.display().to_string(),
-            "bytes": bytes,
+            "size": bytes,
             "verdict": class,
             "errors": r.verify.count(Severity::Error),
             "warnings": r.verify.count(Severity::Warning),
