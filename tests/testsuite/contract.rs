@@ -350,7 +350,7 @@ fn offsets_are_said_once_and_os_errors_one_way() {
 fn dump_stats_of_a_snapshot_counts_its_nodes_as_du_does() {
     for fixture in ["standalone", "snappy", "gz"] {
         let v2 = common::fixtures().join(fixture).join("data/version-2");
-        let snap = common::files(&v2.parent().unwrap().to_path_buf(), "snapshot.")
+        let snap = common::files(v2.parent().unwrap(), "snapshot.")
             .pop()
             .unwrap();
         let snap = snap.to_str().unwrap();
