@@ -402,9 +402,8 @@ pub fn snapshot_file_line(
     close: SnapshotClose,
 ) -> std::io::Result<()> {
     out.json_line(&json!({
-        "type": "file", "file": info.file, "kind": "snapshot",
-        "compression": info.compression.suffix(),
-        "size": info.file_len, "stream_size": info.stream_len,
+        "type": "file", "file": info.file, "kind": "snapshot", "size": info.file_len,
+        "compression": info.compression.suffix(), "stream_size": info.stream_len,
         "sessions": snap.sessions().len(), "acl_lists": snap.acl_cache().len(),
         "nodes": node_count, "seals": close.seals, "digest": close.digest,
         "last_processed_zxid": close.last_processed_zxid,

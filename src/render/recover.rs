@@ -146,7 +146,7 @@ fn json_report(out: &mut Output<'_>, r: &RecoverReport, x: &Extra<'_>) -> std::i
     out.json_line(&json!({
         "type": "summary",
         "command": "recover",
-        "source": r.snap_dir.display().to_string(),
+        "snap_dir": r.snap_dir.display().to_string(),
         "log_dir": r.log_dir.display().to_string(),
         "output": x.output.map(|p| p.display().to_string()),
         "dry_run": x.dry_run,
@@ -167,7 +167,7 @@ fn json_report(out: &mut Output<'_>, r: &RecoverReport, x: &Extra<'_>) -> std::i
         "lost": r.lost.as_ref().map(lost_json),
         "lost_txns": r.lost_txns(),
         "epochs": r.epochs.as_ref().map(epochs_json),
-        "myid": r.myid.as_deref().map(|m| lossy(m).into_owned()),
+        "myid": r.myid.as_deref().map(|m| lossy(m).trim().to_string()),
         "written": x.written.map(|w| json!({
             "dir": w.dir.display().to_string(),
             "files": w.files.iter().map(|(f, size)| json!({

@@ -67,9 +67,109 @@ pub fn zkdd() -> Command {
     }
 }
 
-/// Runs zkdd with `args`; returns the output (any exit status).
+/// Runs zkdd with `args`; returns the output (any exit status). With
+/// `--json`, every line written is checked against the published schema
+/// (src/render/zkdd.schema.json), keys in its order.
 pub fn run(args: &[&str]) -> Output {
-    zkdd().args(args).output().expect("run zkdd")
+    let o = zkdd().args(args).output().expect("run zkdd");
+    if args.contains(&"--json") && std::env::var_os("ZKDD_TEST_BIN").is_none() {
+        // ZKDD_JSON_SAMPLES=DIR keeps every output instead (for drafting
+        // the schema of new lines).
+        match std::env::var_os("ZKDD_JSON_SAMPLES") {
+            Some(dir) => {
+                let n = SAMPLE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let base = Path::new(&dir).join(format!("{}-{n}", std::process::id()));
+                let _ = std::fs::write(base.with_extension("cmd"), args.join(" "));
+                let _ = std::fs::write(base.with_extension("out"), &o.stdout);
+            }
+            None => check_json_lines(args.first().copied().unwrap_or(""), &o.stdout),
+        }
+    }
+    o
+}
+
+static SAMPLE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The schema, and a validator per subcommand.
+struct Schemas {
+    schema: serde_json::Value,
+    validators: std::collections::HashMap<String, jsonschema::Validator>,
+}
+
+fn schemas() -> &'static Schemas {
+    static SCHEMAS: std::sync::OnceLock<Schemas> = std::sync::OnceLock::new();
+    SCHEMAS.get_or_init(|| {
+        let text = std::fs::read_to_string(root().join("src/render/zkdd.schema.json"))
+            .expect("read the schema");
+        let schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
+        let mut validators = std::collections::HashMap::new();
+        for command in schema["$defs"]["commands"]
+            .as_object()
+            .expect("commands")
+            .keys()
+        {
+            let mut one = schema.clone();
+            let root = one.as_object_mut().expect("an object");
+            root.remove("anyOf");
+            root.insert(
+                "$ref".into(),
+                serde_json::json!(format!("#/$defs/commands/{command}")),
+            );
+            let v = jsonschema::draft202012::new(&one)
+                .unwrap_or_else(|e| panic!("the schema for {command} does not compile: {e}"));
+            validators.insert(command.clone(), v);
+        }
+        Schemas { schema, validators }
+    })
+}
+
+/// Checks every line `command --json` wrote against the schema: the
+/// subcommand's lines, fields and types, and keys in the documented order.
+pub fn check_json_lines(command: &str, stdout: &[u8]) {
+    let s = schemas();
+    let Some(validator) = s.validators.get(command) else {
+        panic!("{command} --json: the schema has no $defs/commands/{command}");
+    };
+    let text = String::from_utf8_lossy(stdout);
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("{command} --json: not JSON ({e}): {line}"));
+        if let Some(e) = validator.iter_errors(&v).next() {
+            panic!(
+                "{command} --json: a line the schema does not allow ({e} at {}): {line}",
+                e.instance_path()
+            );
+        }
+        // The line's definition: its type (and command, for summaries).
+        let defs = &s.schema["$defs"]["lines"];
+        let def = s.schema["$defs"]["commands"][command]["anyOf"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["$ref"].as_str()?.strip_prefix("#/$defs/lines/"))
+            .map(|name| &defs[name])
+            .find(|d| {
+                d["properties"]["type"]["const"] == v["type"]
+                    && (d["properties"]["command"]["const"].is_null()
+                        || d["properties"]["command"]["const"] == v["command"])
+            })
+            .unwrap_or_else(|| panic!("{command} --json: no line definition for {line}"));
+        let order: Vec<&String> = def["properties"]
+            .as_object()
+            .expect("properties")
+            .keys()
+            .collect();
+        let keys: Vec<&String> = v.as_object().expect("an object").keys().collect();
+        let mut at = 0;
+        for k in &keys {
+            match order[at..].iter().position(|o| o == k) {
+                Some(i) => at += i + 1,
+                None => panic!(
+                    "{command} --json: key {k:?} out of the documented order {order:?}: {line}"
+                ),
+            }
+        }
+    }
 }
 
 /// Stdout as UTF-8.

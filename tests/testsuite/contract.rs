@@ -392,3 +392,20 @@ fn dump_stats_of_a_snapshot_counts_its_nodes_as_du_does() {
         );
     }
 }
+
+/// The schema check of every `--json` run can fail: a field it does not
+/// know, a key out of order, a wrong type.
+#[test]
+fn the_schema_check_rejects_what_the_contract_does_not_say() {
+    let good = br#"{"type":"session","session":"0x1","timeout_ms":30000}"#;
+    common::check_json_lines("replay", good);
+    for bad in [
+        &br#"{"type":"session","session":"0x1","timeout_ms":30000,"extra":1}"#[..],
+        br#"{"session":"0x1","type":"session","timeout_ms":30000}"#,
+        br#"{"type":"session","session":"1","timeout_ms":30000}"#,
+        br#"{"type":"txn","session":"0x1"}"#,
+    ] {
+        let r = std::panic::catch_unwind(|| common::check_json_lines("replay", bad));
+        assert!(r.is_err(), "{}", String::from_utf8_lossy(bad));
+    }
+}

@@ -968,7 +968,7 @@ fn epoch_files_older_unreadable_or_missing() {
         assert_eq!(r["epochs"]["current"], 2, "{name}");
         assert_eq!(r["epochs"]["accepted"], 2, "{name}");
         assert_eq!(r["epochs"]["written"], true);
-        assert_eq!(r["myid"], "2\n");
+        assert_eq!(r["myid"], "2");
     }
 }
 

@@ -787,8 +787,8 @@ fn threads_do_not_change_the_report() {
             args.push(&target);
         }
         let run = |j: &str| {
-            let mut a = vec!["-j", j];
-            a.extend_from_slice(&args);
+            let mut a = args.clone();
+            a.splice(1..1, ["-j", j]);
             let o = common::run(&a);
             (o.stdout, o.status.code())
         };
