@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 fn main() -> ExitCode {
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -10,7 +10,10 @@ fn main() -> ExitCode {
         zkdd::render::report_usage_error(&argv, &hint, true);
         return ExitCode::from(2);
     }
-    let cli = match zkdd::cmd::Cli::try_parse_from(&argv) {
+    let parsed = zkdd::cmd::command()
+        .try_get_matches_from(&argv)
+        .and_then(|m| zkdd::cmd::Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             // --help and --version exit 0; usage errors 2, with an `error`

@@ -5,9 +5,6 @@ use crate::render::Output;
 
 /// Print a completion script for a shell.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:
-  zkdd completions bash > /etc/bash_completion.d/zkdd
-  zkdd completions zsh > \"${fpath[1]}/_zkdd\"")]
 pub struct Args {
     /// The shell.
     #[arg(value_enum)]

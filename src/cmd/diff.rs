@@ -28,28 +28,6 @@ use crate::tree::replay::Target;
 /// txn only one has) with both versions, then the tree diff at the last
 /// zxid both agree on.
 #[derive(clap::Args, Debug, Default)]
-#[command(after_help = "Examples:
-  zkdd diff backup/snapshot.1a2b /var/lib/zookeeper           backup vs now
-  zkdd diff /var/lib/zookeeper@0x100 /var/lib/zookeeper@0x200  what happened between
-  zkdd diff --ignore stat --prefix /app a.jsonl b.jsonl        data, ACL and existence only
-  zkdd diff --script DIR@2026-11-23T03:14:00Z DIR | zkCli.sh -server host:2181   undo
-  zkdd diff --logs /data/member1 /data/member2                 ensemble divergence
-
-Output: `+ /path` added, `- /path` removed, `~ /path  data,acl,...` modified
-(--values shows old and new), then a summary line. --json: one
-{\"type\":\"change\",\"path\",\"change\":\"added|removed|modified\",\"fields\",
-\"left\":{node}|null,\"right\":{node}|null} line each (node objects as in zkdd
-dump; \"null_vs_empty\":true when data is null on one side and empty on the
-other), then {\"type\":\"summary\",...}; --logs adds {\"type\":\"divergence\",...}.
---script: zkCli commands that turn LEFT into RIGHT (deletes children first,
-creates parents first, ACLs last); ephemeral nodes, null data in `set`, and
-data zkCli cannot quote (binary, newlines, both quote kinds) are skipped with a
-warning. Stat fields cannot be set through a client.
-
-Exit status:
-  0  no differences
-  1  differences (or, with --logs, diverging histories)
-  2  could not run: usage, I/O error, unreadable input")]
 pub struct Args {
     /// Left side: snapshot file, data dir, DIR@ZXID, DIR@TIME or JSON Lines tree.
     #[arg(value_name = "LEFT")]

@@ -23,20 +23,6 @@ use crate::tree::replay::{self, Options};
 /// `ncdu -f FILE`: each znode is an entry sized by its own data, and a
 /// znode with children is a directory.
 #[derive(clap::Args, Debug, Default)]
-#[command(after_help = "Examples:
-  zkdd du /var/lib/zookeeper/version-2/snapshot.1a2b          largest subtrees, two levels deep
-  zkdd du /var/lib/zookeeper --prefix /app --depth 3
-  zkdd du /var/lib/zookeeper --ncdu > zk.ncdu && ncdu -f zk.ncdu
-
-JSON (--json): {\"type\":\"du\", path, depth, nodes, data_bytes, own_bytes,
-ephemerals} per shown node, largest data_bytes first; {\"type\":\"du_session\",
-session, ephemerals, data_bytes} per session owning ephemerals; then
-{\"type\":\"summary\", prefix, nodes, data_bytes, ephemerals, sessions}.
-
-Exit status:
-  0  done
-  1  the data dir replayed with findings (see zkdd replay)
-  2  could not run: usage, I/O error, not a snapshot or data dir")]
 pub struct Args {
     /// A snapshot file or a data dir (dataDir, its version-2/, or default from --config).
     #[arg(value_name = "INPUT")]

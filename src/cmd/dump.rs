@@ -24,23 +24,6 @@ use crate::zxid::SessionId;
 /// its logs are printed as one stream in zxid order; --snapshots prints its
 /// snapshots instead and --all prints both.
 #[derive(clap::Args, Debug, Default)]
-#[command(after_help = "Examples:
-  zkdd dump /var/lib/zookeeper                    all logs of a data dir, oldest first
-  zkdd dump --path /app/config --json log.1a      every change to one znode, as JSON Lines
-  zkdd dump --zxid 0x1a2b..0x1a40 --op delete,multi /var/lib/zookeeper
-  zkdd dump --since 2026-11-23T03:00Z --prefix /services /var/lib/zookeeper
-  zkdd dump --stats log.100000001                 counts and bytes per op, session, subtree
-  zkdd dump --prefix /app snapshot.4d.gz          the nodes of one subtree
-  zkdd dump --follow --json /var/lib/zookeeper    new txns of a running server, as written
-
-Exit status:
-  0  every file read to its end; a crash tail (a torn or partial last entry
-     with nothing readable after it) is only a warning
-     (--follow: stopped by --follow-timeout)
-  1  a file is damaged (reported on stderr and in the JSON \"file\" line, with
-     its offset and the txns ZooKeeper would drop); everything before it was
-     printed. With --strict, a crash tail too
-  2  could not run: usage, I/O error, not a ZooKeeper file")]
 pub struct Args {
     /// Log files, snapshot files, or data directories (default: from --config or zoo.cfg).
     #[arg(value_name = "FILE|DIR")]

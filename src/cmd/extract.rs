@@ -29,16 +29,6 @@ use crate::tree::replay::{self, Options, Start};
 /// without data, with a warning and a comment in the script. Versions,
 /// times and zxids are new on the target server. /zookeeper is never written.
 #[derive(clap::Args, Debug, Default)]
-#[command(after_help = "Examples:
-  zkdd extract /var/lib/zookeeper --before-zxid 0x1a2b --prefix /app > restore-app.zk
-  zkCli.sh -server 127.0.0.1:2181 < restore-app.zk
-  zkdd extract /var/lib/zookeeper --before-zxid 0x1a2b --prefix /app --json > app.jsonl
-
-Exit status:
-  0  written; nothing was left out
-  1  written, but something was left out or altered (ephemerals, untypable data,
-     a file ZooKeeper would refuse or cut short): see the warnings
-  2  could not run: usage, I/O error, no usable snapshot")]
 pub struct Args {
     /// The data dir (dataDir, its version-2/, or default from --config / zoo.cfg).
     #[arg(value_name = "DATADIR")]

@@ -20,24 +20,6 @@ use crate::render::history as show;
 /// are included, with the reason. For an ephemeral node, the owner
 /// session's createSession and closeSession are shown when the logs hold them.
 #[derive(clap::Args, Debug, Default)]
-#[command(after_help = "Examples:
-  zkdd history /app/cfg /var/lib/zookeeper           who changed /app/cfg, when, from what to what
-  zkdd history --prefix /app /var/lib/zookeeper      everything under /app
-  zkdd history /app/cfg --since -2h                  the last two hours (zoo.cfg found)
-  zkdd history /app/lock /var/lib/zookeeper --json | jq 'select(.type==\"change\")'
-
-JSON (--json): one {\"type\":\"change\"} line per change: zxid, time, time_ms, session,
-cxid, op (the sub-op for multis), path, via (txn, multi, closeSession,
-sessionExpiry, containerManager, ttlExpiry), err (non-zero: a failed multi,
-nothing changed), before and after (null when the node is absent, else
-{data, acl, stat} as in zkdd dump), owner (for ephemerals: session, created_zxid,
-created_time, timeout_ms, closed_zxid, closed_time, expired). Then one
-{\"type\":\"summary\",\"command\":\"history\"} line: start, final_zxid, changes.
-
-Exit status:
-  0  the history was read; every file ended as ZooKeeper expects
-  1  findings: a file ZooKeeper would refuse or cut short, a gap (the history may be incomplete)
-  2  could not run: usage, I/O error, no usable start")]
 pub struct Args {
     /// The znode (e.g. /app/cfg), then the data dir (dataDir, its version-2/, or default from
     /// --config / zoo.cfg); with --path or --prefix, only the data dir.

@@ -5,6 +5,7 @@
 pub mod args;
 pub mod completions;
 pub mod diff;
+pub mod docs;
 pub mod du;
 pub mod dump;
 pub mod extract;
@@ -24,51 +25,12 @@ pub use args::{ConfigArgs, Settings};
 
 /// Inspect, verify, replay, diff and purge Apache ZooKeeper data directories.
 #[derive(Parser, Debug)]
-#[command(name = "zkdd", version, about, long_about = None, after_help = EXIT_STATUS, after_long_help = LONG_HELP)]
+#[command(name = "zkdd", version, about, long_about = None)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
-
-/// The exit-status table shared by every `--help`.
-pub const EXIT_STATUS: &str = "\
-Exit status (every subcommand):
-  0  ok: nothing found, trees identical, plan carried out
-  1  findings: corruption or a torn log, differences, a deletion that failed
-  2  could not run: bad usage, I/O error, input that is not ZooKeeper data";
-
-/// `--help` epilogue and the man page's closing sections.
-pub const LONG_HELP: &str = "\
-Exit status (every subcommand):
-  0  ok: nothing found, trees identical, plan carried out
-  1  findings: corruption or a torn log, differences, a deletion that failed
-  2  could not run: bad usage, I/O error, input that is not ZooKeeper data
-
-Files:
-  <dataDir>/version-2/snapshot.<zxid>[.gz|.snappy]   fuzzy snapshots of the tree
-  <dataLogDir>/version-2/log.<zxid>                  transaction logs (zxid of the first txn)
-  <dataDir>/version-2/acceptedEpoch, currentEpoch    quorum epochs (ASCII decimal)
-  A data dir may be given as the dataDir, its version-2/, or through --config zoo.cfg.
-
-Live data dirs:
-  Files are memory-mapped by default. A follower told to TRUNC cuts its log in place, which
-  would make a mapped read fail with SIGBUS: on a running server use --no-mmap, or work on a copy.
-
-JSON Lines (--json): one object per line with a \"type\" field; fields are only ever added.
-  zxids, session ids, cxids, ephemeral owners: \"0x\" + lowercase hex, no padding
-  times: RFC 3339 UTC with milliseconds (\"2026-11-23T08:34:20.025Z\"), raw ms in *_ms twins
-  data: null, {\"text\": ...} when valid UTF-8, else {\"base64\": ...}
-  acl: [{\"perms\": \"cdrwa\", \"scheme\": \"world\", \"id\": \"anyone\"}]
-  txn:     type, file, offset, zxid, time, session, cxid, op, and the op's fields: path, data, acl,
-           ephemeral, parent_cversion, ttl_ms, version, timeout_ms, paths, err, err_name,
-           ops (multi sub-ops), digest {version, tree}, size
-  node:    type, path, data, acl, stat {czxid, mzxid, pzxid, ctime, mtime, version, cversion,
-           aversion, ephemeral_owner, data_length, num_children}
-  session: type, session, timeout_ms
-  file:    type, file, format, ok, problem {code, offset, message}, and how the file ended
-  Other subcommands add their own types (finding, summary, change, purge, history, repair),
-  documented in their pages.";
 
 /// The subcommands.
 #[derive(Subcommand, Debug)]
@@ -99,32 +61,175 @@ pub enum Command {
     Completions(completions::Args),
 }
 
-/// The man pages, generated from this definition: `zkdd.1` and one
-/// `zkdd-<subcommand>.1` per subcommand, as (file name, roff bytes).
-pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
+/// The command line with what `--help` says beyond the flags (examples,
+/// sections, exit status: [`docs`]) and a version on every subcommand.
+pub fn command() -> clap::Command {
     use clap::CommandFactory;
-    let mut cmd = Cli::command();
+    let mut cmd = Cli::command()
+        .after_help(docs::short_help("zkdd"))
+        .after_long_help(docs::long_help("zkdd"));
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        cmd = cmd.mut_subcommand(&name, |sub| {
+            sub.version(env!("CARGO_PKG_VERSION"))
+                .after_help(docs::short_help(&name))
+                .after_long_help(docs::long_help(&name))
+        });
+    }
+    cmd
+}
+
+/// The man pages, generated from [`command`]: `zkdd.1`, one
+/// `zkdd-<subcommand>.1` per subcommand and `zkdd-json.5`, as (file name,
+/// roff bytes).
+pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    let mut cmd = command();
     // Propagates the global flags into every subcommand.
     cmd.build();
-    let mut pages = Vec::new();
-    let mut top = Vec::new();
-    clap_mangen::Man::new(cmd.clone()).render(&mut top)?;
-    pages.push(("zkdd.1".to_string(), top));
-    for sub in cmd.get_subcommands() {
-        if sub.is_hide_set() || sub.get_name() == "help" {
-            continue;
+    let version = format!("zkdd {}", env!("CARGO_PKG_VERSION"));
+    let subs: Vec<String> = cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+        .map(|s| s.get_name().to_string())
+        .collect();
+    let page = |c: clap::Command, name: &str, doc: &str| -> std::io::Result<Vec<u8>> {
+        let man = clap_mangen::Man::new(c)
+            .title(name.to_uppercase())
+            .source(version.clone())
+            .manual("zkdd manual");
+        let mut out = Vec::new();
+        man.render_title(&mut out)?;
+        // No hyphenation: flags and paths stay whole at any width.
+        out.extend_from_slice(b".nh\n");
+        man.render_name_section(&mut out)?;
+        man.render_synopsis_section(&mut out)?;
+        man.render_description_section(&mut out)?;
+        man.render_options_section(&mut out)?;
+        let mut roff = clap_mangen::roff::Roff::default();
+        if doc == "zkdd" {
+            roff.control("SH", ["SUBCOMMANDS"]);
+            for s in cmd
+                .get_subcommands()
+                .filter(|s| subs.iter().any(|n| n == s.get_name()))
+            {
+                roff.control("TP", []);
+                roff.text([clap_mangen::roff::bold(format!("zkdd-{}(1)", s.get_name()))]);
+                let about = s.get_about().map(|a| a.to_string()).unwrap_or_default();
+                roff.text([clap_mangen::roff::roman(about)]);
+            }
         }
-        let name = format!("zkdd-{}", sub.get_name());
-        let mut page = Vec::new();
-        clap_mangen::Man::new(
-            sub.clone()
-                .name(name.clone())
-                .bin_name(format!("zkdd {}", sub.get_name())),
-        )
-        .render(&mut page)?;
-        pages.push((format!("{name}.1"), page));
+        docs::man_sections(doc, &mut roff, &subs);
+        roff.to_writer(&mut out)?;
+        man.render_version_section(&mut out)?;
+        Ok(out)
+    };
+    let top = cmd.clone().after_help("").after_long_help("");
+    let mut pages = vec![("zkdd.1".to_string(), page(top, "zkdd", "zkdd")?)];
+    for name in &subs {
+        let Some(sub) = cmd.find_subcommand(name) else {
+            continue;
+        };
+        let full = format!("zkdd-{name}");
+        let sub = sub
+            .clone()
+            .name(full.clone())
+            .bin_name(format!("zkdd {name}"))
+            .after_help("")
+            .after_long_help("");
+        pages.push((format!("{full}.1"), page(sub, &full, name)?));
     }
+    pages.push(("zkdd-json.5".to_string(), json_page(&version)));
     Ok(pages)
+}
+
+/// zkdd-json(5), written from the schema every `--json` line validates
+/// against: the line types of each subcommand, and each line's fields in
+/// order with what they mean.
+fn json_page(version: &str) -> Vec<u8> {
+    use clap_mangen::roff::{Roff, bold, italic, roman};
+    let schema: serde_json::Value =
+        serde_json::from_str(crate::render::JSON_SCHEMA).unwrap_or_default();
+    let defs = &schema["$defs"];
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let mut roff = Roff::default();
+    roff.control("TH", ["ZKDD-JSON", "5", "", version, "zkdd manual"]);
+    roff.control("nh", []);
+    roff.control("SH", ["NAME"]);
+    roff.text([roman("zkdd-json - the JSON Lines zkdd writes with --json")]);
+    roff.control("SH", ["DESCRIPTION"]);
+    roff.text([roman(text(&schema["description"]))]);
+    roff.control("PP", []);
+    roff.text([roman("The JSON Schema (draft 2020-12) is src/render/zkdd.schema.json in the source; every --json output of the test suite is checked against it.")]);
+    roff.control("SH", ["VALUES"]);
+    for name in [
+        "zxid",
+        "hex",
+        "time",
+        "data",
+        "acl_entry",
+        "acl",
+        "stat",
+        "counter",
+    ] {
+        roff.control("TP", []);
+        roff.text([bold(name)]);
+        roff.text([roman(text(&defs[name]["description"]))]);
+    }
+    roff.control("SH", ["LINES BY SUBCOMMAND"]);
+    if let Some(commands) = defs["commands"].as_object() {
+        for (command, any) in commands {
+            let lines: Vec<String> = any["anyOf"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r["$ref"].as_str()?.strip_prefix("#/$defs/lines/"))
+                .map(str::to_string)
+                .collect();
+            roff.control("TP", []);
+            roff.text([bold(command.clone())]);
+            roff.text([roman(lines.join(", "))]);
+        }
+    }
+    roff.control("SH", ["LINES"]);
+    if let Some(lines) = defs["lines"].as_object() {
+        for (name, line) in lines {
+            let t = &line["properties"]["type"]["const"];
+            let command = &line["properties"]["command"]["const"];
+            let head = match command.as_str() {
+                Some(c) => format!("{name} (type {}, command {c})", text(t)),
+                None => format!("{name} (type {})", text(t)),
+            };
+            roff.control("SS", [head.as_str()]);
+            roff.text([roman(text(&line["description"]))]);
+            let required: Vec<&str> = line["required"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r.as_str())
+                .collect();
+            if let Some(props) = line["properties"].as_object() {
+                for (field, p) in props
+                    .iter()
+                    .filter(|(f, _)| !["type", "command"].contains(&f.as_str()))
+                {
+                    roff.control("TP", []);
+                    let opt = if required.contains(&field.as_str()) {
+                        ""
+                    } else {
+                        " (optional)"
+                    };
+                    roff.text([bold(field.clone()), italic(opt)]);
+                    roff.text([roman(text(&p["description"]))]);
+                }
+            }
+        }
+    }
+    roff.control("SH", ["SEE ALSO"]);
+    roff.text([roman("zkdd(1), zkdd-dump(1), zkdd-verify(1), jq(1)")]);
+    roff.render().into_bytes()
 }
 
 impl Command {
@@ -182,10 +287,7 @@ pub fn run(cli: &Cli, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
         Command::Repair(a) => repair::run(a, g, out),
         Command::Recover(a) => recover::run(a, g, out),
         Command::Report(a) => report::run(a, g, out),
-        Command::Completions(a) => {
-            use clap::CommandFactory;
-            completions::run(a, &mut Cli::command(), out)
-        }
+        Command::Completions(a) => completions::run(a, &mut command(), out),
     }
     .map_err(explain)?;
     out.note(&format!(

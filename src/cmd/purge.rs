@@ -26,21 +26,6 @@ use crate::render::purge as show;
 /// server is safe; a lock file (version-2/.zkdd-purge.lock, flock) keeps two
 /// purges apart.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Examples:
-  zkdd purge -n /var/lib/zookeeper               show the plan, delete nothing
-  zkdd purge --retain 5 /var/lib/zookeeper       keep 5 snapshots and their logs
-  zkdd purge --config /etc/zookeeper/conf/zoo.cfg --quiet      from cron
-  zkdd purge /data/zk --log-dir /txnlogs/zk --json -n
-  zkdd purge /var/lib/zookeeper --server-logs /var/log/zookeeper --keep-server-logs 7
-
-Exit status:
-  0  plan carried out (or printed, with --dry-run)
-  1  a corrupt snapshot was found (named on stderr; kept unless
-     --remove-corrupt), or a deletion failed (the file is named on stderr);
-     nothing else is undone
-  2  refused, nothing deleted: not a ZooKeeper data dir, dataDir and
-     dataLogDir look swapped, fewer than N valid snapshots, another purge
-     holds the lock, bad usage or an I/O error")]
 pub struct Args {
     /// The dataDir (or its version-2/). Alternatively use --config.
     #[arg(value_name = "DATADIR", required_unless_present = "config")]

@@ -35,37 +35,6 @@ use crate::render::zkcli;
 /// exactly what was lost (the txns still readable after the damage, found
 /// by the salvage scan, with their ops and paths) and what to do next.
 #[derive(clap::Args, Debug, Default)]
-#[command(after_help = "Examples:
-  zkdd recover /var/lib/zookeeper --output /var/lib/zookeeper.new
-  zkdd recover --config /etc/zookeeper/conf/zoo.cfg -n        what would be recovered and lost
-  zkdd recover /data/zk -o /data/zk.new --script lost.zk      also the lost txns as zkCli commands
-  zkdd recover /data/zk --log-dir /logs/zk -o /data/zk.new --json
-
-Then: stop the server, move the old dataDir aside (keep it), move NEWDIR in its
-place, leave dataLogDir empty, start the server. An ensemble member whose
-quorum is alive is better wiped and resynced from the leader.
-
---script FILE: zkCli commands turning the recovered tree into the one the
-readable txns after the damage would give. They passed their checksums but
-follow damage or a gap: review them before applying (zkCli.sh -server HOST:PORT < FILE).
-
-JSON (--json): verify's finding lines, then one {\"type\":\"recover\", source,
-log_dir, output, dry_run, errors, warnings, zookeeper {outcome, zxid, reason,
-sentence}, quorum_peer, left_out [{file, reason}], recovered (null, or {zxid,
-time, time_ms, nodes, sessions, snapshot, snapshot_zxid, from_empty,
-skipped_snapshots, logs, txns_applied, exact, stop {kind, file, offset, zxid,
-message}}), reason (why nothing was recovered), lost (null, or {first_zxid,
-last_zxid, count (null: unknown, nothing after the damage is readable), readable, txns [{zxid, time, time_ms, op, paths, file,
-offset}], more, unreadable [{file, message}]}), lost_txns, epochs {current,
-accepted, source_current, source_accepted, written}, myid, written {dir, files
-[{file, size}]}, script {file, commands, warnings}, advice [...]}. stop.kind:
-end_of_logs, log_damage, unreadable_log, gap, out_of_order, digest_mismatch.
-
-Exit status:
-  0  recovered, and nothing acknowledged was lost (a torn last entry is not)
-  1  recovered, but txns were lost: the report names them
-  2  nothing could be recovered (the report says why), or could not run:
-     usage, I/O error, NEWDIR exists and is not empty")]
 pub struct Args {
     /// The damaged data dir (dataDir, its version-2/, or from --config / zoo.cfg); never written to.
     #[arg(value_name = "DATADIR")]

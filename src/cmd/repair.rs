@@ -22,25 +22,6 @@ use crate::zxid::Zxid;
 /// server, move the damaged log aside and put the output in its place under
 /// the same name.
 #[derive(clap::Args, Debug, Default)]
-#[command(after_help = "Examples:
-  zkdd repair log.1a00000001 -o /tmp/log.1a00000001      cut at the first damaged entry
-  zkdd repair log.1a00000001 -o out --to-zxid 0x1a00000f3  keep zxids <= 0x1a00000f3 (a chop)
-  zkdd repair --salvage log.1a00000001 -o out            also report valid entries past the damage
-  zkdd repair --salvage --write-salvaged log.1a00000001 -o out   ... and keep them (zxid gap!)
-
-Exit status:
-  0  the log was clean, or was cut at --to-zxid as asked; the output was written
-  1  entries or bytes were dropped because of damage (torn tail, partial record,
-     bad checksum, garbage after the padding); the output was written
-  2  could not run: usage, I/O error, not a txn log, output exists or is the input
-
-JSON (--json): one line {\"type\": \"repair\", file, output, output_size, reason (the
-end kind: checksum_mismatch, torn_tail, partial_record, ..., or to_zxid), message,
-kept {entries, first_zxid, last_zxid, start_offset, end_offset}, dropped {entries,
-first_zxid, last_zxid, start_offset, end_offset, bytes}, salvage (null, or {offset,
-skipped_bytes, run {...}, end, end_offset, written}), last_zxid (of the output)}.
-dropped bytes run from the cut to the last non-zero byte; dropped entries are the
-ones still readable there (the damaged entry itself is not counted).")]
 pub struct Args {
     /// The txn log to repair (never modified).
     #[arg(value_name = "LOG")]

@@ -37,28 +37,6 @@ use crate::zxid::Zxid;
 /// other members of the old ensemble. TTL nodes are ephemerals to a server
 /// without -Dzookeeper.extendedTypesEnabled=true: it deletes them at start-up.
 #[derive(clap::Args, Debug, Default)]
-#[command(after_help = "Examples:
-  zkdd replay /var/lib/zookeeper --output /tmp/restore/      snapshot.<zxid> of the recovered tree
-  zkdd replay /var/lib/zookeeper --before-zxid 0x1a2b --output snapshot.gz   undo a bad txn
-  zkdd replay --config /etc/zookeeper/conf/zoo.cfg --to-time 2026-11-23T03:14:00Z --json > tree.jsonl
-  zkdd replay /var/lib/zookeeper --prefix /app --json > app.jsonl    extract one subtree
-  zkdd replay /var/lib/zookeeper --strict                     check that everything replays cleanly
-
-Output: --output FILE writes a snapshot (raw, or gzip/snappy when FILE ends in
-.gz/.snappy) ZooKeeper 3.6+ loads; name it snapshot.<final zxid hex> and put it
-in <dataDir>/version-2/ (an existing directory as FILE gets that name, inside
-its version-2/ if it has one). FILE ending in .json or .jsonl gets the JSON
-Lines tree instead. Files are written to a temporary name, synced and renamed;
-the source data dir is never written to.
-
-JSON (--json): node lines in path order ({\"type\":\"node\",...} as in zkdd dump),
-session lines, then {\"type\":\"summary\",...}. Human output is a report.
-
-Exit status:
-  0  replayed; every file ended as ZooKeeper expects (a torn last entry included)
-  1  findings: a file ZooKeeper would refuse or silently cut short, a gap, a
-     digest mismatch; with --strict any problem, and then nothing is written
-  2  could not run: usage, I/O error, no usable snapshot")]
 pub struct Args {
     /// The data dir (dataDir, its version-2/, or default from --config / zoo.cfg).
     #[arg(value_name = "DATADIR")]

@@ -34,31 +34,6 @@ use crate::tree::replay::Target;
 /// by txn and the trees at the last zxid both agree on. With points
 /// (DIR@ZXID, DIR@TIME; the same dir twice works): the trees there.
 #[derive(clap::Args, Debug, Default)]
-#[command(after_help = "Examples:
-  zkdd report /var/lib/zookeeper -o report.html
-  zkdd report --config /etc/zookeeper/conf/zoo.cfg -o /tmp/zk-$(hostname).html
-  zkdd report /var/lib/zookeeper --since 2026-11-23T03:00:00Z --until 2026-11-23T04:00:00Z -o incident.html
-  zkdd report member1/data member2/data -o ensemble.html      where two members part
-  zkdd report DIR@0x100000040 DIR@0x200000010 -o change.html   what changed between two points
-
-Sections (ids): verdict, timeline (files on the zxid axis), txns, space,
-divergence. Marks carry data-kind (damage, crash-tail, gap, lost,
-bad-snapshot, warning, divergence, point, log, snapshot, startup, purge,
-subtree, txns) and data-zxid / data-file attributes.
-
---since/--until and --prefix narrow the txn charts, the busiest sessions and
-paths, the space (prefix) and the comparison (prefix); the verdict and the
-files are always the whole data dir. The purge shading is what `zkdd purge
---retain N --min-age 0` would delete, N from --retain, else
-autopurge.snapRetainCount in --config, else 3.
-
-JSON (--json): one {\"type\":\"summary\",\"command\":\"report\",file,bytes,verdict,
-errors,warnings,txns,marks} line once the page is written.
-
-Exit status:
-  0  page written; the data dir has nothing worse than warnings
-  1  page written; verify found errors in the data dir
-  2  could not run: usage, I/O error, not a data dir, output not writable")]
 pub struct Args {
     /// The data dir (dataDir or its version-2/; default from --config), or
     /// DIR@ZXID / DIR@TIME to compare it at a point with OTHER.

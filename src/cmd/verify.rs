@@ -23,10 +23,6 @@ use crate::render::prometheus::DirRun;
 /// drop. Never writes to the data dir. A torn last record of the newest log
 /// (a crash, or a live server mid-write) is only a warning.
 #[derive(clap::Args, Debug, Default)]
-#[command(
-    after_help = AFTER_HELP,
-    after_long_help = long_help()
-)]
 pub struct Args {
     /// A data dir (or its version-2/), or single log/snapshot files
     /// (default: from --config or zoo.cfg).
@@ -67,87 +63,6 @@ impl Args {
             ..Settings::default()
         }
     }
-}
-
-const AFTER_HELP: &str = "Examples:
-  zkdd verify /var/lib/zookeeper                  a data dir (dataDir, or its version-2/)
-  zkdd verify --config /etc/zookeeper/conf/zoo.cfg
-  zkdd verify --log-dir /disk2/zk-logs /var/lib/zookeeper
-  zkdd verify --json /var/lib/zookeeper | jq -c 'select(.type==\"summary\")'
-  zkdd verify log.1a2b snapshot.1a00.gz            single files (no recovery analysis)
-  zkdd verify --no-mmap --config /etc/zookeeper/conf/zoo.cfg \\
-      --prometheus /var/lib/prometheus/node-exporter/zkdd.prom   for node_exporter
-
-Exit status:
-  0  nothing worse than warnings or notes
-  1  errors: corruption, lost or skipped txns, a dir ZooKeeper cannot start
-     from, a digest mismatch (with --strict, warnings too)
-  2  could not run: usage, I/O error, not a ZooKeeper data dir";
-
-const LONG_HELP: &str = "\
-Crash tail or corruption:
-  A log whose last readable entry is cut short (the file ends inside it, or
-  zeros stand where its end byte should be) may be the write a crash
-  interrupted, or an entry whose length field was damaged. Only what follows
-  tells them apart, so zkdd scans every byte after it for a plausible entry
-  (framing, matching Adler-32, end byte 0x42, a zxid after the last good one;
-  the scan of repair --salvage). Nothing found: a crash tail, a warning; that
-  txn was never acknowledged and ZooKeeper ignores it. An entry found: damage,
-  an error naming the txns ZooKeeper would silently drop (the damaged one and
-  every valid one after it). Every subcommand (dump, verify, replay, du,
-  history, diff, recover) uses this one rule and says the same.
-
-Output:
-  Text: a one-line verdict, one line saying what ZooKeeper 3.x would do at
-  startup, then the findings grouped by file: severity, byte offset, code,
-  what is wrong and what it means for recovery.
-
-  --json writes JSON Lines: one line per finding
-    {\"type\":\"finding\",\"severity\":\"error|warning|note\",\"code\":\"...\",
-     \"file\":\"...\",\"offset\":N|null,\"zxid\":\"0x..\"|null,\"message\":\"...\",
-     \"meaning\":\"...\"|null}
-  then one summary line
-    {\"type\":\"summary\",\"verdict\":\"ok|warnings|errors\",\"errors\":N,
-     \"warnings\":N,\"notes\":N,\"files\":N,\"bytes\":N,\"digests_matched\":N|null,
-     \"recoverable_zxid\":\"0x..\"|null,\"snapshot\":\"...\"|null,
-     \"snapshot_zxid\":\"0x..\"|null,\"logs\":[...],
-     \"zookeeper\":\"start|fail\"|null,\"start_zxid\":\"0x..\"|null,
-     \"failure\":\"...\"|null,\"dropped_txns\":N,
-     \"rejected_snapshots\":[{\"file\",\"reason\"}],\"prediction\":\"...\"}
-  (recovery fields are null/empty for single files). Offsets are byte
-  offsets in the file; for .gz/.snappy snapshots they are in the
-  uncompressed stream, except for snapshot_compressed_stream.
-
-  --prometheus FILE also writes the results in Prometheus's text format for
-  node_exporter's textfile collector (name FILE *.prom in the directory
-  given to --collector.textfile.directory). FILE is replaced atomically
-  (temp file beside it, fsync, rename), and written even when verify cannot
-  run. Every sample has a dir label: the data dir as given, or the dataDir
-  of zoo.cfg. All are gauges about the last run:
-    zkdd_verify_success                      1 checked (exit 0 or 1), 0 could not run (exit 2)
-    zkdd_verify_last_run_timestamp_seconds   when the run finished (Unix time)
-    zkdd_verify_duration_seconds             how long the dir took
-    zkdd_verify_errors, _warnings, _notes    findings by severity
-    zkdd_verify_findings{severity,code}      findings by code (codes found only)
-    zkdd_verify_recoverable_zxid             the recoverable zxid as a number
-    zkdd_snapshot_newest_age_seconds         age (mtime) of the highest-zxid snapshot
-    zkdd_data_files{kind=\"log|snapshot\"}     files by kind
-    zkdd_data_bytes{kind=\"log|snapshot\"}     their bytes (logs with preallocated zeros)
-  When verify cannot run, only the first three are written, success 0.
-  Alert on zkdd_verify_success == 0, zkdd_verify_errors > 0 and a stale
-  zkdd_verify_last_run_timestamp_seconds (the Debian package has example
-  rules in /usr/share/doc/zkdd/examples/zkdd.rules.yml). An idle ensemble
-  takes no snapshots: graph the snapshot age rather than alert on it.
-
-Finding codes (stable; new ones may be added):
-";
-
-fn long_help() -> String {
-    let mut s = format!("{AFTER_HELP}\n\n{LONG_HELP}");
-    for (code, what) in verify::CODES {
-        s.push_str(&format!("  {code:<26} {what}\n"));
-    }
-    s
 }
 
 /// Runs `zkdd verify`.

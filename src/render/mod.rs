@@ -26,6 +26,9 @@ pub mod zkcli;
 use std::io::{self, BufWriter, IsTerminal, Write};
 
 use indicatif::{ProgressBar, ProgressStyle};
+
+/// The JSON Schema of every `--json` line (zkdd-json(5) is written from it).
+pub const JSON_SCHEMA: &str = include_str!("zkdd.schema.json");
 use serde::Serialize;
 
 /// When to colour: the `--color` choice.

@@ -253,6 +253,8 @@ pub enum Missing {
     Promtool,
     /// Debian's chromium (headless, for zkdd report's pages).
     Chromium,
+    /// man-db's man and groff (to render the man pages at 80 columns).
+    Man,
 }
 
 impl Missing {
@@ -276,6 +278,11 @@ impl Missing {
                 "passed WITHOUT rendering the report pages in a browser: chromium is not installed.\n  \
                  To run them: apt-get install -y chromium (Debian 12), then cargo test again;\n  \
                  ZKDD_REQUIRE_CHROMIUM=1 cargo test makes them fail instead (.ci/run sets it)."
+            }
+            Missing::Man => {
+                "passed WITHOUT rendering the man pages: man (man-db) or groff is not installed.\n  \
+                 To run them: apt-get install -y man-db groff-base, then cargo test again;\n  \
+                 ZKDD_REQUIRE_MAN=1 cargo test makes them fail instead (.ci/run sets it)."
             }
         }
     }
