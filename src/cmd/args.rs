@@ -197,12 +197,32 @@ impl RangeArgs {
                 })
                 .transpose()
         };
-        Ok(Bounds {
+        let bounds = Bounds {
             zxid_from,
             zxid_to,
             since: time(&self.since, "--since")?,
             until: time(&self.until, "--until")?,
-        })
+        };
+        // An empty range is a typo, not a question: say so instead of
+        // printing nothing and exiting 0.
+        if let (Some(a), Some(b)) = (bounds.zxid_from, bounds.zxid_to)
+            && a > b
+        {
+            return Err(Error::Usage(format!(
+                "--zxid {}: {a} is after {b}; the range is A..B with A <= B",
+                self.zxid.as_deref().unwrap_or_default()
+            )));
+        }
+        if let (Some(a), Some(b)) = (bounds.since, bounds.until)
+            && a > b
+        {
+            return Err(Error::Usage(format!(
+                "--since {} is after --until {}",
+                crate::timefmt::display(a, local),
+                crate::timefmt::display(b, local)
+            )));
+        }
+        Ok(bounds)
     }
 }
 

@@ -167,7 +167,7 @@ pub fn log_header(
     header: &FileHeader,
     size: u64,
 ) -> std::io::Result<()> {
-    out.line(&format!(
+    out.comment(&format!(
         "# {file}: txn log, version {}, dbid {}, {}",
         header.version,
         header.dbid,
@@ -240,7 +240,8 @@ pub fn log_footer(
         }))
     } else {
         let how = message.unwrap_or_else(|| "stopped at the --zxid or --limit bound".to_string());
-        out.line(&format!("# {file}: {} txns; {how}", d.txns))
+        let txns = if d.txns == 1 { "txn" } else { "txns" };
+        out.comment(&format!("# {file}: {} {txns}; {how}", d.txns))
     }
 }
 
@@ -287,7 +288,7 @@ pub fn snapshot_header(
     let via = info.compression.suffix().map_or(String::new(), |s| {
         format!(" ({s}, {} uncompressed)", out.size(info.stream_len))
     });
-    out.line(&format!(
+    out.comment(&format!(
         "# {}: snapshot, version {}, dbid {}, {}{via}, {} sessions, {} ACL lists, {} nodes",
         info.file,
         h.version,
@@ -350,7 +351,7 @@ pub fn snapshot_end(
         for (i, s) in t.seals.iter().enumerate() {
             close.seals.push(json!({"offset": s.offset, "stored": format!("{:#x}", s.stored), "computed": format!("{:#x}", s.computed), "ok": s.ok()}));
             if show {
-                out.line(&format!(
+                out.comment(&format!(
                     "# seal #{} at offset {:#x}: {}",
                     i + 1,
                     s.offset,
@@ -369,7 +370,7 @@ pub fn snapshot_end(
             close.digest =
                 Some(json!({"zxid": d.zxid.to_string(), "version": d.version, "value": d.value()}));
             if show {
-                out.line(&format!(
+                out.comment(&format!(
                     "# digest: zxid {} version {} value {}",
                     d.zxid,
                     d.version,
@@ -788,7 +789,7 @@ impl DumpWriter<'_, '_> {
             match event {
                 FollowEvent::Following(p) => {
                     if !json {
-                        out.line(&format!("# following {}", p.display()))?;
+                        out.comment(&format!("# following {}", p.display()))?;
                         out.flush()?;
                     }
                 }

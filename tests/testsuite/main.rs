@@ -18,6 +18,7 @@ mod repair; // zkdd repair, dump --follow
 mod replay; // zkdd replay and the tree engine vs ZooKeeper's restore
 mod report; // zkdd report: the HTML page, structurally and in headless Chromium
 mod roundtrip; // writer -> reader round trips
+mod transcripts; // tests/cli/*.md: help, -q, -v, --json and errors of every subcommand
 mod verdict; // one verdict: every subcommand agrees on damaged and odd data dirs
 mod verify; // zkdd verify
 
