@@ -29,8 +29,9 @@ pub struct Args {
     /// Where to write the repaired log (must not exist, unless --force).
     #[arg(long, short, value_name = "OUT")]
     pub output: PathBuf,
-    /// Keep only entries with zxid <= Z (hex), like TxnLogToolkit's chop.
-    #[arg(long, value_name = "Z")]
+    /// Keep only entries up to and including this zxid (hex, e.g. 0x1a2b),
+    /// like TxnLogToolkit's chop.
+    #[arg(long, value_name = "ZXID")]
     pub to_zxid: Option<String>,
     /// Scan past mid-file damage for the next valid entry (checksum, framing
     /// and zxid sequence all valid) and report it.
