@@ -142,9 +142,9 @@ pub fn doc(name: &str) -> Doc {
                 json(),
             ],
             exit: &[
-                ("0", "plan carried out (or printed, with --dry-run)"),
+                ("0", "plan carried out (or printed, with --dry-run); or nothing to purge yet: fewer than N valid snapshots (a young server), one line, none with -q"),
                 ("1", "a corrupt snapshot was found (named on stderr; kept unless --remove-corrupt), or a deletion failed (the file is named on stderr); nothing else is undone"),
-                ("2", "refused, nothing deleted: not a ZooKeeper data dir, dataDir and dataLogDir look swapped, fewer than N valid snapshots, another purge holds the lock, bad usage or an I/O error"),
+                ("2", "refused, nothing deleted: not a ZooKeeper data dir, dataDir and dataLogDir look swapped, another purge holds the lock, bad usage or an I/O error"),
             ],
             see_also: &["zkdd-verify(1)", "zkdd-json(5)"],
         },

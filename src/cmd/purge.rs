@@ -153,13 +153,22 @@ pub fn run(args: &Args, g: &Settings, out: &mut Output<'_>) -> Result<ExitStatus
     let plan = purge::plan(&inv, &opts, SystemTime::now());
 
     show::warnings(out, &plan);
+    // A young server: fewer valid snapshots than --retain is nothing to
+    // purge yet, one line (a finding only when corrupt snapshots are among
+    // the reason; they were named on stderr just now).
+    if let Some(r) = plan.refusal.as_ref().filter(|r| !r.is_trouble())
+        && !view.json
+    {
+        show::nothing_to_purge(out, r)?;
+        return Ok(ExitStatus::from_findings(!plan.corrupt.is_empty()));
+    }
     show::header(out, &view)?;
     let mut lines = show::FileLines::new(&view);
     let report = purge::execute(&plan, args.dry_run, |f, o| lines.file(out, f, o));
     lines.finish(out, &report)?;
     show::summary(out, &view, &plan, &report)?;
 
-    if let Some(r) = &plan.refusal {
+    if let Some(r) = plan.refusal.as_ref().filter(|r| r.is_trouble()) {
         show::refusal(out, r);
         return Ok(ExitStatus::Trouble);
     }

@@ -80,6 +80,7 @@ pub fn reason(r: &Reason) -> String {
         }
         Reason::Unknown => "not a ZooKeeper file name, left alone".to_string(),
         Reason::Refused => "purge refused, nothing deleted".to_string(),
+        Reason::NothingToPurge { valid, retain } => nothing_to_purge_text(*valid, *retain),
         Reason::ServerLogCurrent => "current server log".to_string(),
         Reason::ServerLogKept { rank, of } => format!("rotated server log {rank} of {of} kept"),
         Reason::ServerLogOld { of } => {
@@ -137,19 +138,29 @@ pub fn refusal_text(r: &Refusal) -> String {
         Refusal::TooFewValid {
             valid,
             retain,
-            snap_dir,
+            snap_dir: _,
             corrupt,
         } => format!(
-            "only {valid} valid snapshot{} in {} (--retain {retain}){}: nothing can be purged safely",
-            if *valid == 1 { "" } else { "s" },
-            snap_dir.display(),
+            "{}{}",
+            nothing_to_purge_text(*valid, *retain),
             if corrupt.is_empty() {
                 String::new()
             } else {
-                format!("; corrupt: {}", corrupt.join(", "))
+                format!(
+                    " (corrupt, not counted: {})",
+                    corrupt.join(", ")
+                )
             }
         ),
     }
+}
+
+/// `nothing to purge: 2 valid snapshots, retaining 3`.
+fn nothing_to_purge_text(valid: usize, retain: usize) -> String {
+    format!(
+        "nothing to purge: {valid} valid snapshot{}, retaining {retain}",
+        if valid == 1 { "" } else { "s" }
+    )
 }
 
 /// The words for a plan warning.
@@ -392,7 +403,8 @@ pub fn summary(
             "failed": report.failed,
             "vanished": report.vanished,
             "corrupt": plan.corrupt.iter().map(|(n, p)| json!({"file": n, "problem": p})).collect::<Vec<_>>(),
-            "refused": plan.refusal.as_ref().map(refusal_text),
+            "refused": plan.refusal.as_ref().filter(|r| r.is_trouble()).map(refusal_text),
+            "nothing_to_purge": plan.refusal.as_ref().is_some_and(|r| !r.is_trouble()),
         }));
     }
     let mut s = format!(
@@ -411,6 +423,14 @@ pub fn summary(
         s.push_str(&format!("; {} deletion(s) FAILED", report.failed));
     }
     out.line(&s)
+}
+
+/// The one text line of a purge with nothing to purge yet (fewer valid
+/// snapshots than `--retain`): `nothing to purge: 2 valid snapshots,
+/// retaining 3`, naming the corrupt snapshots when there are any (they
+/// are also told on stderr, by [`warnings`]). Not written with `--quiet`.
+pub fn nothing_to_purge(out: &mut Output<'_>, refusal: &Refusal) -> io::Result<()> {
+    out.comment(&refusal_text(refusal))
 }
 
 /// Why the purge was refused (printed even with `--quiet`).

@@ -262,9 +262,18 @@ fn fixture_copies_retain_1_to_5() {
             let expect: BTreeSet<String> = before.difference(&del).cloned().collect();
             assert_eq!(after, expect, "{ctx}: listing after the run");
             if valid.len() < n {
-                assert_eq!(code(&real_o), 2, "{ctx}");
+                // A young server: nothing to purge yet is success.
+                assert_eq!(code(&real_o), 0, "{ctx}: {}", stderr(&real_o));
+                let summary = real.iter().find(|l| l["type"] == "summary").unwrap();
+                assert_eq!(summary["nothing_to_purge"], true, "{ctx}");
+                assert!(summary["refused"].is_null(), "{ctx}");
+                let want = format!(
+                    "nothing to purge: {} valid snapshot{}, retaining {n}",
+                    valid.len(),
+                    if valid.len() == 1 { "" } else { "s" }
+                );
                 assert!(
-                    stderr(&real_o).contains("nothing can be purged safely"),
+                    plan_rows(&real).iter().all(|(_, _, r)| *r == want),
                     "{ctx}"
                 );
                 assert!(del.is_empty(), "{ctx}");
@@ -325,7 +334,9 @@ fn fixture_copies_retain_1_to_5() {
         }
     }
     assert!(deleted_any > 0, "the fixtures should exercise deletions");
-    eprintln!("fixture_copies_retain_1_to_5: {refused} refused (fewer than N valid snapshots)");
+    eprintln!(
+        "fixture_copies_retain_1_to_5: {refused} with nothing to purge (fewer than N valid snapshots)"
+    );
 
     // Identical inputs restore identically: only copies purge changed need ZooKeeper.
     restores.retain(|(purged, reference)| listing(purged) != listing(reference));
@@ -373,6 +384,7 @@ const SAFETY_RULES: &[&str] = &[
     "newest log",
     "younger than --min-age",
     "purge refused",
+    "nothing to purge",
     "snapshot ",
     "needed to replay from",
 ];
@@ -882,7 +894,8 @@ fn corrupt_snapshots_are_reported_kept_and_removed_only_on_request() {
             && after.contains("snapshot.nothex")
     );
     assert!(after.contains(snaps[3].1.as_str()));
-    // More snapshots asked for than there are valid ones: refused, nothing deleted.
+    // More snapshots asked for than there are valid ones (the corrupt one is
+    // gone now): nothing to purge, success, nothing deleted.
     let before = listing(&data);
     let o = common::run(&[
         "purge",
@@ -892,12 +905,89 @@ fn corrupt_snapshots_are_reported_kept_and_removed_only_on_request() {
         "99",
         data.to_str().unwrap(),
     ]);
-    assert_eq!(code(&o), 2);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("nothing can be purged safely"),
+        common::stdout(&o).starts_with("nothing to purge: "),
+        "{}",
+        common::stdout(&o)
+    );
+    assert_eq!(listing(&data), before);
+}
+
+/// A young server (two valid snapshots, --retain 3) has nothing to purge
+/// yet: exit 0 and one line, nothing at all with -q, nothing deleted. With a
+/// corrupt snapshot among them it is a finding (exit 1) that names it, even
+/// with -q.
+#[test]
+fn young_server_has_nothing_to_purge() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    common::copy_dir(&fixture("standalone"), &data);
+    let v2 = data.join("version-2");
+    let mut snaps: Vec<(i64, String)> = listing(&data)
+        .into_iter()
+        .filter_map(|n| zxid_of(&n).filter(|(s, _)| *s).map(|(_, z)| (z, n)))
+        .collect();
+    snaps.sort_unstable();
+    // The server's first two snapshots and every log: how it looked when young.
+    for (_, name) in &snaps[2..] {
+        fs::remove_file(v2.join(name)).unwrap();
+    }
+    let before = listing(&data);
+    let d = data.to_str().unwrap();
+    for dry in [true, false] {
+        let mut args = vec!["purge", "--min-age", "0", d];
+        if dry {
+            args.push("-n");
+        }
+        let o = common::run(&args);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        assert_eq!(
+            common::stdout(&o),
+            "nothing to purge: 2 valid snapshots, retaining 3\n"
+        );
+        assert_eq!(stderr(&o), "");
+        args.push("-q");
+        let o = common::run(&args);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        assert!(o.stdout.is_empty() && o.stderr.is_empty(), "-q printed");
+        assert_eq!(listing(&data), before);
+    }
+    // From the zoo.cfg's autopurge.snapRetainCount too.
+    let cfg = tmp.path().join("zoo.cfg");
+    fs::write(&cfg, format!("dataDir={d}\nautopurge.snapRetainCount=5\n")).unwrap();
+    let o = common::run(&["purge", "--min-age", "0", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        common::stdout(&o),
+        "nothing to purge: 2 valid snapshots, retaining 5\n"
+    );
+
+    // A corrupt snapshot among them: a finding, named even with -q.
+    let newest = &snaps[1].1;
+    let mut bytes = fs::read(v2.join(newest)).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    fs::write(v2.join(newest), bytes).unwrap();
+    let o = common::run(&["purge", "--min-age", "0", "-q", d]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    assert!(
+        stderr(&o).contains(&format!("{newest}: corrupt snapshot")),
         "{}",
         stderr(&o)
     );
+    let o = common::run(&["purge", "--min-age", "0", d]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        common::stdout(&o),
+        format!("nothing to purge: 1 valid snapshot, retaining 3 (corrupt, not counted: {newest})\n")
+    );
+    let (o, lines) = purge_json(&data, &["--min-age", "0"]);
+    assert_eq!(code(&o), 1);
+    let summary = lines.last().unwrap();
+    assert_eq!(summary["nothing_to_purge"], true);
+    assert_eq!(summary["corrupt"][0]["file"], newest.as_str());
     assert_eq!(listing(&data), before);
 }
 

@@ -243,6 +243,14 @@ pub enum Reason {
     Unknown,
     /// The purge was refused; nothing is deleted.
     Refused,
+    /// Fewer valid snapshots than `retain` (a young server): nothing to
+    /// purge yet, nothing is deleted.
+    NothingToPurge {
+        /// How many passed verification.
+        valid: usize,
+        /// The `retain` setting.
+        retain: usize,
+    },
     /// A current (not rotated) server log.
     ServerLogCurrent,
     /// One of the `--keep-server-logs` newest rotated server logs.
@@ -331,8 +339,10 @@ pub struct PurgePlan {
     pub warnings: Vec<PlanWarning>,
 }
 
-/// Why a purge deletes nothing at all (exit status 2). The first that
-/// applies, in this order.
+/// Why a purge deletes nothing at all. The first that applies, in this
+/// order. All are trouble (exit status 2) except [`Refusal::TooFewValid`]:
+/// a young server with fewer valid snapshots than `retain` has nothing to
+/// purge yet, which is success ([`Refusal::is_trouble`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Refusal {
     /// Txn logs in the snapshot dir and snapshots in the log dir: dataDir
@@ -368,7 +378,8 @@ pub enum Refusal {
         /// `dataDir/version-2`.
         snap_dir: PathBuf,
     },
-    /// Fewer valid snapshots than `retain`.
+    /// Fewer valid snapshots than `retain`: nothing to purge yet (not
+    /// trouble; a finding only when corrupt snapshots are among them).
     TooFewValid {
         /// How many passed verification.
         valid: usize,
@@ -379,6 +390,14 @@ pub enum Refusal {
         /// The snapshots that failed verification, newest first.
         corrupt: Vec<String>,
     },
+}
+
+impl Refusal {
+    /// True when the purge could not run as asked (exit status 2); false
+    /// for [`Refusal::TooFewValid`], the normal state of a young server.
+    pub fn is_trouble(&self) -> bool {
+        !matches!(self, Refusal::TooFewValid { .. })
+    }
 }
 
 /// Something worth telling the operator about a plan that goes ahead.

@@ -39,8 +39,18 @@ pub fn plan(inv: &Inventory, opts: &PurgeOptions, now: SystemTime) -> PurgePlan 
     plan.corrupt = counted.corrupt;
 
     plan.refusal = refusal(inv, &sorted, counted.valid, retain, &plan.corrupt);
-    if plan.refusal.is_some() {
-        plan.files = keep_everything(&sorted);
+    if let Some(r) = &plan.refusal {
+        let reason = match r {
+            Refusal::TooFewValid { valid, retain, .. } => Reason::NothingToPurge {
+                valid: *valid,
+                retain: *retain,
+            },
+            _ => Reason::Refused,
+        };
+        plan.files = keep_everything(&sorted, &reason);
+        if !r.is_trouble() {
+            plan.warnings = warnings(inv, &sorted, &plan.corrupt);
+        }
         return plan;
     }
 
@@ -214,9 +224,9 @@ fn refusal(
     }
 }
 
-/// A refused plan: every file kept, snapshots, logs, the rest and the
-/// server logs (in inventory order).
-fn keep_everything(sorted: &Sorted<'_>) -> Vec<PlannedFile> {
+/// A refused plan: every file kept, for `reason`; snapshots, logs, the
+/// rest and the server logs (in inventory order).
+fn keep_everything(sorted: &Sorted<'_>, reason: &Reason) -> Vec<PlannedFile> {
     let mut files = Vec::new();
     for (f, z) in &sorted.snaps {
         files.push(planned(
@@ -224,7 +234,7 @@ fn keep_everything(sorted: &Sorted<'_>) -> Vec<PlannedFile> {
             PlanKind::Snapshot,
             Some(*z),
             Action::Keep,
-            Reason::Refused,
+            reason.clone(),
         ));
     }
     for (f, z) in &sorted.logs {
@@ -233,12 +243,12 @@ fn keep_everything(sorted: &Sorted<'_>) -> Vec<PlannedFile> {
             PlanKind::Log,
             Some(*z),
             Action::Keep,
-            Reason::Refused,
+            reason.clone(),
         ));
     }
     for f in sorted.rest.iter().chain(sorted.server_logs.iter()) {
         let (kind, _) = other_kind(&f.name, f.location);
-        files.push(planned(f, kind, None, Action::Keep, Reason::Refused));
+        files.push(planned(f, kind, None, Action::Keep, reason.clone()));
     }
     files
 }

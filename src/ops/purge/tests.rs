@@ -138,8 +138,15 @@ fn refusals_keep_everything() {
         file("log.1", None, 99),
     ];
     let p = plan(&inv(files), &opts, now());
-    assert!(refusal_text(p.refusal.as_ref().unwrap()).contains("only 2 valid snapshots"));
+    let r = p.refusal.as_ref().unwrap();
+    assert_eq!(
+        refusal_text(r),
+        "nothing to purge: 2 valid snapshots, retaining 3 (corrupt, not counted: snapshot.5)"
+    );
+    assert!(!r.is_trouble());
     assert!(deleted(&p).is_empty());
+    assert!(p.files.iter().all(|f| reason_text(f)
+        == "nothing to purge: 2 valid snapshots, retaining 3"));
 
     let mut a = file("log.1", None, 99);
     a.location = Location::SnapDir;
@@ -147,6 +154,7 @@ fn refusals_keep_everything() {
     b.location = Location::LogDir;
     let p = plan(&inv(vec![a, b]), &opts, now());
     assert!(refusal_text(p.refusal.as_ref().unwrap()).contains("swapped"));
+    assert!(p.refusal.as_ref().unwrap().is_trouble());
 }
 
 #[test]
