@@ -136,6 +136,7 @@ pub fn doc(name: &str) -> Doc {
                 Example { cmd: "zkdd purge --config /etc/zookeeper/conf/zoo.cfg -q", what: "from cron: silent unless something is wrong" },
                 Example { cmd: "zkdd purge /data/zk --log-dir /txnlogs/zk --json -n", what: "logs kept apart, the plan as JSON Lines" },
                 Example { cmd: "zkdd purge --server-logs /var/log/zookeeper DATADIR", what: "also old server log files (see --keep-server-logs)" },
+                Example { cmd: "zkdd purge --config /etc/zookeeper/conf/zoo.cfg \\\n    --archive-to /archive/zk1 -q", what: "move old files to an archive instead" },
             ],
             sections: vec![
                 ("Safety", "Nothing recovery of the newest state needs is ever deleted: the newest N valid snapshots (damaged ones do not count), every log holding txns after the oldest kept one, the log before it when the snapshot is fuzzy, epoch files, and anything younger than --min-age. A lock keeps two purges apart; a dir that looks wrong (dataDir and dataLogDir swapped, entries named like logs that are not regular files) is refused. PurgeTxnLog's -n is the retain count; here it is --dry-run.".into()),

@@ -55,6 +55,14 @@ pub struct Args {
     /// With --server-logs: how many rotated server logs to keep.
     #[arg(long, value_name = "N", default_value_t = 10, requires = "server_logs")]
     pub keep_server_logs: usize,
+    /// Move the files the plan removes into this existing directory instead of
+    /// deleting them (same plan, same safety rules). On one file system a
+    /// rename (hard link, then unlink); across file systems a copy, synced
+    /// and compared byte for byte before the source is removed. A file is
+    /// never lost and never overwritten: on any failure the source stays.
+    /// Use one archive per server (file names repeat across members).
+    #[arg(long, value_name = "DIR")]
+    pub archive_to: Option<PathBuf>,
     #[allow(missing_docs)]
     #[command(flatten)]
     pub report: OutputArgs,
@@ -115,6 +123,11 @@ pub fn run(args: &Args, g: &Settings, out: &mut Output<'_>) -> Result<ExitStatus
     if retain < RECOMMENDED_RETAIN {
         show::low_retain(out, retain);
     }
+    let archive_to = args
+        .archive_to
+        .as_deref()
+        .map(|a| archive_dir(a, &dir, args.server_logs.as_deref()))
+        .transpose()?;
     let view = show::Run {
         dir: &dir,
         given: given.as_deref(),
@@ -124,6 +137,7 @@ pub fn run(args: &Args, g: &Settings, out: &mut Output<'_>) -> Result<ExitStatus
         retain,
         min_age: args.min_age,
         dry_run: args.dry_run,
+        archive_to: archive_to.as_deref(),
         json: g.report.json,
         // -q silences the text; JSON lines are what the caller asked for.
         show: !g.report.quiet || g.report.json,
@@ -164,7 +178,9 @@ pub fn run(args: &Args, g: &Settings, out: &mut Output<'_>) -> Result<ExitStatus
     }
     show::header(out, &view)?;
     let mut lines = show::FileLines::new(&view);
-    let report = purge::execute(&plan, args.dry_run, |f, o| lines.file(out, f, o));
+    let report = purge::execute(&plan, args.dry_run, archive_to.as_deref(), |f, o| {
+        lines.file(out, f, o)
+    });
     lines.finish(out, &report)?;
     show::summary(out, &view, &plan, &report)?;
 
@@ -202,6 +218,42 @@ fn open(args: &Args) -> Result<(DataDir, Option<usize>, Option<PathBuf>), Error>
             .map(|n| (n as usize).max(RECOMMENDED_RETAIN)),
         Some(cfg.data_dir.clone()),
     ))
+}
+
+/// Checks `--archive-to`: an existing directory outside the directories
+/// purge removes files from. Returns it as given.
+fn archive_dir(
+    archive: &Path,
+    dir: &DataDir,
+    server_logs: Option<&Path>,
+) -> Result<PathBuf, Error> {
+    let meta = std::fs::metadata(archive).map_err(|e| {
+        Error::Usage(format!(
+            "--archive-to {}: {} (create the archive directory first)",
+            archive.display(),
+            crate::error::os_error(&e)
+        ))
+    })?;
+    if !meta.is_dir() {
+        return Err(Error::Usage(format!(
+            "--archive-to {}: not a directory",
+            archive.display()
+        )));
+    }
+    let canon = std::fs::canonicalize(archive).map_err(|e| Error::io(archive, e))?;
+    for purged in [Some(&*dir.snap_dir), Some(&*dir.log_dir), server_logs]
+        .into_iter()
+        .flatten()
+    {
+        if std::fs::canonicalize(purged).is_ok_and(|p| canon.starts_with(&p)) {
+            return Err(Error::Usage(format!(
+                "--archive-to {}: inside {}, which purge removes files from; use a directory outside it",
+                archive.display(),
+                purged.display()
+            )));
+        }
+    }
+    Ok(archive.to_path_buf())
 }
 
 fn same_path(a: &Path, b: &Path) -> bool {

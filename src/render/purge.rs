@@ -15,8 +15,8 @@ use serde_json::json;
 
 use crate::files::datadir::DataDir;
 use crate::ops::purge::{
-    Action, Outcome, PlanWarning, PlannedFile, PurgePlan, PurgeReport, RECOMMENDED_RETAIN, Reason,
-    Refusal, format_duration,
+    Action, ArchiveMethod, Outcome, PlanWarning, PlannedFile, PurgePlan, PurgeReport,
+    RECOMMENDED_RETAIN, Reason, Refusal, format_duration,
 };
 use crate::render::{Output, Paint, sanitize};
 
@@ -146,10 +146,7 @@ pub fn refusal_text(r: &Refusal) -> String {
             if corrupt.is_empty() {
                 String::new()
             } else {
-                format!(
-                    " (corrupt, not counted: {})",
-                    corrupt.join(", ")
-                )
+                format!(" (corrupt, not counted: {})", corrupt.join(", "))
             }
         ),
     }
@@ -191,6 +188,8 @@ pub struct Run<'a> {
     pub min_age: Duration,
     /// `--dry-run` was given.
     pub dry_run: bool,
+    /// `--archive-to`: files are moved there instead of deleted.
+    pub archive_to: Option<&'a Path>,
     /// JSON Lines instead of text.
     pub json: bool,
     /// Print the file lines and the summary (not `--quiet`).
@@ -254,10 +253,14 @@ pub fn header(out: &mut Output<'_>, run: &Run<'_>) -> io::Result<()> {
         )
     };
     out.line(&format!(
-        "{} {dirs}, keeping {} valid snapshot{}",
+        "{} {dirs}, keeping {} valid snapshot{}{}",
         if run.dry_run { "plan for" } else { "purging" },
         run.retain,
-        if run.retain == 1 { "" } else { "s" }
+        if run.retain == 1 { "" } else { "s" },
+        match run.archive_to {
+            Some(a) => format!(", archiving the rest to {}", a.display()),
+            None => String::new(),
+        }
     ))
 }
 
@@ -267,6 +270,7 @@ pub fn header(out: &mut Output<'_>, run: &Run<'_>) -> io::Result<()> {
 pub struct FileLines {
     json: bool,
     show: bool,
+    archiving: bool,
     /// The first error writing a line; the purge goes on regardless.
     error: Option<io::Error>,
     vanished: Vec<String>,
@@ -279,6 +283,7 @@ impl FileLines {
         FileLines {
             json: run.json,
             show: run.show,
+            archiving: run.archive_to.is_some(),
             error: None,
             vanished: Vec::new(),
             failures: Vec::new(),
@@ -288,18 +293,23 @@ impl FileLines {
     /// One file's line (unless `--quiet`); a file that vanished or could
     /// not be deleted is also kept for [`FileLines::finish`].
     pub fn file(&mut self, out: &mut Output<'_>, f: &PlannedFile, outcome: &Outcome) {
+        let verb = if self.archiving {
+            "archived"
+        } else {
+            "deleted"
+        };
         match outcome {
             Outcome::Failed(e) => self
                 .failures
-                .push(format!("{}: not deleted: {e}", f.path.display())),
+                .push(format!("{}: not {verb}: {e}", f.path.display())),
             Outcome::Vanished => self.vanished.push(format!(
-                "{}: already gone when it was to be deleted",
+                "{}: already gone when it was to be {verb}",
                 f.path.display()
             )),
             _ => {}
         }
         if self.show
-            && let Err(e) = file_line(out, self.json, f, outcome)
+            && let Err(e) = file_line(out, self.json, self.archiving, f, outcome)
         {
             self.error.get_or_insert(e);
         }
@@ -329,25 +339,42 @@ impl FileLines {
     }
 }
 
-/// A `file` JSON line, or the text line `TAG  bytes  name  reason`.
+/// A `file` JSON line, or the text line `TAG  bytes  name  reason`. With
+/// an archive, the files the plan removes say `"action": "archive"`, and
+/// `archive` (where the file goes) and, once moved, `archive_method`.
 fn file_line(
     out: &mut Output<'_>,
     json: bool,
+    archiving: bool,
     f: &PlannedFile,
     outcome: &Outcome,
 ) -> io::Result<()> {
+    let archived_to = match outcome {
+        Outcome::WouldArchive(to) | Outcome::Archived { to, .. } => Some(to),
+        _ => None,
+    };
     if json {
+        let action = match f.action {
+            Action::Delete if archiving => "archive",
+            a => a.as_str(),
+        };
         let mut v = json!({
             "type": "file",
             "file": f.path.display().to_string(),
             "name": f.name,
             "kind": f.kind.as_str(),
             "zxid": f.zxid.map(|z| format!("{:#x}", z.0)),
-            "action": f.action.as_str(),
+            "action": action,
             "reason": reason_text(f),
             "size": f.bytes,
             "result": outcome.as_str(),
         });
+        if let Some(to) = archived_to {
+            v["archive"] = json!(to.display().to_string());
+        }
+        if let Outcome::Archived { method, .. } = outcome {
+            v["archive_method"] = json!(method.as_str());
+        }
         if let Outcome::Failed(e) = outcome {
             v["error"] = json!(e);
         }
@@ -360,6 +387,8 @@ fn file_line(
         (_, Outcome::Vanished) => ("VANISHED", Paint::Info),
         (_, Outcome::Failed(_)) => ("FAILED", Paint::Bad),
         (_, Outcome::Kept) => ("KEEP", Paint::Good),
+        (_, Outcome::WouldArchive(_)) => ("ARCHIVE", Paint::Warn),
+        (_, Outcome::Archived { .. }) => ("ARCHIVED", Paint::Warn),
     };
     // Padded before painting: escape codes have no width.
     let tag = out.paint(paint, &format!("{tag:<8}"));
@@ -369,6 +398,23 @@ fn file_line(
         sanitize(&f.name),
         reason_text(f)
     );
+    if let Some(to) = archived_to {
+        line.push_str(&format!(" -> {}", sanitize(&to.display().to_string())));
+    }
+    if let Outcome::Archived {
+        method: ArchiveMethod::Copy,
+        ..
+    } = outcome
+    {
+        line.push_str(" (copied and compared)");
+    }
+    if let Outcome::Archived {
+        method: ArchiveMethod::Existing,
+        ..
+    } = outcome
+    {
+        line.push_str(" (already there, same bytes)");
+    }
     if let Outcome::Failed(e) = outcome {
         line.push_str(&format!(": {e}"));
     }
@@ -400,6 +446,8 @@ pub fn summary(
             "files_kept": report.kept,
             "files_deleted": report.deleted,
             "bytes_freed": report.bytes_freed,
+            "archive_to": run.archive_to.map(|a| a.display().to_string()),
+            "files_archived": report.archived,
             "failed": report.failed,
             "vanished": report.vanished,
             "corrupt": plan.corrupt.iter().map(|(n, p)| json!({"file": n, "problem": p})).collect::<Vec<_>>(),
@@ -407,12 +455,21 @@ pub fn summary(
             "nothing_to_purge": plan.refusal.as_ref().is_some_and(|r| !r.is_trouble()),
         }));
     }
+    let moved = match run.archive_to {
+        Some(a) => format!(
+            " ({} archived to {})",
+            report.archived,
+            sanitize(&a.display().to_string())
+        ),
+        None => String::new(),
+    };
+    let removed = report.deleted + report.archived;
     let mut s = format!(
-        "{} {} in {} file{}; kept {} file{}",
+        "{} {} in {} file{}{moved}; kept {} file{}",
         if dry { "would free" } else { "freed" },
         out.size(report.bytes_freed),
-        report.deleted,
-        if report.deleted == 1 { "" } else { "s" },
+        removed,
+        if removed == 1 { "" } else { "s" },
         report.kept,
         if report.kept == 1 { "" } else { "s" },
     );
@@ -420,7 +477,15 @@ pub fn summary(
         s.push_str(&format!("; oldest kept snapshot {o}"));
     }
     if report.failed > 0 {
-        s.push_str(&format!("; {} deletion(s) FAILED", report.failed));
+        s.push_str(&format!(
+            "; {} {} FAILED",
+            report.failed,
+            if run.archive_to.is_some() {
+                "move(s) to the archive"
+            } else {
+                "deletion(s)"
+            }
+        ));
     }
     out.line(&s)
 }

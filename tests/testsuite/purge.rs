@@ -63,10 +63,11 @@ fn plan_rows(lines: &[Value]) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// Files the plan removes: deleted, or moved with --archive-to.
 fn planned_deletions(lines: &[Value]) -> BTreeSet<String> {
     plan_rows(lines)
         .into_iter()
-        .filter(|(_, a, _)| a == "delete")
+        .filter(|(_, a, _)| a == "delete" || a == "archive")
         .map(|(n, _, _)| n)
         .collect()
 }
@@ -223,6 +224,15 @@ fn fixture_copies_retain_1_to_5() {
             })
             .clone()
     };
+    // Each copy is purged three ways: deleting, archiving on the same file
+    // system (a rename) and archiving to another one (copy, sync, compare).
+    let same_fs = tmp.path().join("archive");
+    fs::create_dir(&same_fs).unwrap();
+    let other = OtherFs::new(tmp.path());
+    let mut modes: Vec<Option<(PathBuf, &str)>> = vec![None, Some((same_fs, "rename"))];
+    if let Some(o) = &other {
+        modes.push(Some((o.dir.clone(), "copy")));
+    }
     let mut refused = 0;
     let mut deleted_any = 0;
     for (fi, fixture) in common::data_dirs().into_iter().enumerate() {
@@ -238,16 +248,26 @@ fn fixture_copies_retain_1_to_5() {
             .last()
             .map(|(z, _)| *z)
             .unwrap_or(0);
-        for n in 1..=5usize {
-            let data = tmp.path().join(format!("f{fi}-n{n}"));
+        for (n, (mi, mode)) in
+            (1..=5usize).flat_map(|n| modes.iter().enumerate().map(move |m| (n, m)))
+        {
+            let data = tmp.path().join(format!("f{fi}-n{n}-m{mi}"));
             common::copy_dir(&fixture, &data);
             let before = listing(&data);
             let ns = n.to_string();
-            let args = ["--min-age", "0", "--retain", &ns];
+            let mut args = vec!["--min-age".to_string(), "0".into(), "--retain".into(), ns];
+            let archive = mode
+                .as_ref()
+                .map(|(root, _)| root.join(format!("f{fi}-n{n}")));
+            if let Some(a) = &archive {
+                fs::create_dir(a).unwrap();
+                args.extend(["--archive-to".into(), a.display().to_string()]);
+            }
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
             let (dry_o, dry) = purge_json(&data, &[&args[..], &["--dry-run"]].concat());
             assert_eq!(listing(&data), before, "dry run changed {}", data.display());
             let (real_o, real) = purge_json(&data, &args);
-            let ctx = format!("{} N={n}", fixture.display());
+            let ctx = format!("{} N={n} archive {archive:?}", fixture.display());
             assert_eq!(code(&dry_o), code(&real_o), "{ctx}");
             assert_eq!(
                 plan_rows(&dry),
@@ -261,6 +281,25 @@ fn fixture_copies_retain_1_to_5() {
             let after = listing(&data);
             let expect: BTreeSet<String> = before.difference(&del).cloned().collect();
             assert_eq!(after, expect, "{ctx}: listing after the run");
+            // --archive-to: exactly the removed files are in the archive, byte
+            // for byte, moved the way the file system allows.
+            if let (Some(a), Some((_, method))) = (&archive, mode) {
+                let archived: BTreeSet<String> = fs::read_dir(a)
+                    .unwrap()
+                    .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect();
+                assert_eq!(archived, del, "{ctx}: archive listing");
+                for name in &del {
+                    assert!(
+                        fs::read(a.join(name)).unwrap() == fs::read(orig_v2.join(name)).unwrap(),
+                        "{ctx}: archived {name} differs"
+                    );
+                    let line = real.iter().find(|l| l["name"] == name.as_str()).unwrap();
+                    assert_eq!(line["result"], "archived", "{ctx}");
+                    assert_eq!(line["archive_method"], *method, "{ctx}");
+                    assert_eq!(line["archive"], a.join(name).display().to_string(), "{ctx}");
+                }
+            }
             if valid.len() < n {
                 // A young server: nothing to purge yet is success.
                 assert_eq!(code(&real_o), 0, "{ctx}: {}", stderr(&real_o));
@@ -272,10 +311,7 @@ fn fixture_copies_retain_1_to_5() {
                     valid.len(),
                     if valid.len() == 1 { "" } else { "s" }
                 );
-                assert!(
-                    plan_rows(&real).iter().all(|(_, _, r)| *r == want),
-                    "{ctx}"
-                );
+                assert!(plan_rows(&real).iter().all(|(_, _, r)| *r == want), "{ctx}");
                 assert!(del.is_empty(), "{ctx}");
                 refused += 1;
                 continue;
@@ -318,7 +354,7 @@ fn fixture_copies_retain_1_to_5() {
                     assert_eq!(got.last().map(|t| t.0), Some(final_zxid), "{ctx}: {name}");
                 }
                 // For ZooKeeper: a copy holding only this snapshot and the remaining logs.
-                let only = tmp.path().join(format!("f{fi}-n{n}-only-{name}"));
+                let only = tmp.path().join(format!("f{fi}-n{n}-m{mi}-only-{name}"));
                 common::copy_dir(&data, &only);
                 for other in after
                     .iter()
@@ -328,7 +364,7 @@ fn fixture_copies_retain_1_to_5() {
                 }
                 restores.push((only, reference(fi, &fixture, Some(name))));
             }
-            let whole = tmp.path().join(format!("f{fi}-n{n}-whole"));
+            let whole = tmp.path().join(format!("f{fi}-n{n}-m{mi}-whole"));
             common::copy_dir(&data, &whole);
             restores.push((whole, reference(fi, &fixture, None)));
         }
@@ -371,6 +407,70 @@ fn fixture_copies_retain_1_to_5() {
             got.lines().count(),
             want.lines().count()
         );
+    }
+}
+
+/// A directory on another file system than `tmp` for --archive-to: a small
+/// tmpfs mounted for the test when that is allowed (unmounted on drop),
+/// else one under /dev/shm when that is another file system; `None` (the
+/// cross-file-system cases are skipped, said on stderr) otherwise.
+struct OtherFs {
+    dir: PathBuf,
+    mount: Option<PathBuf>,
+    _shm: Option<tempfile::TempDir>,
+}
+
+impl OtherFs {
+    fn new(tmp: &Path) -> Option<OtherFs> {
+        Self::with_size(tmp, "256m")
+    }
+
+    /// A tmpfs of `size` (only a mount can be that small; no /dev/shm fallback
+    /// when `size` is not the default).
+    fn with_size(tmp: &Path, size: &str) -> Option<OtherFs> {
+        use std::os::unix::fs::MetadataExt;
+        let dev = |p: &Path| fs::metadata(p).unwrap().dev();
+        let mnt = tmp.join(format!("tmpfs-{size}"));
+        fs::create_dir_all(&mnt).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&mnt)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if mounted && dev(&mnt) != dev(tmp) {
+            return Some(OtherFs {
+                dir: mnt.clone(),
+                mount: Some(mnt),
+                _shm: None,
+            });
+        }
+        if size != "256m" {
+            return None;
+        }
+        let shm = tempfile::tempdir_in("/dev/shm").ok()?;
+        if dev(shm.path()) == dev(tmp) {
+            eprintln!(
+                "purge: no second file system (no tmpfs mount, no /dev/shm): archive copies not tested"
+            );
+            return None;
+        }
+        Some(OtherFs {
+            dir: shm.path().to_path_buf(),
+            mount: None,
+            _shm: Some(shm),
+        })
+    }
+}
+
+impl Drop for OtherFs {
+    fn drop(&mut self) {
+        if let Some(m) = &self.mount {
+            let _ = std::process::Command::new("umount")
+                .arg("-l")
+                .arg(m)
+                .status();
+        }
     }
 }
 
@@ -562,79 +662,226 @@ prop_compose! {
     }
 }
 
+/// The newest recoverable state always survives `plan`: the newest valid
+/// snapshot, the `retain` newest valid ones, and for each of them every
+/// log ZooKeeper's restore would read; plus the newest log, young files,
+/// unknown names, and corrupt snapshots and leftovers without their flags.
+fn check_plan(
+    inv: &Inventory,
+    opts: &PurgeOptions,
+    plan: &purge::PurgePlan,
+    now: SystemTime,
+) -> Result<(), TestCaseError> {
+    let deleted: BTreeSet<&str> = plan.deletions().map(|f| f.name.as_str()).collect();
+    prop_assert_eq!(plan.files.len(), inv.files.len());
+
+    let mut valid: Vec<i64> = Vec::new();
+    let mut logs: Vec<i64> = Vec::new();
+    for f in &inv.files {
+        let age = now.duration_since(f.mtime.unwrap()).unwrap();
+        if age < opts.min_age {
+            prop_assert!(
+                !deleted.contains(f.name.as_str()),
+                "young {} deleted",
+                f.name
+            );
+        }
+        match classify(&f.name) {
+            FileKind::Snapshot(z, _) => {
+                if f.verdict == Some(Verdict::Valid) {
+                    valid.push(z.0);
+                } else if !opts.remove_corrupt {
+                    prop_assert!(
+                        !deleted.contains(f.name.as_str()),
+                        "corrupt {} deleted",
+                        f.name
+                    );
+                }
+            }
+            FileKind::Log(z) => logs.push(z.0),
+            _ => {
+                let removable = f.name.ends_with(".fixed")
+                    || f.name.contains(".chopped")
+                    || (f.name.starts_with("snapshot.") && f.name.ends_with(".tmp"));
+                if !(removable && opts.remove_leftovers) {
+                    prop_assert!(!deleted.contains(f.name.as_str()), "{} deleted", f.name);
+                }
+            }
+        }
+    }
+    valid.sort_unstable_by(|a, b| b.cmp(a));
+    logs.sort_unstable();
+    if valid.len() < opts.retain {
+        prop_assert!(plan.refusal.is_some());
+        prop_assert!(deleted.is_empty());
+        return Ok(());
+    }
+    prop_assert!(plan.refusal.is_none());
+    if let Some(newest) = logs.last() {
+        let name = format!("log.{newest:x}");
+        prop_assert!(!deleted.contains(name.as_str()), "newest log deleted");
+    }
+    let kept_logs: Vec<i64> = logs
+        .iter()
+        .copied()
+        .filter(|z| !deleted.contains(format!("log.{z:x}").as_str()))
+        .collect();
+    let kept_valid: Vec<i64> = plan
+        .files
+        .iter()
+        .filter(|f| f.action == Action::Keep && f.kind == purge::PlanKind::Snapshot)
+        .filter(|f| {
+            inv.files
+                .iter()
+                .any(|i| i.name == f.name && i.verdict == Some(Verdict::Valid))
+        })
+        .map(|f| f.zxid.unwrap().0)
+        .collect();
+    for s in valid.iter().take(opts.retain) {
+        prop_assert!(
+            kept_valid.contains(s),
+            "valid snapshot {s:#x} of the newest {} deleted",
+            opts.retain
+        );
+        // FileTxnLog.getLogFiles(logs, s): newest log <= s and every later one.
+        let from = logs.iter().rposition(|z| z <= s).unwrap_or(0);
+        for z in logs.iter().skip(from) {
+            prop_assert!(
+                kept_logs.contains(z),
+                "log {z:#x} needed by snapshot {s:#x} deleted"
+            );
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
-    /// The newest recoverable state always survives: the newest valid
-    /// snapshot, the `retain` newest valid ones, and for each of them every
-    /// log ZooKeeper's restore would read; plus the newest log, young files,
-    /// unknown names, and corrupt snapshots and leftovers without their flags.
+    /// See [`check_plan`].
     #[test]
     fn newest_recoverable_state_is_preserved((inv, opts) in layout()) {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
         let plan = purge::plan(&inv, &opts, now);
-        let deleted: BTreeSet<&str> = plan.deletions().map(|f| f.name.as_str()).collect();
-        prop_assert_eq!(plan.files.len(), inv.files.len());
-
-        let mut valid: Vec<i64> = Vec::new();
-        let mut logs: Vec<i64> = Vec::new();
-        for f in &inv.files {
-            let age = now.duration_since(f.mtime.unwrap()).unwrap();
-            if age < opts.min_age {
-                prop_assert!(!deleted.contains(f.name.as_str()), "young {} deleted", f.name);
-            }
-            match classify(&f.name) {
-                FileKind::Snapshot(z, _) => {
-                    if f.verdict == Some(Verdict::Valid) {
-                        valid.push(z.0);
-                    } else if !opts.remove_corrupt {
-                        prop_assert!(!deleted.contains(f.name.as_str()), "corrupt {} deleted", f.name);
-                    }
-                }
-                FileKind::Log(z) => logs.push(z.0),
-                _ => {
-                    let removable = f.name.ends_with(".fixed")
-                        || f.name.contains(".chopped")
-                        || (f.name.starts_with("snapshot.") && f.name.ends_with(".tmp"));
-                    if !(removable && opts.remove_leftovers) {
-                        prop_assert!(!deleted.contains(f.name.as_str()), "{} deleted", f.name);
-                    }
-                }
-            }
-        }
-        valid.sort_unstable_by(|a, b| b.cmp(a));
-        logs.sort_unstable();
-        if valid.len() < opts.retain {
-            prop_assert!(plan.refusal.is_some());
-            prop_assert!(deleted.is_empty());
-            return Ok(());
-        }
-        prop_assert!(plan.refusal.is_none());
-        if let Some(newest) = logs.last() {
-            let name = format!("log.{newest:x}");
-            prop_assert!(!deleted.contains(name.as_str()), "newest log deleted");
-        }
-        let kept_logs: Vec<i64> = logs
-            .iter()
-            .copied()
-            .filter(|z| !deleted.contains(format!("log.{z:x}").as_str()))
-            .collect();
-        let kept_valid: Vec<i64> = plan
-            .files
-            .iter()
-            .filter(|f| f.action == Action::Keep && f.kind == purge::PlanKind::Snapshot)
-            .filter(|f| inv.files.iter().any(|i| i.name == f.name && i.verdict == Some(Verdict::Valid)))
-            .map(|f| f.zxid.unwrap().0)
-            .collect();
-        for s in valid.iter().take(opts.retain) {
-            prop_assert!(kept_valid.contains(s), "valid snapshot {s:#x} of the newest {} deleted", opts.retain);
-            // FileTxnLog.getLogFiles(logs, s): newest log <= s and every later one.
-            let from = logs.iter().rposition(|z| z <= s).unwrap_or(0);
-            for z in logs.iter().skip(from) {
-                prop_assert!(kept_logs.contains(z), "log {z:#x} needed by snapshot {s:#x} deleted");
-            }
-        }
+        check_plan(&inv, &opts, &plan, now)?;
     }
+}
+
+/// The same layouts as real files, purged with --archive-to (to the same
+/// file system and to another one, into an archive already holding some
+/// of the names, with the same or other bytes): the plan keeps the newest
+/// recoverable state ([`check_plan`]), and no byte of any file is lost:
+/// each is still in the data dir or in the archive, unchanged; a name
+/// already in the archive with other bytes is never overwritten.
+#[test]
+fn archiving_keeps_the_recoverable_state_and_loses_no_file() {
+    use proptest::test_runner::{Config, TestRunner};
+    let tmp = tempfile::tempdir().unwrap();
+    let other = OtherFs::new(tmp.path());
+    let mut runner = TestRunner::new(Config {
+        cases: 64,
+        ..Config::default()
+    });
+    let case = std::cell::Cell::new(0u32);
+    let strategy = (layout(), any::<bool>(), prop::collection::vec(0u8..3, 16));
+    runner
+        .run(&strategy, |((inv, opts), cross, collide)| {
+            let i = case.get();
+            case.set(i + 1);
+            let data = tmp.path().join(format!("d{i}"));
+            let v2 = data.join("version-2");
+            fs::create_dir_all(&v2).unwrap();
+            let archive = match (&other, cross) {
+                (Some(o), true) => o.dir.join(format!("a{i}")),
+                _ => tmp.path().join(format!("a{i}")),
+            };
+            fs::create_dir_all(&archive).unwrap();
+            // Real files, with the inventory's mtimes and distinct bytes.
+            let mut inv = inv;
+            inv.snap_dir = v2.clone();
+            inv.log_dir = v2.clone();
+            let mut content: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+            for (k, f) in inv.files.iter_mut().enumerate() {
+                f.path = v2.join(&f.name);
+                let bytes = format!("{} #{k} {}", f.name, "x".repeat(k * 37)).into_bytes();
+                f.len = bytes.len() as u64;
+                fs::write(&f.path, &bytes).unwrap();
+                let h = fs::File::options().write(true).open(&f.path).unwrap();
+                h.set_modified(f.mtime.unwrap()).unwrap();
+                // Some names are in the archive already: same bytes (a run
+                // that stopped before unlinking) or other bytes (never
+                // overwritten).
+                match collide.get(k).copied().unwrap_or(0) {
+                    1 => fs::write(archive.join(&f.name), &bytes).unwrap(),
+                    2 => fs::write(archive.join(&f.name), b"another file").unwrap(),
+                    _ => {}
+                }
+                content.insert(f.name.clone(), bytes);
+            }
+            let before_archive: BTreeMap<String, Vec<u8>> = fs::read_dir(&archive)
+                .unwrap()
+                .map(|e| {
+                    let e = e.unwrap();
+                    (
+                        e.file_name().to_string_lossy().into_owned(),
+                        fs::read(e.path()).unwrap(),
+                    )
+                })
+                .collect();
+            let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+            let plan = purge::plan(&inv, &opts, now);
+            check_plan(&inv, &opts, &plan, now)?;
+            let mut outcomes = BTreeMap::new();
+            let report = purge::execute(&plan, false, Some(&archive), |f, o| {
+                outcomes.insert(f.name.clone(), o.clone());
+            });
+            let planned: BTreeSet<&str> = plan.deletions().map(|f| f.name.as_str()).collect();
+            for (name, bytes) in &content {
+                let here = fs::read(v2.join(name)).ok();
+                let there = fs::read(archive.join(name)).ok();
+                let o = &outcomes[name];
+                if !planned.contains(name.as_str()) {
+                    prop_assert_eq!(here.as_ref(), Some(bytes), "kept {} changed", name);
+                    prop_assert_eq!(there, before_archive.get(name).cloned());
+                    continue;
+                }
+                match o {
+                    Outcome::Archived { to, method } => {
+                        prop_assert!(here.is_none(), "{} archived but still there", name);
+                        prop_assert_eq!(to, &archive.join(name));
+                        prop_assert_eq!(there.as_ref(), Some(bytes), "{} lost", name);
+                        let want =
+                            match (before_archive.contains_key(name), cross && other.is_some()) {
+                                (true, _) => purge::ArchiveMethod::Existing,
+                                (false, true) => purge::ArchiveMethod::Copy,
+                                (false, false) => purge::ArchiveMethod::Link,
+                            };
+                        prop_assert_eq!(*method, want);
+                    }
+                    Outcome::Failed(e) => {
+                        // Only a different file of that name stops it.
+                        prop_assert!(e.contains("other content"), "{}: {}", name, e);
+                        prop_assert_eq!(here.as_ref(), Some(bytes));
+                        prop_assert_eq!(there.as_deref(), Some(&b"another file"[..]));
+                    }
+                    o => prop_assert!(false, "{}: {:?}", name, o),
+                }
+            }
+            prop_assert!(report.sync_errors.is_empty());
+            // Nothing but the archived names appeared in the archive.
+            let names: BTreeSet<String> = fs::read_dir(&archive)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            let want: BTreeSet<String> = before_archive
+                .keys()
+                .cloned()
+                .chain(planned.iter().map(|n| n.to_string()))
+                .collect();
+            prop_assert_eq!(names, want);
+            Ok(())
+        })
+        .unwrap();
 }
 
 // ---- failure cases and options ----
@@ -715,7 +962,7 @@ fn execute_reports_failures_and_vanished_files() {
         .and_then(|mut f| std::io::Write::write_all(&mut f, b"more"))
         .unwrap();
     let mut seen = BTreeMap::new();
-    let report = purge::execute(&plan, false, |f, o| {
+    let report = purge::execute(&plan, false, None, |f, o| {
         seen.insert(f.name.clone(), o.clone());
     });
     assert_eq!(seen[&del[0]], Outcome::Vanished);
@@ -981,7 +1228,9 @@ fn young_server_has_nothing_to_purge() {
     assert_eq!(code(&o), 1);
     assert_eq!(
         common::stdout(&o),
-        format!("nothing to purge: 1 valid snapshot, retaining 3 (corrupt, not counted: {newest})\n")
+        format!(
+            "nothing to purge: 1 valid snapshot, retaining 3 (corrupt, not counted: {newest})\n"
+        )
     );
     let (o, lines) = purge_json(&data, &["--min-age", "0"]);
     assert_eq!(code(&o), 1);
@@ -1035,4 +1284,131 @@ fn server_logs_keep_the_newest_rotated_ones() {
         .map(|s| s.to_string())
         .collect();
     assert_eq!(left, want);
+}
+
+/// --archive-to in text: the plan says where each file goes, the run says
+/// ARCHIVED; a bad archive directory is refused before anything moves; a
+/// full archive file system (a 64 KiB tmpfs) and an immutable archive
+/// directory fail file by file with exit 1, and every file is still in one
+/// piece somewhere, with no temporary file left in the archive.
+#[test]
+fn archive_to_in_text_and_when_it_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("d");
+    common::copy_dir(&fixture("snappy"), &data);
+    let v2 = data.join("version-2");
+    let d = data.to_str().unwrap();
+    let before = listing(&data);
+    let original = |name: &str| fs::read(fixture("snappy").join("version-2").join(name)).unwrap();
+
+    // Refused, nothing moved: missing, a file, inside the data dir.
+    let file = tmp.path().join("f");
+    fs::write(&file, b"x").unwrap();
+    for (bad, why) in [
+        (
+            tmp.path().join("missing"),
+            "create the archive directory first",
+        ),
+        (file.clone(), "not a directory"),
+        (v2.clone(), "which purge removes files from"),
+    ] {
+        let o = common::run(&[
+            "purge",
+            "--min-age",
+            "0",
+            d,
+            "--archive-to",
+            bad.to_str().unwrap(),
+        ]);
+        assert_eq!(code(&o), 2, "{bad:?}");
+        assert!(stderr(&o).contains(why), "{}", stderr(&o));
+        assert_eq!(listing(&data), before);
+    }
+
+    let archive = tmp.path().join("archive");
+    fs::create_dir(&archive).unwrap();
+    let a = archive.to_str().unwrap();
+    let o = common::run(&["purge", "--min-age", "0", "-n", d, "--archive-to", a]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = common::stdout(&o);
+    assert!(out.contains(&format!("archiving the rest to {a}")), "{out}");
+    assert!(
+        out.contains(&format!("-> {}", archive.join("log.1").display())),
+        "{out}"
+    );
+    assert!(out.lines().any(|l| l.starts_with("ARCHIVE ")), "{out}");
+    assert_eq!(listing(&data), before, "dry run moved files");
+    assert_eq!(fs::read_dir(&archive).unwrap().count(), 0);
+
+    // An immutable archive directory (ext4 and the like): nothing can go in.
+    let chattr = |flag: &str, p: &Path| {
+        std::process::Command::new("chattr")
+            .arg(flag)
+            .arg(p)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if chattr("+i", &archive) {
+        let o = common::run(&["purge", "--min-age", "0", d, "--archive-to", a]);
+        chattr("-i", &archive);
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        assert!(stderr(&o).contains("log.1: not archived"), "{}", stderr(&o));
+        assert!(common::stdout(&o).contains("FAILED"));
+        assert_eq!(listing(&data), before);
+        assert_eq!(fs::read_dir(&archive).unwrap().count(), 0);
+    } else {
+        eprintln!("archive_to: chattr +i not supported here; immutable archive not tested");
+    }
+
+    // A full file system: the logs (64 KiB each) cannot be copied.
+    if let Some(small) = OtherFs::with_size(tmp.path(), "64k") {
+        let s = small.dir.to_str().unwrap();
+        let (o, lines) = purge_json(&data, &["--min-age", "0", "--archive-to", s]);
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        let del = planned_deletions(&lines);
+        assert!(del.contains("log.1"));
+        let mut failed = 0;
+        for name in &del {
+            let line = lines.iter().find(|l| l["name"] == name.as_str()).unwrap();
+            let (here, there) = (
+                fs::read(v2.join(name)).ok(),
+                fs::read(small.dir.join(name)).ok(),
+            );
+            match line["result"].as_str().unwrap() {
+                "archived" => assert!(here.is_none() && there == Some(original(name))),
+                "failed" => {
+                    failed += 1;
+                    assert!(
+                        line["error"].as_str().unwrap().contains("source kept"),
+                        "{line}"
+                    );
+                    assert_eq!(here, Some(original(name)));
+                    assert!(there.is_none(), "{name}: partial copy left");
+                }
+                r => panic!("{name}: {r}"),
+            }
+        }
+        assert!(failed > 0, "nothing failed on a 64 KiB file system");
+        let leftovers: Vec<String> = fs::read_dir(&small.dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+        // Once there is room the next run finishes the job.
+        drop(small);
+    } else {
+        eprintln!("archive_to: cannot mount a small tmpfs here; a full archive is not tested");
+    }
+    let o = common::run(&["purge", "--min-age", "0", d, "--archive-to", a]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = common::stdout(&o);
+    assert!(out.lines().any(|l| l.starts_with("ARCHIVED ")), "{out}");
+    assert!(out.contains("archived to"), "{out}");
+    for e in fs::read_dir(&archive).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        assert_eq!(fs::read(e.path()).unwrap(), original(&name), "{name}");
+        assert!(!v2.join(&name).exists());
+    }
 }

@@ -6,16 +6,19 @@ use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::archive::{archive_one, archive_path};
 use super::{Action, LOCK_FILE, Outcome, PlannedFile, PurgePlan, PurgeReport, SyncError};
 
-/// Carries out a plan (or, with `dry_run`, only reports it). `on_file` is
-/// called for every file, in plan order, right after it was dealt with.
-/// Before each deletion the file is checked again: a file that changed size
-/// or mtime since planning is not deleted (reported as failed). A refused
-/// plan deletes nothing.
+/// Carries out a plan (or, with `dry_run`, only reports it): the files it
+/// removes are deleted, or with `archive_to` moved into that directory
+/// (see [`super::archive`]). `on_file` is called for every file, in plan
+/// order, right after it was dealt with. Before each removal the file is
+/// checked again: a file that changed size or mtime since planning is not
+/// removed (reported as failed). A refused plan removes nothing.
 pub fn execute(
     plan: &PurgePlan,
     dry_run: bool,
+    archive_to: Option<&Path>,
     mut on_file: impl FnMut(&PlannedFile, &Outcome),
 ) -> PurgeReport {
     let mut report = PurgeReport {
@@ -26,6 +29,12 @@ pub fn execute(
     for f in &plan.files {
         let outcome = if f.action == Action::Keep || plan.refusal.is_some() {
             Outcome::Kept
+        } else if let Some(dir) = archive_to {
+            if dry_run {
+                Outcome::WouldArchive(archive_path(dir, &f.name))
+            } else {
+                archive_one(f, dir)
+            }
         } else if dry_run {
             Outcome::WouldDelete
         } else {
@@ -37,10 +46,14 @@ pub fn execute(
                 report.deleted += 1;
                 report.bytes_freed += f.bytes;
             }
+            Outcome::WouldArchive(_) | Outcome::Archived { .. } => {
+                report.archived += 1;
+                report.bytes_freed += f.bytes;
+            }
             Outcome::Vanished => report.vanished += 1,
             Outcome::Failed(_) => report.failed += 1,
         }
-        if outcome == Outcome::Deleted
+        if matches!(outcome, Outcome::Deleted | Outcome::Archived { .. })
             && let Some(parent) = f.path.parent()
             && !touched.iter().any(|t| t == parent)
         {

@@ -21,8 +21,9 @@
 //!   (tool leftovers can be removed with a flag);
 //! * the newest log and the newest valid snapshot are never deleted.
 //!
-//! The code is in three files: `plan.rs` (the rules), `scan.rs` (building
-//! an inventory from disk) and `execute.rs` (deleting, and the lock); this
+//! The code is in four files: `plan.rs` (the rules), `scan.rs` (building
+//! an inventory from disk), `execute.rs` (deleting, and the lock) and
+//! `archive.rs` (moving into an archive instead of deleting); this
 //! file holds the types they share, `tests.rs` the unit tests of the rules.
 //!
 //! Everything here returns values: reasons, refusals and warnings are enums
@@ -34,10 +35,12 @@ use std::time::{Duration, SystemTime};
 
 use crate::zxid::Zxid;
 
+mod archive;
 mod execute;
 mod plan;
 mod scan;
 
+pub use archive::archive_path;
 pub use execute::{LockError, PurgeLock, execute};
 pub use plan::plan;
 pub use scan::{is_server_log, scan, verify_snapshot};
@@ -440,8 +443,40 @@ pub enum Outcome {
     Deleted,
     /// Already gone when its turn came (not an error: the goal is reached).
     Vanished,
-    /// Could not be deleted; the message says why.
+    /// Could not be deleted (or archived); the message says why.
     Failed(String),
+    /// Dry run with an archive: would be moved to this path.
+    WouldArchive(PathBuf),
+    /// Moved into the archive (the source is gone).
+    Archived {
+        /// The archived file.
+        to: PathBuf,
+        /// How it got there.
+        method: ArchiveMethod,
+    },
+}
+
+/// How a file reached the archive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArchiveMethod {
+    /// A hard link, then the source unlinked: a rename on one file system.
+    Link,
+    /// Copied across file systems, synced, compared, then the source unlinked.
+    Copy,
+    /// The archive already held the same bytes (a previous run stopped
+    /// before unlinking): the source unlinked.
+    Existing,
+}
+
+impl ArchiveMethod {
+    /// Lowercase name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArchiveMethod::Link => "rename",
+            ArchiveMethod::Copy => "copy",
+            ArchiveMethod::Existing => "existing",
+        }
+    }
 }
 
 impl Outcome {
@@ -453,6 +488,8 @@ impl Outcome {
             Outcome::Deleted => "deleted",
             Outcome::Vanished => "vanished",
             Outcome::Failed(_) => "failed",
+            Outcome::WouldArchive(_) => "planned",
+            Outcome::Archived { .. } => "archived",
         }
     }
 }
@@ -464,7 +501,9 @@ pub struct PurgeReport {
     pub dry_run: bool,
     /// Files deleted (or that would be, in a dry run).
     pub deleted: usize,
-    /// Their bytes.
+    /// Files moved into the archive (or that would be, in a dry run).
+    pub archived: usize,
+    /// Bytes of the deleted and archived files: what leaves the data dir.
     pub bytes_freed: u64,
     /// Deletions that failed.
     pub failed: usize,

@@ -145,8 +145,11 @@ fn refusals_keep_everything() {
     );
     assert!(!r.is_trouble());
     assert!(deleted(&p).is_empty());
-    assert!(p.files.iter().all(|f| reason_text(f)
-        == "nothing to purge: 2 valid snapshots, retaining 3"));
+    assert!(
+        p.files
+            .iter()
+            .all(|f| reason_text(f) == "nothing to purge: 2 valid snapshots, retaining 3")
+    );
 
     let mut a = file("log.1", None, 99);
     a.location = Location::SnapDir;
