@@ -59,6 +59,8 @@ pub fn doc(name: &str) -> Doc {
                 Example { cmd: "zkdd dump --stats snapshot.4d.gz", what: "nodes and data per subtree, node kind, session" },
                 Example { cmd: "zkdd dump --prefix /app snapshot.4d.gz", what: "the nodes of one subtree" },
                 Example { cmd: "zkdd dump --follow --json /var/lib/zookeeper", what: "new txns of a running server, as written" },
+                Example { cmd: "zkdd dump -f --tail 20 --path /app/leader DATADIR", what: "its last 20 changes, then new ones" },
+                Example { cmd: "zkdd dump -f --from-start log.1a00000001", what: "a whole log, then what is appended" },
             ],
             sections: vec![("Crash tail or corruption", CRASH_TAIL.into()), json()],
             exit: &[

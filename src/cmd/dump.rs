@@ -12,6 +12,7 @@ use crate::files::sniff::{DataFile, data_file};
 use crate::format::compress::Compression;
 use crate::format::txn::OpCode;
 use crate::format::txnlog::IterOptions;
+use crate::ops::dump::follow::Start;
 use crate::ops::dump::{Filter, Stats};
 use crate::render::Output;
 use crate::render::dump::{self as show, DumpWriter, TextOptions};
@@ -80,13 +81,23 @@ pub struct Args {
     #[arg(long)]
     pub digests: bool,
     /// Follow the newest log of a live data dir (or the given log) like
-    /// `tail -f`: print new entries as they are written, move to the next log
-    /// when the server rolls. Stop with Ctrl-C.
+    /// `tail -f`: start at its end (--from-start, --tail N to see more), print
+    /// new entries as they are written, move to the next log when the server
+    /// rolls. Stop with Ctrl-C. Finding the end reads the log once (no
+    /// output, flat memory).
     #[arg(long, short = 'f', conflicts_with_all = ["snapshots", "all", "stats"])]
     pub follow: bool,
     /// With --follow: stop after this many seconds without new entries (for scripts).
     #[arg(long, value_name = "SECS", requires = "follow")]
     pub follow_timeout: Option<f64>,
+    /// With --follow: start at the first entry of the newest log (or the log
+    /// given) instead of at its end.
+    #[arg(long, requires = "follow", conflicts_with = "tail")]
+    pub from_start: bool,
+    /// With --follow: first show the last N txns that pass the filters (from
+    /// older logs too when the newest holds fewer), then follow.
+    #[arg(long, value_name = "N", requires = "follow")]
+    pub tail: Option<usize>,
     #[allow(missing_docs)]
     #[command(flatten)]
     pub report: OutputArgs,
@@ -190,7 +201,16 @@ pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitS
                 ));
             }
         };
-        d.follow(&target, args.follow_timeout.map(Duration::from_secs_f64))?;
+        let start = match (args.from_start, args.tail) {
+            (true, _) => Start::FromStart,
+            (false, Some(n)) => Start::Tail(n),
+            (false, None) => Start::End,
+        };
+        d.follow(
+            &target,
+            start,
+            args.follow_timeout.map(Duration::from_secs_f64),
+        )?;
     } else {
         let (inputs, irregular) = inputs(args, d.out)?;
         for i in &irregular {

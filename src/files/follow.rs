@@ -29,6 +29,22 @@ pub fn next_log(dir: &Path, after: Option<Zxid>) -> Result<Option<(PathBuf, Zxid
     Ok(best)
 }
 
+/// The newest `log.*` in `dir` older than `before` (`dump --follow --tail`
+/// going back).
+pub fn previous_log(dir: &Path, before: Zxid) -> Result<Option<(PathBuf, Zxid)>, Error> {
+    let mut best: Option<(PathBuf, Zxid)> = None;
+    for e in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let e = e.map_err(|e| Error::io(dir, e))?;
+        if let FileKind::Log(z) = classify(&e.file_name().to_string_lossy())
+            && z < before
+            && best.as_ref().is_none_or(|(_, b)| z > *b)
+        {
+            best = Some((e.path(), z));
+        }
+    }
+    Ok(best)
+}
+
 /// What one read of a growing log found.
 #[derive(Debug)]
 pub enum TailRead {

@@ -16,7 +16,7 @@ use crate::files::par::Flow;
 use crate::files::source;
 use crate::format::txnlog::IterOptions;
 use crate::format::verdict::{self, EndClass, LogVerdict};
-use crate::ops::dump::follow::{self, FollowEvent};
+use crate::ops::dump::follow::{self, FollowEvent, Start};
 use crate::ops::dump::log::LogDumper;
 use crate::ops::dump::snapshot as snap_pass;
 use crate::ops::dump::{Filter, Stats};
@@ -779,14 +779,26 @@ impl DumpWriter<'_, '_> {
 
     /// `--follow`: prints entries of `target` (a log, or a dir whose newest
     /// log is followed) as they appear.
-    pub fn follow(&mut self, target: &Path, timeout: Option<Duration>) -> Result<(), Error> {
+    pub fn follow(
+        &mut self,
+        target: &Path,
+        start: Start,
+        timeout: Option<Duration>,
+    ) -> Result<(), Error> {
         let (json, text) = (self.out.json, self.text);
         let format = |p: &Path| TxnLines::new(&p.display().to_string(), json, text);
         let options = self.options;
         let mut problems = 0;
         let out = &mut *self.out;
-        follow::follow(target, &self.filter, format, options, timeout, |event| {
-            match event {
+        follow::follow(
+            target,
+            start,
+            &self.filter,
+            format,
+            options,
+            timeout,
+            |event| {
+                match event {
                 FollowEvent::Following(p) => {
                     if !json {
                         out.comment(&format!("# following {}", p.display()))?;
@@ -805,9 +817,25 @@ impl DumpWriter<'_, '_> {
                     "{}: shrank below offset {offset:#x}; rereading",
                     file.display()
                 )),
+                FollowEvent::CaughtUp {
+                    file,
+                    offset,
+                    before,
+                    tail,
+                } => out.note(&format!(
+                    "following {} from its end at offset {offset:#x} ({before} txn{} before it){}",
+                    file.display(),
+                    if before == 1 { "" } else { "s" },
+                    if tail > 0 {
+                        format!("; the last {tail} matching txns shown first")
+                    } else {
+                        String::new()
+                    }
+                )),
             }
-            Ok(())
-        })?;
+                Ok(())
+            },
+        )?;
         self.problems += problems;
         Ok(())
     }

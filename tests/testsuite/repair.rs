@@ -355,7 +355,14 @@ fn follow_prints_what_a_running_server_writes_across_rolls() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let follow = common::zkdd()
-        .args(["dump", "--follow", "--json", "--follow-timeout", "5"])
+        .args([
+            "dump",
+            "--follow",
+            "--from-start",
+            "--json",
+            "--follow-timeout",
+            "5",
+        ])
         .arg(&first)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -427,6 +434,7 @@ fn follow_waits_at_a_torn_tail_and_reports_real_corruption() {
         "dump",
         "--json",
         "--follow",
+        "--from-start",
         "--follow-timeout",
         "0.5",
         torn.to_str().unwrap(),
@@ -452,6 +460,7 @@ fn follow_waits_at_a_torn_tail_and_reports_real_corruption() {
     let o = run(&[
         "dump",
         "--follow",
+        "--from-start",
         "--follow-timeout",
         "0.5",
         log.to_str().unwrap(),
@@ -463,4 +472,294 @@ fn follow_waits_at_a_torn_tail_and_reports_real_corruption() {
         stdout(&o).lines().filter(|l| !l.starts_with('#')).count(),
         5
     );
+    // Starting at the end reads through the damage too, and says so; --tail
+    // shows the entries before it.
+    for (extra, shown) in [(None, 0), (Some("2"), 2)] {
+        let mut args = vec!["dump", "--follow", "--follow-timeout", "0.5"];
+        if let Some(n) = extra {
+            args.extend(["--tail", n]);
+        }
+        args.push(log.to_str().unwrap());
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(&format!("offset {off:#x}")), "{err}");
+        let lines: Vec<String> = stdout(&o)
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(str::to_string)
+            .collect();
+        assert_eq!(lines.len(), shown, "{args:?}");
+        let zxids: Vec<String> = lines
+            .iter()
+            .map(|l| l.split(' ').next().unwrap().to_string())
+            .collect();
+        let want: Vec<String> = all[3..5].iter().map(|e| hex(e.2)).collect();
+        assert_eq!(zxids, want[..shown].to_vec(), "{args:?}");
+    }
+}
+
+/// The txn lines of `zkdd dump --json ARGS`.
+fn dumped_txns(args: &[&str]) -> Vec<Value> {
+    let mut a = vec!["dump", "--json"];
+    a.extend_from_slice(args);
+    json_lines(&stdout(&run(&a)))
+        .into_iter()
+        .filter(|l| l["type"] == "txn")
+        .collect()
+}
+
+/// Like `tail -f`, --follow starts at the end of the log (reading it once
+/// to find that end, and saying so with -v); --tail N shows the last N txns
+/// that pass the filters first, from older logs too; --from-start the
+/// whole newest log. On fixture logs, which nobody appends to.
+#[test]
+fn follow_starts_at_the_end_unless_told_otherwise() {
+    let torn = fixtures().join("crash/data/version-2/log.291");
+    let t = torn.to_str().unwrap();
+    let all = dumped_txns(&[t]);
+    assert_eq!(all.len(), 13);
+    let follow = |extra: &[&str], target: &str| {
+        let mut a = vec!["dump", "-f", "--json", "-v", "--follow-timeout", "0.3"];
+        a.extend_from_slice(extra);
+        a.push(target);
+        let o = run(&a);
+        assert_eq!(o.status.code(), Some(0), "{a:?}");
+        (
+            json_lines(&stdout(&o)),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (lines, err) = follow(&[], t);
+    assert!(lines.is_empty(), "{lines:?}");
+    assert!(
+        err.contains(&format!(
+            "following {t} from its end at offset 0x1ddf (13 txns before it)"
+        )),
+        "{err}"
+    );
+    let (lines, err) = follow(&["--tail", "3"], t);
+    assert_eq!(lines, all[10..].to_vec());
+    assert!(
+        err.contains("the last 3 matching txns shown first"),
+        "{err}"
+    );
+    assert_eq!(follow(&["--tail", "99"], t).0, all);
+    assert_eq!(follow(&["--from-start"], t).0, all);
+    // With filters, the last N that pass them.
+    let sets: Vec<Value> = all
+        .iter()
+        .filter(|l| l["op"] == "setData")
+        .cloned()
+        .collect();
+    assert!(sets.len() > 2);
+    assert_eq!(
+        follow(&["--tail", "2", "--op", "setData"], t).0,
+        sets[sets.len() - 2..].to_vec()
+    );
+
+    // A data dir: the newest log holds one txn, so --tail goes back through
+    // older logs, without a txn twice, in zxid order.
+    let dir = fixtures().join("standalone/data");
+    let d = dir.to_str().unwrap();
+    let all = dumped_txns(&[d]);
+    assert!(follow(&[], d).0.is_empty());
+    for n in [1usize, 2, 30, 100] {
+        let got = follow(&["--tail", &n.to_string()], d).0;
+        assert_eq!(got, all[all.len() - n..].to_vec(), "--tail {n}");
+    }
+    let files: std::collections::BTreeSet<&str> = all[all.len() - 100..]
+        .iter()
+        .map(|l| l["file"].as_str().unwrap())
+        .collect();
+    assert!(files.len() >= 3, "{files:?}");
+    assert_eq!(follow(&["--tail", "100000"], d).0, all);
+    // Usage: --tail and --from-start need --follow and exclude each other.
+    for bad in [
+        &["dump", "--tail", "3", t][..],
+        &["dump", "--from-start", t],
+        &["dump", "-f", "--tail", "3", "--from-start", t],
+    ] {
+        assert_eq!(run(bad).status.code(), Some(2), "{bad:?}");
+    }
+}
+
+/// A follower's output, read as it comes: stdout lines and stderr lines.
+struct Follower {
+    child: std::process::Child,
+    out: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    err: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Follower {
+    fn spawn(args: &[&str]) -> Follower {
+        use std::io::BufRead;
+        let mut child = common::zkdd()
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let err = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut threads = Vec::new();
+        let pipe_out = child.stdout.take().unwrap();
+        let o = out.clone();
+        threads.push(std::thread::spawn(move || {
+            for l in std::io::BufReader::new(pipe_out).lines() {
+                o.lock().unwrap().push(l.unwrap());
+            }
+        }));
+        let pipe_err = child.stderr.take().unwrap();
+        let e = err.clone();
+        threads.push(std::thread::spawn(move || {
+            for l in std::io::BufReader::new(pipe_err).lines() {
+                e.lock().unwrap().push(l.unwrap());
+            }
+        }));
+        Follower {
+            child,
+            out,
+            err,
+            threads,
+        }
+    }
+
+    /// Waits (up to 30 s) until `ready` holds for (stdout, stderr) so far.
+    fn wait_for(&self, ready: impl Fn(&[String], &[String]) -> bool) {
+        let t0 = Instant::now();
+        while !ready(&self.out.lock().unwrap(), &self.err.lock().unwrap()) {
+            assert!(
+                t0.elapsed() < Duration::from_secs(30),
+                "follower not ready: {:?}",
+                self.err.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits for the exit (--follow-timeout); returns the status, the JSON
+    /// lines and stderr.
+    fn finish(mut self) -> (Option<i32>, Vec<Value>, String) {
+        let status = self.child.wait().unwrap();
+        for t in self.threads.drain(..) {
+            t.join().unwrap();
+        }
+        let out = self.out.lock().unwrap().join("\n");
+        let err = self.err.lock().unwrap().join("\n");
+        (status.code(), json_lines(&out), err)
+    }
+}
+
+/// Against a real server appending: four followers start after the first
+/// 45 creates (several log rolls). The default one shows exactly what was
+/// written after it started; --tail 5 and --tail 40 (more than the newest
+/// log holds, so from older logs too) show that many before it;
+/// --from-start the whole log that was newest when it started. Each is a
+/// slice of a plain dump of the finished data dir.
+#[test]
+fn follow_starts_at_the_end_of_what_a_live_server_wrote() {
+    let Some(cp) = common::zk_or_skip("follow_starts_at_the_end_of_what_a_live_server_wrote")
+    else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let server = common::ZkServer::start(
+        &cp,
+        tmp.path(),
+        &data,
+        "tickTime=500\npreAllocSize=64\nsnapCount=20\n",
+        &[],
+    );
+    let (ready, go) = (tmp.path().join("ready"), tmp.path().join("go"));
+    let script = format!(
+        "import os, time\n\
+         from kazoo.client import KazooClient\n\
+         zk = KazooClient(hosts='127.0.0.1:{}'); zk.start(timeout=20)\n\
+         zk.create('/pre', b'')\n\
+         for i in range(45):\n    zk.create('/pre/n%03d' % i, b'before')\n\
+         open({:?}, 'w').close()\n\
+         t0 = time.time()\n\
+         while not os.path.exists({:?}) and time.time() - t0 < 60: time.sleep(0.05)\n\
+         zk.create('/post', b'')\n\
+         for i in range(30):\n    zk.set('/post', b'after %d' % i)\n\
+         zk.stop(); zk.close()\n",
+        server.port,
+        ready.display().to_string(),
+        go.display().to_string()
+    );
+    let mut py = Command::new("/usr/bin/python3")
+        .arg("-c")
+        .arg(&script)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let t0 = Instant::now();
+    while !ready.exists() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the client did not get ready"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let d = data.to_str().unwrap();
+    let base = ["dump", "-f", "--json", "-v", "--follow-timeout", "5"];
+    let spawn = |extra: &[&str]| Follower::spawn(&[&base[..], extra, &[d]].concat());
+    let caught_up = |_: &[String], err: &[String]| err.iter().any(|l| l.contains("from its end"));
+    let followers = [
+        spawn(&[]),
+        spawn(&["--tail", "5"]),
+        spawn(&["--tail", "40"]),
+        spawn(&["--from-start"]),
+    ];
+    for f in &followers[..3] {
+        f.wait_for(caught_up);
+    }
+    // --from-start prints the newest log's txns at once.
+    followers[3].wait_for(|out, _| !out.is_empty());
+    fs::write(&go, b"").unwrap();
+    let py_status = py.wait().unwrap();
+    let mut py_err = String::new();
+    py.stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut py_err)
+        .unwrap();
+    assert!(py_status.success(), "{py_err}");
+    let results: Vec<_> = followers.into_iter().map(Follower::finish).collect();
+    drop(server);
+    for (code, _, err) in &results {
+        assert_eq!(*code, Some(0), "{err}");
+    }
+    let all = dumped_txns(&[d]);
+    // The first txn written after the followers started.
+    let b = all.iter().position(|l| l["path"] == "/post").unwrap();
+    assert_eq!(all[b - 1]["path"], "/pre/n044");
+    assert!(b > 40);
+    let (default, tail5, tail40, from_start) =
+        (&results[0].1, &results[1].1, &results[2].1, &results[3].1);
+    assert_eq!(default, &all[b..].to_vec(), "{}", results[0].2);
+    assert!(default.len() >= 31);
+    assert_eq!(tail5, &all[b - 5..].to_vec());
+    assert_eq!(tail40, &all[b - 40..].to_vec());
+    let files = |l: &[Value]| {
+        l.iter()
+            .map(|x| x["file"].as_str().unwrap().to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    assert!(
+        files(&tail40[..40]).len() >= 2,
+        "--tail 40 stayed in one log"
+    );
+    // --from-start: from the first txn of the log the others started at the end of.
+    let newest = all[b - 1]["file"].as_str().unwrap();
+    assert!(
+        results[0]
+            .2
+            .contains(&format!("following {newest} from its end"))
+    );
+    let s = all.iter().position(|l| l["file"] == newest).unwrap();
+    assert_eq!(from_start, &all[s..].to_vec());
 }
