@@ -10,6 +10,7 @@ pub mod du;
 pub mod dump;
 pub mod extract;
 pub mod history;
+pub mod ls;
 pub mod purge;
 pub mod recover;
 pub mod repair;
@@ -57,6 +58,8 @@ pub enum Command {
     Recover(Box<recover::Args>),
     /// One self-contained HTML page of a data dir, for incident reviews.
     Report(Box<report::Args>),
+    /// One row per file of a data dir: zxids, txns or nodes, size, how it ends, startup.
+    Ls(ls::Args),
     /// Print shell completions.
     Completions(completions::Args),
 }
@@ -247,6 +250,7 @@ impl Command {
             Command::Repair(_) => "repair",
             Command::Recover(_) => "recover",
             Command::Report(_) => "report",
+            Command::Ls(_) => "ls",
             Command::Completions(_) => "completions",
         }
     }
@@ -265,6 +269,7 @@ impl Command {
             Command::Repair(a) => a.settings(),
             Command::Recover(a) => a.settings(),
             Command::Report(a) => a.settings(),
+            Command::Ls(a) => a.settings(),
             Command::Completions(_) => Settings::default(),
         }
     }
@@ -287,6 +292,7 @@ pub fn run(cli: &Cli, out: &mut Output<'_>) -> Result<ExitStatus, Error> {
         Command::Repair(a) => repair::run(a, g, out),
         Command::Recover(a) => recover::run(a, g, out),
         Command::Report(a) => report::run(a, g, out),
+        Command::Ls(a) => ls::run(a, g, out),
         Command::Completions(a) => completions::run(a, &mut command(), out),
     }
     .map_err(explain)?;

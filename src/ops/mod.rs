@@ -7,6 +7,7 @@ pub mod du;
 pub mod dump;
 pub mod extract;
 pub mod history;
+pub mod ls;
 pub mod purge;
 pub mod recover;
 pub mod repair;

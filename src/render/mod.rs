@@ -12,6 +12,7 @@ pub mod history;
 pub mod human;
 pub mod json;
 pub mod jsonw;
+pub mod ls;
 pub mod ncdu;
 pub mod prometheus;
 pub mod purge;

@@ -10,12 +10,13 @@ use super::log::{LogScan, ZkEnd};
 use super::predict::predict;
 use super::snapshot::SnapScan;
 use super::{
-    Finding, Options, Outcome, Progress, Recovery, Report, Scan, ScanJob, Severity, finding,
+    FileEnd, FileFacts, Finding, Options, Outcome, Progress, Recovery, Report, Scan, ScanJob, Severity, finding,
     name_of, scan_files,
 };
 use crate::files::datadir::{DataDir, FileKind, ZkFile, zookeeper_files, zookeeper_name_zxid};
 use crate::files::sniff::DataFile;
 use crate::format::header::FILE_HEADER_LEN;
+use crate::format::verdict::EndClass;
 use crate::zxid::Zxid;
 
 /// Where a dir ZooKeeper cannot start from is pointed.
@@ -312,8 +313,59 @@ fn verify_dir_with(
         )),
         Outcome::Start(_) => {}
     }
+    report.facts = facts(&log_scans, &snap_scans);
     report.recovery = Some(recovery);
     report
+}
+
+/// What was read in each file and how it ends.
+fn facts(logs: &[LogScan], snaps: &HashMap<PathBuf, SnapScan>) -> Vec<FileFacts> {
+    // The first error of a file, as verify lists it.
+    let first_error = |findings: &[Finding], skip: &str| {
+        let errors = || findings.iter().filter(|f| f.severity == Severity::Error);
+        errors()
+            .find(|f| f.code != skip)
+            .or_else(|| errors().next())
+            .map(|f| FileEnd::Damaged {
+                code: f.code,
+                offset: f.offset,
+            })
+    };
+    let mut out: Vec<FileFacts> = logs
+        .iter()
+        .map(|s| FileFacts {
+            path: s.path.clone(),
+            log: true,
+            count: s.count,
+            zxids: s.first.zip(s.last),
+            end: match s.end {
+                Some((EndClass::Clean, false, _)) => FileEnd::Clean,
+                Some((EndClass::Clean, true, _)) => FileEnd::Padding,
+                Some((EndClass::CrashTail, _, Some((code, offset)))) => {
+                    FileEnd::CrashTail { code, offset }
+                }
+                Some((EndClass::Damage, _, Some((code, offset)))) => FileEnd::Damaged {
+                    code,
+                    offset: Some(offset),
+                },
+                _ => first_error(&s.findings, "").unwrap_or(FileEnd::Clean),
+            },
+        })
+        .collect();
+    let mut sorted: Vec<(&PathBuf, &SnapScan)> = snaps.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    for (path, s) in sorted {
+        out.push(FileFacts {
+            path: path.clone(),
+            log: false,
+            count: s.nodes,
+            zxids: None,
+            // Failing ZooKeeper's cheap validity filter is what damage
+            // leads to; the damage itself is the finding to name.
+            end: first_error(&s.findings, "snapshot_not_candidate").unwrap_or(FileEnd::Clean),
+        });
+    }
+    out
 }
 
 /// Replays the snapshot ZooKeeper would load plus its logs with the tree

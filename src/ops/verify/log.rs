@@ -47,6 +47,10 @@ pub(super) struct LogScan {
     pub(super) gap_missing: u64,
     /// Last zxid before the first in-file gap.
     pub(super) before_gap: Option<Zxid>,
+    /// How the entries end, by [`verdict`]: the class, whether a clean end
+    /// is zero padding, and the finding code and offset of a crash tail or
+    /// damage (`None`: not judged, the file could not be read).
+    pub(super) end: Option<(EndClass, bool, Option<(&'static str, u64)>)>,
     pub(super) findings: Vec<Finding>,
 }
 
@@ -69,6 +73,7 @@ pub(super) fn scan_log(
         unreadable: false,
         gap_missing: 0,
         before_gap: None,
+        end: None,
         findings: Vec::new(),
     };
     let io_failed = |s: &mut LogScan, e: &dyn std::fmt::Display| {
@@ -341,7 +346,9 @@ fn classify_end(s: &mut LogScan, log: &mut OpenLog, end: &LogEnd, iter_opts: Ite
         s.stop_offset = Some(off);
     }
     let meaning = v.meaning();
-    let Some((code, offset)) = verdict::log_end_code(end, v.class) else {
+    let coded = verdict::log_end_code(end, v.class);
+    s.end = Some((v.class, matches!(end, LogEnd::Padding { .. }), coded));
+    let Some((code, offset)) = coded else {
         return;
     };
     let severity = if v.class == EndClass::CrashTail {

@@ -191,11 +191,56 @@ pub struct Recovery {
     pub sentence: String,
 }
 
+/// How a file's data ends, as [`crate::format::verdict`] judges it (the
+/// verdict every subcommand reports).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileEnd {
+    /// Logs: the entries run to the end of the file; snapshots: complete,
+    /// every seal matching.
+    Clean,
+    /// Logs: zero padding (ZooKeeper's preallocation) with only zeros after.
+    Padding,
+    /// Logs: a write a crash cut short, with nothing readable after it (a
+    /// warning).
+    CrashTail {
+        /// The finding code (`log_torn_tail`, `log_partial_record`).
+        code: &'static str,
+        /// Where.
+        offset: u64,
+    },
+    /// Damage: the first error found in the file, as verify reports it.
+    Damaged {
+        /// The finding code.
+        code: &'static str,
+        /// Where (`None`: the file as a whole, e.g. unreadable).
+        offset: Option<u64>,
+    },
+}
+
+/// What verify read in one log or snapshot of a data dir (`zkdd ls`).
+#[derive(Clone, Debug)]
+pub struct FileFacts {
+    /// The file.
+    pub path: PathBuf,
+    /// A log (else a snapshot).
+    pub log: bool,
+    /// Txns read (logs) or nodes read (snapshots), up to the end or the
+    /// damage.
+    pub count: u64,
+    /// Logs: the first and last zxid read.
+    pub zxids: Option<(Zxid, Zxid)>,
+    /// How it ends.
+    pub end: FileEnd,
+}
+
 /// Everything verify found.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
     /// Findings, grouped by file in the order checked.
     pub findings: Vec<Finding>,
+    /// For a data dir: what was read in each log and snapshot, logs first
+    /// (in the order checked), then snapshots by path.
+    pub facts: Vec<FileFacts>,
     /// For a data dir: the recovery analysis.
     pub recovery: Option<Recovery>,
     /// Files checked.

@@ -20,6 +20,8 @@ pub(super) struct SnapScan {
     pub(super) candidate: bool,
     /// The digest section, if read.
     pub(super) digest: Option<ZxidDigest>,
+    /// Nodes read (up to the first damaged one).
+    pub(super) nodes: u64,
     pub(super) findings: Vec<Finding>,
 }
 
@@ -70,6 +72,7 @@ pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>)
         zk_loads: Ok(()),
         candidate: false,
         digest: None,
+        nodes: 0,
         findings: Vec::new(),
     };
     let compression = Compression::from_name(&name);
@@ -167,6 +170,7 @@ pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>)
             released = node.offset;
         }
         next_offset = node.end_offset();
+        s.nodes += 1;
         if !node.path.is_empty() {
             let parent = match node.path.iter().rposition(|&b| b == b'/') {
                 Some(i) => node.path.get(..i).unwrap_or(b""),
