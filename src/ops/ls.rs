@@ -192,8 +192,7 @@ pub fn list(dir: &DataDir, opts: &verify::Options, progress: Progress<'_>) -> Li
         let startup = recovery.map(|r| {
             if r.snapshot.as_ref() == Some(&s.path) {
                 Startup::Loads
-            } else if let Some((_, why)) = r.rejected_snapshots.iter().find(|(p, _)| *p == s.path)
-            {
+            } else if let Some((_, why)) = r.rejected_snapshots.iter().find(|(p, _)| *p == s.path) {
                 Startup::Rejected(why.clone())
             } else {
                 Startup::NotRead

@@ -37,7 +37,9 @@ fn file_json(r: &Row) -> serde_json::Value {
         None => (None, None, None),
         Some(FileEnd::Clean) => (Some("clean"), None, None),
         Some(FileEnd::Padding) => (Some("padding"), None, None),
-        Some(FileEnd::CrashTail { code, offset }) => (Some("crash_tail"), Some(*code), Some(*offset)),
+        Some(FileEnd::CrashTail { code, offset }) => {
+            (Some("crash_tail"), Some(*code), Some(*offset))
+        }
         Some(FileEnd::Damaged { code, offset }) => (Some("damaged"), Some(*code), *offset),
     };
     let (startup, rejected) = match &r.startup {
@@ -146,7 +148,13 @@ fn cells(out: &Output<'_>, r: &Row) -> ([String; 9], Option<Paint>) {
     let (zxids, epochs) = match (r.zxids, r.name_zxid) {
         (Some((a, b)), _) => (
             format!("{a}..{b}"),
-            format!("{}:{}..{}:{}", a.epoch(), a.counter(), b.epoch(), b.counter()),
+            format!(
+                "{}:{}..{}:{}",
+                a.epoch(),
+                a.counter(),
+                b.epoch(),
+                b.counter()
+            ),
         ),
         (None, Some(z)) if r.kind == Kind::Snapshot => {
             (z.to_string(), format!("{}:{}", z.epoch(), z.counter()))

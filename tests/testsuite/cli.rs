@@ -116,7 +116,7 @@ fn man_pages_render_at_80_columns() {
     // Examples render verbatim: every line of every example, whole.
     for sub in [
         "dump", "verify", "replay", "diff", "purge", "history", "extract", "du", "repair",
-        "recover", "report",
+        "recover", "report", "ls",
     ] {
         let name = format!("zkdd-{sub}.1");
         let o = std::process::Command::new("man")

@@ -592,6 +592,24 @@ struct Follower {
     threads: Vec<std::thread::JoinHandle<()>>,
 }
 
+/// A child process killed when the test ends, also by a panic (a client
+/// or a follower must not outlive a failed test).
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Follower {
     fn spawn(args: &[&str]) -> Follower {
         use std::io::BufRead;
@@ -690,12 +708,14 @@ fn follow_starts_at_the_end_of_what_a_live_server_wrote() {
         ready.display().to_string(),
         go.display().to_string()
     );
-    let mut py = Command::new("/usr/bin/python3")
-        .arg("-c")
-        .arg(&script)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3");
+    let mut py = KillOnDrop(
+        Command::new("/usr/bin/python3")
+            .arg("-c")
+            .arg(&script)
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("python3"),
+    );
     let t0 = Instant::now();
     while !ready.exists() {
         assert!(
@@ -720,9 +740,9 @@ fn follow_starts_at_the_end_of_what_a_live_server_wrote() {
     // --from-start prints the newest log's txns at once.
     followers[3].wait_for(|out, _| !out.is_empty());
     fs::write(&go, b"").unwrap();
-    let py_status = py.wait().unwrap();
+    let py_status = py.0.wait().unwrap();
     let mut py_err = String::new();
-    py.stderr
+    py.0.stderr
         .take()
         .unwrap()
         .read_to_string(&mut py_err)

@@ -10,8 +10,8 @@ use super::log::{LogScan, ZkEnd};
 use super::predict::predict;
 use super::snapshot::SnapScan;
 use super::{
-    FileEnd, FileFacts, Finding, Options, Outcome, Progress, Recovery, Report, Scan, ScanJob, Severity, finding,
-    name_of, scan_files,
+    FileEnd, FileFacts, Finding, Options, Outcome, Progress, Recovery, Report, Scan, ScanJob,
+    Severity, finding, name_of, scan_files,
 };
 use crate::files::datadir::{DataDir, FileKind, ZkFile, zookeeper_files, zookeeper_name_zxid};
 use crate::files::sniff::DataFile;
