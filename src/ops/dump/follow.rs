@@ -171,7 +171,7 @@ pub fn follow<F: TxnFormat>(
                 kept: VecDeque::new(),
                 seen: 0,
             };
-            scan.to_end(&mut pos, &mut last_zxid)?;
+            scan.skip_to_end(&mut pos, &mut last_zxid)?;
             let skipped_newest = scan.seen;
             // --tail N: older logs while the newest holds fewer than N.
             let mut kept = std::mem::take(&mut scan.kept);
@@ -189,7 +189,7 @@ pub fn follow<F: TxnFormat>(
                     seen: 0,
                 };
                 let mut prev = Position::new(p, z);
-                back.to_end(&mut prev, &mut None)?;
+                back.skip_to_end(&mut prev, &mut None)?;
                 if prev.damaged()
                     && let Some(end) = &prev.end
                 {
@@ -365,7 +365,11 @@ impl Scan<'_> {
     /// Reads `pos`'s log from `pos.offset` to the end of what is there now
     /// (the end of the file, zero padding, a torn or damaged entry), moving
     /// `pos` past the entries read and `last_zxid` to the last of them.
-    fn to_end(&mut self, pos: &mut Position, last_zxid: &mut Option<Zxid>) -> Result<(), Error> {
+    fn skip_to_end(
+        &mut self,
+        pos: &mut Position,
+        last_zxid: &mut Option<Zxid>,
+    ) -> Result<(), Error> {
         loop {
             let (head, bytes, file_len) = match read_tail(&pos.path, pos.offset, pos.want)? {
                 TailRead::Nothing => return Ok(()),

@@ -338,7 +338,7 @@ fn facts(logs: &[LogScan], snaps: &HashMap<PathBuf, SnapScan>) -> Vec<FileFacts>
             log: true,
             count: s.count,
             zxids: s.first.zip(s.last),
-            end: match s.end {
+            end: match s.end.map(|e| (e.class, e.padding, e.coded)) {
                 Some((EndClass::Clean, false, _)) => FileEnd::Clean,
                 Some((EndClass::Clean, true, _)) => FileEnd::Padding,
                 Some((EndClass::CrashTail, _, Some((code, offset)))) => {

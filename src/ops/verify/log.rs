@@ -25,6 +25,16 @@ pub(super) enum ZkEnd {
     Fatal(String),
 }
 
+/// How a log's entries end, as the verdict judged it.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct EndSeen {
+    pub(super) class: EndClass,
+    /// A clean end that is zero padding (not the end of the file).
+    pub(super) padding: bool,
+    /// The finding code and offset of a crash tail or damage.
+    pub(super) coded: Option<(&'static str, u64)>,
+}
+
 /// One log, read once.
 #[derive(Clone, Debug)]
 pub(super) struct LogScan {
@@ -47,10 +57,9 @@ pub(super) struct LogScan {
     pub(super) gap_missing: u64,
     /// Last zxid before the first in-file gap.
     pub(super) before_gap: Option<Zxid>,
-    /// How the entries end, by [`verdict`]: the class, whether a clean end
-    /// is zero padding, and the finding code and offset of a crash tail or
-    /// damage (`None`: not judged, the file could not be read).
-    pub(super) end: Option<(EndClass, bool, Option<(&'static str, u64)>)>,
+    /// How the entries end, by [`verdict`] (`None`: not judged, the file
+    /// could not be read).
+    pub(super) end: Option<EndSeen>,
     pub(super) findings: Vec<Finding>,
 }
 
@@ -347,7 +356,11 @@ fn classify_end(s: &mut LogScan, log: &mut OpenLog, end: &LogEnd, iter_opts: Ite
     }
     let meaning = v.meaning();
     let coded = verdict::log_end_code(end, v.class);
-    s.end = Some((v.class, matches!(end, LogEnd::Padding { .. }), coded));
+    s.end = Some(EndSeen {
+        class: v.class,
+        padding: matches!(end, LogEnd::Padding { .. }),
+        coded,
+    });
     let Some((code, offset)) = coded else {
         return;
     };
