@@ -257,7 +257,7 @@ pub fn doc(name: &str) -> Doc {
                 Example { cmd: "zkdd ls --config /etc/zookeeper/conf/zoo.cfg --bytes", what: "the data dir zoo.cfg names, exact sizes" },
                 Example { cmd: "zkdd ls /data/zk --log-dir /txnlogs/zk", what: "logs kept apart from snapshots" },
                 Example { cmd: "zkdd ls DATADIR --json | jq -c 'select(.end==\"damaged\")'", what: "the damaged files, as JSON Lines" },
-                Example { cmd: "zkdd ls -q DATADIR", what: "nothing unless a file is damaged" },
+                Example { cmd: "zkdd ls -q DATADIR", what: "nothing unless a file is damaged or startup would fail" },
             ],
             sections: vec![
                 ("Columns", "NAME and KIND (log, snapshot, epoch, myid, other); ZXIDS: a log's first and last txn read, a snapshot's name zxid; EPOCH:COUNTER: the same split in two; HOLDS: txns read (logs), nodes read (snapshots), the value of an epoch file or myid; SIZE (human units unless --bytes); ENDS: clean, zero padding (the preallocated end of a log), crash tail at an offset, or damaged at an offset, with verify's finding code; FOLLOWS: the snapshot whose state a log's txns continue (the one startup loads, for the logs it replays); STARTUP: loads, rejected (with why), replays or not read.\n\nThe ENDS and STARTUP columns are verify's own verdict and startup prediction (the digest replay aside): zkdd verify DATADIR says why at length. Every log and snapshot is read through, so ls takes as long as verify --no-digest.".into()),

@@ -10,8 +10,9 @@ use crate::ops::verify::{FileEnd, Outcome};
 use crate::render::{Output, Paint, sanitize};
 
 /// Writes the listing. With `only_damaged` (`--quiet`), the table holds
-/// only the rows of damaged files, and nothing is written when there are
-/// none; JSON lines are always written.
+/// only the rows of damaged files, followed by why startup would fail when
+/// it would, and nothing is written when all is well; JSON lines are always
+/// written.
 pub fn listing(out: &mut Output<'_>, l: &Listing, only_damaged: bool) -> io::Result<()> {
     if out.json {
         for r in &l.rows {
@@ -19,16 +20,23 @@ pub fn listing(out: &mut Output<'_>, l: &Listing, only_damaged: bool) -> io::Res
         }
         return out.json_line(&summary_json(l));
     }
+    if !only_damaged {
+        let rows: Vec<&Row> = l.rows.iter().collect();
+        table(out, &rows)?;
+        return out.comment(&summary_text(out, l));
+    }
     let rows: Vec<&Row> = l
         .rows
         .iter()
-        .filter(|r| !only_damaged || matches!(r.end, Some(FileEnd::Damaged { .. })))
+        .filter(|r| matches!(r.end, Some(FileEnd::Damaged { .. })))
         .collect();
-    if rows.is_empty() && only_damaged {
-        return Ok(());
+    if !rows.is_empty() {
+        table(out, &rows)?;
     }
-    table(out, &rows)?;
-    out.comment(&summary_text(out, l))
+    if let Some(Outcome::Fail(why)) = &l.outcome {
+        out.line(&sanitize(&format!("startup fails: {why}")))?;
+    }
+    Ok(())
 }
 
 /// The `file` JSON line of a row.

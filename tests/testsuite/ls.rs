@@ -194,6 +194,16 @@ fn a_damaged_file_is_named_with_verify_offset_and_code() {
                 && l["offset"] == row["offset"]
         });
         assert!(found, "{}: verify does not say {row}", case.display());
+        // -q: silent only when all is well; exit 1 always says why.
+        let q = run(&["ls", "-q", tmp.path().to_str().unwrap()]);
+        assert_eq!(q.status.code(), code, "{}", case.display());
+        assert_eq!(
+            stdout(&q).is_empty(),
+            code == Some(0),
+            "{}: {}",
+            case.display(),
+            stdout(&q)
+        );
         if torn {
             assert_eq!(summary["crash_tails"], 1);
         } else {
