@@ -4,7 +4,8 @@
 //! * zxids, session ids, cxids, ephemeral owners: `"0x"` + lowercase hex.
 //! * times: RFC 3339 UTC with milliseconds (`"2026-11-23T08:34:20.025Z"`);
 //!   a `*_ms` twin carries the raw number.
-//! * data: `null` for null, `{"text": "..."}` for UTF-8, else `{"base64": "..."}`.
+//! * data: `null` for null, `{"text": "..."}` for UTF-8, else `{"base64": "..."}`;
+//!   with `--redact`, `{"redacted": {"length": N, "sha256": "..."}}` (render::redact).
 //! * acl: `[{"scheme": "world", "id": "anyone", "perms": "cdrwa"}]`, the
 //!   order of zkCli's `scheme:id:perms`.
 //! * `{"type":"txn","file","offset","zxid","time","session","cxid","op",...}`
