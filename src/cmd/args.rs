@@ -51,6 +51,18 @@ pub struct SizeArgs {
     pub bytes: bool,
 }
 
+/// Redaction: subcommands that print znode data or ACLs.
+#[derive(clap::Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Output")]
+pub struct RedactArgs {
+    /// Hide znode data and digest credentials, to share the output: data becomes its length
+    /// and SHA-256 (JSON {"redacted":{"length":N,"sha256":"…"}}; text <redacted N bytes
+    /// sha256:…>), equal values keep equal hashes; digest ACL ids keep the user name and lose
+    /// the hash (alice:<redacted>). zkCli scripts written so stop before any change.
+    #[arg(long)]
+    pub redact: bool,
+}
+
 /// Times in the local zone: subcommands that print or parse times.
 #[derive(clap::Args, Debug, Clone, Default)]
 #[command(next_help_heading = "Output")]
@@ -253,6 +265,8 @@ pub struct Settings {
     pub read: ReadArgs,
     /// Threads for big files.
     pub threads: Option<u16>,
+    /// Data and ACL credentials redacted.
+    pub redact: bool,
 }
 
 impl Settings {
@@ -269,6 +283,7 @@ impl Settings {
                 ColorWhen::Always => crate::render::ColorChoice::Always,
                 ColorWhen::Never => crate::render::ColorChoice::Never,
             },
+            redact: crate::render::redact::Redaction::from_flag(self.redact),
         }
     }
 

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::cmd::args::{LocalTimeArgs, OutputArgs, ReadArgs, Settings};
+use crate::cmd::args::{LocalTimeArgs, OutputArgs, ReadArgs, RedactArgs, Settings};
 use crate::error::{Error, ExitStatus};
 use crate::files::datadir::DataDir;
 use crate::ops::diff::{self, DiffOptions, Field, Side, SideSpec};
@@ -67,6 +67,9 @@ pub struct Args {
     pub report: OutputArgs,
     #[allow(missing_docs)]
     #[command(flatten)]
+    pub redact: RedactArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
     pub local: LocalTimeArgs,
     #[allow(missing_docs)]
     #[command(flatten)]
@@ -78,6 +81,7 @@ impl Args {
     pub fn settings(&self) -> Settings {
         Settings {
             report: self.report.clone(),
+            redact: self.redact.redact,
             local: self.local.local,
             read: self.read.clone(),
             ..Settings::default()
@@ -161,7 +165,7 @@ fn compare_and_report(
     if args.script {
         let (changes, _) = diff::diff(&ln, &rn, opts);
         changes.iter().for_each(|c| counts.add(c));
-        let script = zkcli::diff_script(&changes);
+        let script = zkcli::diff_script(&changes, out.redact);
         for l in &script.lines {
             out.line(l)?;
         }

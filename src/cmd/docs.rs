@@ -39,6 +39,19 @@ never acknowledged and ZooKeeper ignores it. An entry found: damage, an error na
 ZooKeeper would silently drop (the damaged one and every valid one after it). Every subcommand \
 uses this one rule and says the same.";
 
+const REDACT_NOTE: &str = "--redact hides what a vendor or a ticket must not see, and keeps \
+what it needs: every znode data value (not null) becomes its length and SHA-256, in JSON \
+{\"redacted\":{\"length\":N,\"sha256\":\"<64 hex>\"}} in place of {\"text\"} or {\"base64\"}, in \
+text <redacted N bytes sha256:<first 16 hex>>; equal values keep equal hashes, so outputs stay \
+comparable. The hash is not salted: a short or guessable value (true, a port, a host name) can \
+be found by hashing candidates, so it hides content, not secrets anyone could guess. A digest ACL \
+id (user:base64(SHA-1(user:password)), which can be brute-forced) keeps its user name and loses \
+the hash: digest:alice:<redacted>:cdrwa; ids of other schemes (ip, sasl, x509, world) name \
+someone and stay. Paths, stats, sessions and zxids are not hidden. A zkCli script written with \
+--redact (extract, diff --script) starts with an unknown command and quit, so zkCli.sh stops \
+there (exit 127) before any change; zkdd diff refuses a redacted JSON tree, and replay refuses \
+to write a redacted snapshot.";
+
 const EXIT_2: (&str, &str) = (
     "2",
     "could not run: usage, I/O error, input that is not ZooKeeper data",
@@ -47,6 +60,7 @@ const EXIT_2: (&str, &str) = (
 /// The documentation of `name` ("zkdd" for the top level).
 pub fn doc(name: &str) -> Doc {
     let json = || ("JSON", JSON_NOTE.to_string());
+    let redact = || ("Redaction", REDACT_NOTE.to_string());
     match name {
         "dump" => Doc {
             examples: &[
@@ -61,8 +75,9 @@ pub fn doc(name: &str) -> Doc {
                 Example { cmd: "zkdd dump --follow --json /var/lib/zookeeper", what: "new txns of a running server, as written" },
                 Example { cmd: "zkdd dump -f --tail 20 --path /app/leader DATADIR", what: "its last 20 changes, then new ones" },
                 Example { cmd: "zkdd dump -f --from-start log.1a00000001", what: "a whole log, then what is appended" },
+                Example { cmd: "zkdd dump --redact --json DATADIR > for-vendor.jsonl", what: "data as length and SHA-256, digest ids masked" },
             ],
-            sections: vec![("Crash tail or corruption", CRASH_TAIL.into()), json()],
+            sections: vec![("Crash tail or corruption", CRASH_TAIL.into()), json(), redact()],
             exit: &[
                 ("0", "every file read to its end; a crash tail (a torn or partial last entry with nothing readable after it) is only a warning (--follow: stopped by --follow-timeout)"),
                 ("1", "a file is damaged (reported on stderr and in the JSON file line, with its offset and the txns ZooKeeper would drop); everything before it was printed. With --strict, a crash tail too"),
@@ -100,10 +115,12 @@ pub fn doc(name: &str) -> Doc {
                 Example { cmd: "zkdd replay --config /etc/zookeeper/conf/zoo.cfg \\\n    --to-time 2026-11-23T03:14Z --json > tree.jsonl", what: "the tree at a time, as JSON Lines" },
                 Example { cmd: "zkdd replay DATADIR --prefix /app --json > app.jsonl", what: "one subtree" },
                 Example { cmd: "zkdd replay /var/lib/zookeeper --strict", what: "check that everything replays cleanly" },
+                Example { cmd: "zkdd replay DATADIR --redact --output tree.jsonl", what: "the tree to share: data and credentials hidden" },
             ],
             sections: vec![
                 ("Output", "--output FILE writes a snapshot (raw, or gzip/snappy when FILE ends in .gz/.snappy) ZooKeeper 3.6+ loads; name it snapshot.<final zxid hex> and put it in <dataDir>/version-2/ (an existing directory as FILE gets that name, inside its version-2/ if it has one). FILE ending in .json or .jsonl gets the JSON Lines tree instead. Files are written to a temporary name, synced and renamed; the source data dir is never written to. Without --output or --json the report alone is printed.".into()),
                 json(),
+                redact(),
             ],
             exit: &[
                 ("0", "replayed; every file ended as ZooKeeper expects (a torn last entry included)"),
@@ -119,10 +136,12 @@ pub fn doc(name: &str) -> Doc {
                 Example { cmd: "zkdd diff --ignore stat --prefix /app a.jsonl b.jsonl", what: "data, ACL and existence only" },
                 Example { cmd: "zkdd diff --script DATADIR@2026-11-23T03:14Z DATADIR \\\n    | zkCli.sh -server host:2181", what: "undo everything since 03:14" },
                 Example { cmd: "zkdd diff --logs /data/member1 /data/member2", what: "where two ensemble members' histories part" },
+                Example { cmd: "zkdd diff --values --redact DATADIR@0x100 DATADIR", what: "which values changed, without showing them" },
             ],
             sections: vec![
                 ("Output", "+ /path added, - /path removed, ~ /path  data,acl,... modified (--values shows old and new), then a summary line. --script: zkCli commands that turn LEFT into RIGHT (deletes children first, creates parents first, ACLs last); ephemeral nodes, null data in set, and data zkCli cannot quote (binary, newlines, both quote kinds) are skipped with a warning. Stat fields cannot be set through a client.".into()),
                 json(),
+                redact(),
             ],
             exit: &[
                 ("0", "no differences"),
@@ -157,8 +176,9 @@ pub fn doc(name: &str) -> Doc {
                 Example { cmd: "zkdd history --prefix /app /var/lib/zookeeper", what: "everything under /app" },
                 Example { cmd: "zkdd history /app/cfg --since -2h", what: "the last two hours (the data dir from zoo.cfg)" },
                 Example { cmd: "zkdd history /app/lock DATADIR --json \\\n    | jq 'select(.type==\"change\")'", what: "the changes as JSON" },
+                Example { cmd: "zkdd history /app/cfg DATADIR --redact", what: "when it changed, values as hashes" },
             ],
-            sections: vec![json()],
+            sections: vec![json(), redact()],
             exit: &[
                 ("0", "the history was read; every file ended as ZooKeeper expects"),
                 ("1", "findings: a file ZooKeeper would refuse or cut short, a gap (the history may be incomplete)"),
@@ -171,8 +191,9 @@ pub fn doc(name: &str) -> Doc {
                 Example { cmd: "zkdd extract DATADIR --before-zxid 0x1a2b --prefix /app \\\n    > restore-app.zk", what: "/app as it was just before a bad txn, as zkCli commands" },
                 Example { cmd: "zkCli.sh -server 127.0.0.1:2181 < restore-app.zk", what: "apply it (zkdd never connects to a server)" },
                 Example { cmd: "zkdd extract DATADIR --to-time -1h --prefix /app --json", what: "/app an hour ago, as JSON Lines" },
+                Example { cmd: "zkdd extract DATADIR --prefix /app --redact", what: "its shape to share; zkCli refuses to apply it" },
             ],
-            sections: vec![json()],
+            sections: vec![json(), redact()],
             exit: &[
                 ("0", "written; nothing was left out"),
                 ("1", "written, but something was left out or altered (ephemerals, untypable data, a file ZooKeeper would refuse or cut short): see the warnings"),

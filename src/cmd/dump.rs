@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::cmd::args::{
-    ConfigArgs, LocalTimeArgs, OutputArgs, RangeArgs, ReadArgs, Settings, SizeArgs, ThreadArgs,
+    ConfigArgs, LocalTimeArgs, OutputArgs, RangeArgs, ReadArgs, RedactArgs, Settings, SizeArgs,
+    ThreadArgs,
 };
 use crate::error::{Error, ExitStatus};
 use crate::files::datadir::{FileKind, Irregular};
@@ -103,6 +104,9 @@ pub struct Args {
     pub report: OutputArgs,
     #[allow(missing_docs)]
     #[command(flatten)]
+    pub redact: RedactArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
     pub size: SizeArgs,
     #[allow(missing_docs)]
     #[command(flatten)]
@@ -120,6 +124,7 @@ impl Args {
     pub fn settings(&self) -> Settings {
         Settings {
             report: self.report.clone(),
+            redact: self.redact.redact,
             bytes: self.size.bytes,
             local: self.local.local,
             read: self.read.clone(),
@@ -177,6 +182,7 @@ pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitS
             max_data: args.max_data,
             local: global.local,
             digests: args.digests,
+            redact: out.redact,
         },
         options: IterOptions {
             limits: global.limits(),

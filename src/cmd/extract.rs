@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 
 use crate::cmd::args::{
-    ConfigArgs, LocalTimeArgs, OutputArgs, PointArgs, ReadArgs, Settings, describe_target,
+    ConfigArgs, LocalTimeArgs, OutputArgs, PointArgs, ReadArgs, RedactArgs, Settings,
+    describe_target,
 };
 use crate::error::{Error, ExitStatus};
 use crate::ops::extract;
@@ -50,6 +51,9 @@ pub struct Args {
     pub report: OutputArgs,
     #[allow(missing_docs)]
     #[command(flatten)]
+    pub redact: RedactArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
     pub local: LocalTimeArgs,
     #[allow(missing_docs)]
     #[command(flatten)]
@@ -61,6 +65,7 @@ impl Args {
     pub fn settings(&self) -> Settings {
         Settings {
             report: self.report.clone(),
+            redact: self.redact.redact,
             local: self.local.local,
             read: self.read.clone(),
             ..Settings::default()
@@ -112,6 +117,7 @@ pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitS
         args.ephemerals_as_persistent,
         r.final_zxid(),
         &when,
+        out.redact,
     );
     for w in &s.warnings {
         out.warn(w);

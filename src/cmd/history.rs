@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use crate::cmd::args::{ConfigArgs, LocalTimeArgs, OutputArgs, RangeArgs, ReadArgs, Settings};
+use crate::cmd::args::{
+    ConfigArgs, LocalTimeArgs, OutputArgs, RangeArgs, ReadArgs, RedactArgs, Settings,
+};
 use crate::error::{Error, ExitStatus};
 use crate::ops::history;
 use crate::render::Output;
@@ -42,6 +44,9 @@ pub struct Args {
     pub report: OutputArgs,
     #[allow(missing_docs)]
     #[command(flatten)]
+    pub redact: RedactArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
     pub local: LocalTimeArgs,
     #[allow(missing_docs)]
     #[command(flatten)]
@@ -53,6 +58,7 @@ impl Args {
     pub fn settings(&self) -> Settings {
         Settings {
             report: self.report.clone(),
+            redact: self.redact.redact,
             local: self.local.local,
             read: self.read.clone(),
             ..Settings::default()

@@ -230,5 +230,5 @@ fn lost_script(tree: crate::tree::DataTree, unsafe_tree: crate::tree::DataTree) 
     };
     let (left, right) = (side("recovered", tree), side("unsafe", unsafe_tree));
     let (changes, _) = diff::diff(&left.nodes(), &right.nodes(), &DiffOptions::default());
-    zkcli::diff_script(&changes)
+    zkcli::diff_script(&changes, crate::render::redact::Redaction::Off)
 }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cmd::args::{
-    ConfigArgs, LocalTimeArgs, OutputArgs, PointArgs, ReadArgs, Settings, SizeArgs,
+    ConfigArgs, LocalTimeArgs, OutputArgs, PointArgs, ReadArgs, RedactArgs, Settings, SizeArgs,
 };
 use crate::error::{Error, ExitStatus};
 use crate::files::atomic::{self, BackgroundWriter};
@@ -76,6 +76,9 @@ pub struct Args {
     pub report: OutputArgs,
     #[allow(missing_docs)]
     #[command(flatten)]
+    pub redact: RedactArgs,
+    #[allow(missing_docs)]
+    #[command(flatten)]
     pub size: SizeArgs,
     #[allow(missing_docs)]
     #[command(flatten)]
@@ -90,6 +93,7 @@ impl Args {
     pub fn settings(&self) -> Settings {
         Settings {
             report: self.report.clone(),
+            redact: self.redact.redact,
             bytes: self.size.bytes,
             local: self.local.local,
             read: self.read.clone(),
@@ -120,6 +124,14 @@ pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitS
         return Err(Error::Usage(
             "--prefix applies to JSON output only: a snapshot must hold the whole tree".into(),
         ));
+    }
+    if out.redact.is_on()
+        && let Some(OutputKind::Snapshot(p, _)) = &output_kind
+    {
+        return Err(Error::Usage(format!(
+            "--redact --output {}: a snapshot cannot hold redacted data; write JSON Lines (FILE.jsonl)",
+            p.display()
+        )));
     }
     if let Some(OutputKind::Snapshot(p, _) | OutputKind::Json(p)) = &output_kind
         && let Some(src) = dir.holding(p)
@@ -176,8 +188,10 @@ pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitS
             }
             Some(OutputKind::Json(p)) => {
                 let prefix = args.prefix.as_deref();
+                let redact = out.redact;
                 let size = write_output(p, args.force, |w| {
                     let mut o = Output::new(w, std::io::sink(), true);
+                    o.redact = redact;
                     show::write_tree_json(&r.tree, prefix, &mut o)?;
                     o.flush()
                 })?;

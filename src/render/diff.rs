@@ -12,6 +12,7 @@ use crate::ops::diff::{
 };
 use crate::render::human::{self, DataMode};
 use crate::render::json::{NodeJson, TxnJson};
+use crate::render::redact::Redaction;
 use crate::render::{Output, Paint};
 use crate::tree::OwnedAcl;
 use crate::zxid::hex64;
@@ -121,8 +122,8 @@ pub fn logs(out: &mut Output<'_>, r: &LogsReport<'_>) -> io::Result<()> {
         json!({
             "type": "divergence",
             "zxid": d.zxid.to_string(),
-            "left": d.left.as_ref().map(|t| txn_value(r.a, t, r.data, out.json)),
-            "right": d.right.as_ref().map(|t| txn_value(r.b, t, r.data, out.json)),
+            "left": d.left.as_ref().map(|t| txn_value(r.a, t, r.data, out.json, out.redact)),
+            "right": d.right.as_ref().map(|t| txn_value(r.b, t, r.data, out.json, out.redact)),
         })
     });
     if out.json {
@@ -206,7 +207,11 @@ fn acls<'a>(list: &'a Option<std::borrow::Cow<'a, [OwnedAcl]>>) -> Option<Vec<Ac
         .map(|l| l.iter().map(OwnedAcl::as_acl).collect())
 }
 
-fn node_json<'b>(n: &'b NodeView<'_>, acl: Option<&'b [Acl<'b>]>) -> NodeJson<'b, 'b> {
+fn node_json<'b>(
+    n: &'b NodeView<'_>,
+    acl: Option<&'b [Acl<'b>]>,
+    redact: Redaction,
+) -> NodeJson<'b, 'b> {
     NodeJson {
         path: n.path(),
         data: n.data,
@@ -214,6 +219,7 @@ fn node_json<'b>(n: &'b NodeView<'_>, acl: Option<&'b [Acl<'b>]>) -> NodeJson<'b
         stat: &n.stat,
         num_children: n.num_children,
         origin: None,
+        redact,
     }
 }
 
@@ -232,6 +238,7 @@ struct ChangeJson<'b> {
 }
 
 fn change_json(c: &Change<'_>, out: &mut Output<'_>) -> io::Result<()> {
+    let r = out.redact;
     let la = c.left.as_ref().and_then(|n| acls(&n.acl));
     let ra = c.right.as_ref().and_then(|n| acls(&n.acl));
     out.json_line(&ChangeJson {
@@ -240,16 +247,16 @@ fn change_json(c: &Change<'_>, out: &mut Output<'_>) -> io::Result<()> {
         change: c.kind.name(),
         fields: c.fields.iter().map(|f| f.name()).collect(),
         null_vs_empty: c.null_vs_empty,
-        left: c.left.as_ref().map(|n| node_json(n, la.as_deref())),
-        right: c.right.as_ref().map(|n| node_json(n, ra.as_deref())),
+        left: c.left.as_ref().map(|n| node_json(n, la.as_deref(), r)),
+        right: c.right.as_ref().map(|n| node_json(n, ra.as_deref(), r)),
     })
 }
 
-fn field_value(f: Field, n: &NodeView<'_>, mode: DataMode) -> String {
+fn field_value(f: Field, n: &NodeView<'_>, mode: DataMode, r: Redaction) -> String {
     let s = &n.stat;
     match f {
-        Field::Data => human::data(n.data, mode),
-        Field::Acl => human::acl(acls(&n.acl).as_deref()),
+        Field::Data => r.text_data(n.data, mode, 0),
+        Field::Acl => human::acl_as(acls(&n.acl).as_deref(), r),
         Field::Czxid => s.czxid.to_string(),
         Field::Mzxid => s.mzxid.to_string(),
         Field::Pzxid => s.pzxid.to_string(),
@@ -300,8 +307,8 @@ fn change_human(
                     out.line(&format!(
                         "    {}: {} -> {}",
                         f.name(),
-                        field_value(*f, l, opts.data),
-                        field_value(*f, r, opts.data)
+                        field_value(*f, l, opts.data, out.redact),
+                        field_value(*f, r, opts.data, out.redact)
                     ))?;
                 }
             }
@@ -320,8 +327,8 @@ fn change_human(
             {
                 out.line(&format!(
                     "    data {} acl {} {}",
-                    human::data(n.data, opts.data),
-                    human::acl(acls(&n.acl).as_deref()),
+                    out.redact.text_data(n.data, opts.data, 0),
+                    human::acl_as(acls(&n.acl).as_deref(), out.redact),
                     human::stat(
                         &n.stat,
                         n.data.map_or(0, <[u8]>::len),
@@ -335,7 +342,13 @@ fn change_human(
     Ok(())
 }
 
-fn txn_value(h: &History, t: &TxnAt, mode: DataMode, out_json: bool) -> serde_json::Value {
+fn txn_value(
+    h: &History,
+    t: &TxnAt,
+    mode: DataMode,
+    out_json: bool,
+    redact: Redaction,
+) -> serde_json::Value {
     let (path, bytes) = &h.files[t.file];
     let file = path.display().to_string();
     let Ok(log) = TxnLog::parse(bytes) else {
@@ -356,12 +369,13 @@ fn txn_value(h: &History, t: &TxnAt, mode: DataMode, out_json: bool) -> serde_js
             offset: e.offset,
             txn: &e.txn,
             size: e.framed_len(),
+            redact,
         })
         .unwrap_or(serde_json::Value::Null),
         Some(e) => json!(format!(
             "{file} @ {:#x}: {}",
             e.offset,
-            human::txn_line(&e.txn, mode, 200, false, true)
+            human::txn_line(&e.txn, mode, 200, false, true, redact)
         )),
         None => serde_json::Value::Null,
     }

@@ -34,9 +34,10 @@ use crate::render::Output;
 use crate::render::human::{self, DataMode};
 use crate::render::json::{NodeJson, TxnJson, session_json};
 use crate::render::jsonw::{self, TimeCache};
+use crate::render::redact::Redaction;
 use crate::zxid::hex64;
 
-/// How txns and nodes look in text output.
+/// How txns and nodes look in text output (and, for `redact`, in JSON).
 #[derive(Clone, Copy, Debug)]
 pub struct TextOptions {
     /// How data is shown.
@@ -47,6 +48,8 @@ pub struct TextOptions {
     pub local: bool,
     /// Show each txn's digest.
     pub digests: bool,
+    /// Data and ACL credentials as stored or redacted (text and JSON).
+    pub redact: Redaction,
 }
 
 /// Txn lines of one file, as JSON or text.
@@ -80,11 +83,13 @@ impl TxnFormat for TxnLines {
                 offset: entry.offset,
                 txn: &entry.txn,
                 size: entry.framed_len(),
+                redact: self.text.redact,
             }
             .write_after(&self.line_start, out, times);
         } else {
             let t = &self.text;
-            let line = human::txn_line(&entry.txn, t.data, t.max_data, t.local, t.digests);
+            let line =
+                human::txn_line(&entry.txn, t.data, t.max_data, t.local, t.digests, t.redact);
             out.extend_from_slice(line.as_bytes());
         }
         out.push(b'\n');
@@ -129,14 +134,15 @@ impl NodeFormat for NodeLines {
                 stat: &node.stat,
                 num_children,
                 origin: Some((&self.file_json, node.offset, node.acl_id)),
+                redact: self.text.redact,
             }
             .write(out, times);
         } else {
+            let t = &self.text;
             let acl_text = match acl {
-                Some(a) => human::acl(Some(a)),
+                Some(a) => human::acl_as(Some(a), t.redact),
                 None => format!("<missing ACL id {}>", node.acl_id),
             };
-            let t = &self.text;
             let line = format!(
                 "{} {} acl={} data={}",
                 human::path(node.display_path()),
@@ -147,7 +153,7 @@ impl NodeFormat for NodeLines {
                     t.local
                 ),
                 acl_text,
-                human::data_limited(node.data, t.data, t.max_data)
+                t.redact.text_data(node.data, t.data, t.max_data)
             );
             out.extend_from_slice(line.as_bytes());
         }

@@ -8,6 +8,7 @@ use crate::format::snapshot::NodeKind;
 use crate::ops::history::{self, Change, History, NodeState, SessionLife};
 use crate::render::Output;
 use crate::render::json::{AclListJson, DataJson, StatJson, lossy, time_json};
+use crate::render::redact::Redaction;
 use crate::timefmt;
 use crate::zxid::hex64;
 
@@ -23,7 +24,7 @@ pub fn history(
         return human(h, local, out);
     }
     for c in &h.changes {
-        out.json_line(&change_json(c, h))?;
+        out.json_line(&change_json(c, h, out.redact))?;
     }
     out.json_line(&json!({
         "type": "summary",
@@ -37,14 +38,14 @@ pub fn history(
     }))
 }
 
-fn node_json(s: &NodeState) -> Value {
+fn node_json(s: &NodeState, r: Redaction) -> Value {
     let acl: Option<Vec<Acl<'_>>> = s
         .acl
         .as_ref()
         .map(|l| l.iter().map(|a| a.as_acl()).collect());
     json!({
-        "data": DataJson(s.data.as_deref()),
-        "acl": AclListJson(acl.as_deref()),
+        "data": DataJson(s.data.as_deref(), r),
+        "acl": AclListJson(acl.as_deref(), r),
         "stat": StatJson {
             stat: &s.stat,
             data_length: s.data.as_ref().map_or(0, Vec::len) as u64,
@@ -75,7 +76,7 @@ fn life_json(session: i64, l: Option<&SessionLife>) -> Value {
     })
 }
 
-fn change_json(c: &Change, h: &History) -> Value {
+fn change_json(c: &Change, h: &History, r: Redaction) -> Value {
     json!({
         "type": "change",
         "zxid": c.zxid.to_string(),
@@ -87,18 +88,19 @@ fn change_json(c: &Change, h: &History) -> Value {
         "path": lossy(&c.path),
         "via": c.via.name(),
         "err": c.err,
-        "before": c.before.as_ref().map(node_json),
-        "after": c.after.as_ref().map(node_json),
+        "before": c.before.as_ref().map(|s| node_json(s, r)),
+        "after": c.after.as_ref().map(|s| node_json(s, r)),
         "owner": owner_of(c).map(|s| life_json(s, h.sessions.get(&s))),
     })
 }
 
-fn describe(s: &Option<NodeState>) -> String {
+fn describe(s: &Option<NodeState>, r: Redaction) -> String {
     let Some(s) = s else {
         return "absent".into();
     };
     let data = match &s.data {
         None => "null".to_string(),
+        Some(d) if r.is_on() => crate::render::redact::text(d),
         Some(d) => match std::str::from_utf8(d) {
             Ok(t) if t.len() <= 80 => format!("{t:?}"),
             Ok(t) => format!("{:?}… ({} bytes)", &t[..t.floor_char_boundary(80)], d.len()),
@@ -109,7 +111,7 @@ fn describe(s: &Option<NodeState>) -> String {
         None => "<missing>".to_string(),
         Some(l) => {
             let list: Vec<Acl<'_>> = l.iter().map(|a| a.as_acl()).collect();
-            crate::render::human::acl(Some(&list))
+            crate::render::human::acl_as(Some(&list), r)
         }
     };
     let kind = match NodeKind::of(s.stat.ephemeral_owner) {
@@ -151,8 +153,8 @@ fn human(h: &History, local: bool, out: &mut Output<'_>) -> std::io::Result<()> 
             c.op,
             lossy(&c.path)
         ))?;
-        out.line(&format!("    before: {}", describe(&c.before)))?;
-        out.line(&format!("    after:  {}", describe(&c.after)))?;
+        out.line(&format!("    before: {}", describe(&c.before, out.redact)))?;
+        out.line(&format!("    after:  {}", describe(&c.after, out.redact)))?;
         if let Some(s) = owner_of(c) {
             let l = h.sessions.get(&s);
             let created = l.and_then(|l| l.created).map_or(

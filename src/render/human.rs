@@ -8,6 +8,7 @@ use base64::Engine;
 use crate::format::jute::{Acl, perms_letters};
 use crate::format::snapshot::{NodeKind, StatPersisted};
 use crate::format::txn::{SubTxn, Txn, TxnBody, error_name};
+use crate::render::redact::Redaction;
 use crate::timefmt;
 use crate::zxid::{hex32, hex64};
 
@@ -130,6 +131,11 @@ pub fn path(p: &[u8]) -> String {
 /// zkCli's `scheme:id:perms` notation, comma-separated:
 /// `world:anyone:cdrwa,ip:127.0.0.1:r`; `null` for a null vector.
 pub fn acl(list: Option<&[Acl<'_>]>) -> String {
+    acl_as(list, Redaction::Off)
+}
+
+/// [`acl`], credentials masked as `redact` says.
+pub fn acl_as(list: Option<&[Acl<'_>]>, redact: Redaction) -> String {
     let Some(list) = list else {
         return "null".to_string();
     };
@@ -142,7 +148,7 @@ pub fn acl(list: Option<&[Acl<'_>]>) -> String {
             s,
             "{}:{}:{}",
             String::from_utf8_lossy(a.scheme),
-            String::from_utf8_lossy(a.id),
+            String::from_utf8_lossy(redact.acl_id(a.scheme, a.id).as_deref().unwrap_or(a.id)),
             perms_letters(a.perms)
         );
     }
@@ -158,7 +164,13 @@ pub fn error_code(err: i32) -> String {
 }
 
 /// The op-specific part of a txn line.
-pub fn body(op_name: &str, b: &TxnBody<'_>, mode: DataMode, limit: usize) -> String {
+pub fn body(
+    op_name: &str,
+    b: &TxnBody<'_>,
+    mode: DataMode,
+    limit: usize,
+    redact: Redaction,
+) -> String {
     let mut s = String::from(op_name);
     match b {
         TxnBody::CreateSession { timeout_ms } => {
@@ -174,8 +186,8 @@ pub fn body(op_name: &str, b: &TxnBody<'_>, mode: DataMode, limit: usize) -> Str
                 s,
                 " {} data={} acl={}",
                 path(c.path),
-                data_limited(c.data, mode, limit),
-                acl(c.acl.as_deref())
+                redact.text_data(c.data, mode, limit),
+                acl_as(c.acl.as_deref(), redact)
             );
             if c.ephemeral == Some(true) {
                 s.push_str(" ephemeral");
@@ -201,7 +213,7 @@ pub fn body(op_name: &str, b: &TxnBody<'_>, mode: DataMode, limit: usize) -> Str
                 s,
                 " {} data={} version={version}",
                 path(p),
-                data_limited(*d, mode, limit)
+                redact.text_data(*d, mode, limit)
             );
         }
         TxnBody::SetAcl {
@@ -213,7 +225,7 @@ pub fn body(op_name: &str, b: &TxnBody<'_>, mode: DataMode, limit: usize) -> Str
                 s,
                 " {} acl={} aversion={version}",
                 path(p),
-                acl(a.as_deref())
+                acl_as(a.as_deref(), redact)
             );
         }
         TxnBody::Check { path: p, version } => {
@@ -232,7 +244,7 @@ pub fn body(op_name: &str, b: &TxnBody<'_>, mode: DataMode, limit: usize) -> Str
             let _ = write!(
                 s,
                 " (marked failed; logged as {})",
-                body(&name, &sub.body, mode, limit)
+                body(&name, &sub.body, mode, limit, redact)
             );
         }
         TxnBody::Error { err, .. } => {
@@ -250,7 +262,7 @@ pub fn body(op_name: &str, b: &TxnBody<'_>, mode: DataMode, limit: usize) -> Str
                 if i > 0 {
                     s.push_str("; ");
                 }
-                s.push_str(&body(&op.display_name(), sub, mode, limit));
+                s.push_str(&body(&op.display_name(), sub, mode, limit, redact));
             }
             s.push(']');
         }
@@ -258,7 +270,7 @@ pub fn body(op_name: &str, b: &TxnBody<'_>, mode: DataMode, limit: usize) -> Str
             let _ = write!(
                 s,
                 " (not allowed in a multi) raw={}",
-                data(Some(d), DataMode::Hex)
+                redact.text_data(Some(d), DataMode::Hex, 0)
             );
         }
     }
@@ -272,6 +284,7 @@ pub fn txn_line(
     limit: usize,
     local: bool,
     with_digest: bool,
+    redact: Redaction,
 ) -> String {
     let h = &txn.header;
     let mut s = format!(
@@ -280,7 +293,7 @@ pub fn txn_line(
         timefmt::display(h.time, local),
         hex64(h.session.0),
         hex32(h.cxid),
-        body(&h.op.display_name(), &txn.body, mode, limit)
+        body(&h.op.display_name(), &txn.body, mode, limit, redact)
     );
     if with_digest && let Some(d) = txn.digest {
         let _ = write!(s, " digest={}:v{}", d.tree, d.version);

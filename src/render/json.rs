@@ -4,7 +4,8 @@
 //! * zxids, session ids, cxids, ephemeral owners: `"0x"` + lowercase hex.
 //! * times: RFC 3339 UTC with milliseconds (`"2026-11-23T08:34:20.025Z"`);
 //!   a `*_ms` twin carries the raw number.
-//! * data: `null` for null, `{"text": "..."}` for UTF-8, else `{"base64": "..."}`.
+//! * data: `null` for null, `{"text": "..."}` for UTF-8, else `{"base64": "..."}`;
+//!   with `--redact`, `{"redacted": {"length": N, "sha256": "..."}}` (render::redact).
 //! * acl: `[{"scheme": "world", "id": "anyone", "perms": "cdrwa"}]`, the
 //!   order of zkCli's `scheme:id:perms`.
 //! * `{"type":"txn","file","offset","zxid","time","session","cxid","op",...}`
@@ -26,6 +27,7 @@ use crate::format::jute::{Acl, perms_letters};
 use crate::format::snapshot::StatPersisted;
 use crate::format::txn::{OpCode, SubTxn, Txn, TxnBody, error_name};
 use crate::render::jsonw::{self, Obj, TimeCache};
+use crate::render::redact::Redaction;
 use crate::timefmt::rfc3339_utc;
 use crate::zxid::hex64;
 
@@ -34,13 +36,25 @@ pub fn lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(b)
 }
 
-/// Znode data: `null`, `{"text"}` or `{"base64"}`.
-pub struct DataJson<'a>(pub Option<&'a [u8]>);
+/// Znode data: `null`, `{"text"}` or `{"base64"}`; redacted,
+/// `{"redacted":{"length","sha256"}}`.
+pub struct DataJson<'a>(pub Option<&'a [u8]>, pub Redaction);
 
 impl Serialize for DataJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.0 {
             None => s.serialize_none(),
+            Some(bytes) if self.1.is_on() => {
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry(
+                    crate::render::redact::DATA_KEY,
+                    &serde_json::json!({
+                        "length": bytes.len(),
+                        "sha256": crate::render::redact::sha256_hex(bytes),
+                    }),
+                )?;
+                m.end()
+            }
             Some(bytes) => {
                 let mut m = s.serialize_map(Some(1))?;
                 match std::str::from_utf8(bytes) {
@@ -56,21 +70,24 @@ impl Serialize for DataJson<'_> {
     }
 }
 
-/// One ACL entry.
-pub struct AclJson<'a, 'b>(pub &'b Acl<'a>);
+/// One ACL entry (its credential masked as the [`Redaction`] says).
+pub struct AclJson<'a, 'b>(pub &'b Acl<'a>, pub Redaction);
 
 impl Serialize for AclJson<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(3))?;
         m.serialize_entry("scheme", &lossy(self.0.scheme))?;
-        m.serialize_entry("id", &lossy(self.0.id))?;
+        match self.1.acl_id(self.0.scheme, self.0.id) {
+            Some(masked) => m.serialize_entry("id", &lossy(&masked))?,
+            None => m.serialize_entry("id", &lossy(self.0.id))?,
+        }
         m.serialize_entry("perms", &perms_letters(self.0.perms))?;
         m.end()
     }
 }
 
 /// An ACL list; `None` (a null vector) is `null`.
-pub struct AclListJson<'a, 'b>(pub Option<&'b [Acl<'a>]>);
+pub struct AclListJson<'a, 'b>(pub Option<&'b [Acl<'a>]>, pub Redaction);
 
 impl Serialize for AclListJson<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -79,7 +96,7 @@ impl Serialize for AclListJson<'_, '_> {
             Some(list) => {
                 let mut seq = s.serialize_seq(Some(list.len()))?;
                 for a in list {
-                    seq.serialize_element(&AclJson(a))?;
+                    seq.serialize_element(&AclJson(a, self.1))?;
                 }
                 seq.end()
             }
@@ -102,6 +119,8 @@ pub struct TxnJson<'a, 'b> {
     pub txn: &'b Txn<'a>,
     /// Framed size of the entry in bytes.
     pub size: u64,
+    /// Data and credentials as stored or redacted.
+    pub redact: Redaction,
 }
 
 impl TxnJson<'_, '_> {
@@ -134,7 +153,7 @@ impl TxnJson<'_, '_> {
         jsonw::hex64(field!(o, "session"), h.session.0);
         jsonw::hex32(field!(o, "cxid"), h.cxid);
         op_name(field!(o, "op"), h.op);
-        body_fields(&mut o, &self.txn.body);
+        body_fields(&mut o, &self.txn.body, self.redact);
         if let Some(d) = self.txn.digest {
             let buf = field!(o, "digest");
             buf.extend_from_slice(b"{\"version\":");
@@ -156,7 +175,7 @@ fn op_name(out: &mut Vec<u8>, op: OpCode) {
 }
 
 /// Writes the fields of a body into an open object.
-fn body_fields(o: &mut Obj<'_>, body: &TxnBody<'_>) {
+fn body_fields(o: &mut Obj<'_>, body: &TxnBody<'_>, r: Redaction) {
     match body {
         TxnBody::CreateSession { timeout_ms } => {
             jsonw::int(field!(o, "timeout_ms"), i64::from(*timeout_ms))
@@ -176,8 +195,8 @@ fn body_fields(o: &mut Obj<'_>, body: &TxnBody<'_>) {
         }
         TxnBody::Create(c) => {
             jsonw::lossy_string(field!(o, "path"), c.path);
-            jsonw::data(field!(o, "data"), c.data);
-            jsonw::acl(field!(o, "acl"), c.acl.as_deref());
+            r.json_data(field!(o, "data"), c.data);
+            jsonw::acl_as(field!(o, "acl"), c.acl.as_deref(), r);
             if let Some(e) = c.ephemeral {
                 field!(o, "ephemeral").extend_from_slice(if e { b"true" } else { b"false" });
             }
@@ -196,12 +215,12 @@ fn body_fields(o: &mut Obj<'_>, body: &TxnBody<'_>) {
             version,
         } => {
             jsonw::lossy_string(field!(o, "path"), path);
-            jsonw::data(field!(o, "data"), *data);
+            r.json_data(field!(o, "data"), *data);
             jsonw::int(field!(o, "version"), i64::from(*version));
         }
         TxnBody::SetAcl { path, acl, version } => {
             jsonw::lossy_string(field!(o, "path"), path);
-            jsonw::acl(field!(o, "acl"), acl.as_deref());
+            jsonw::acl_as(field!(o, "acl"), acl.as_deref(), r);
             jsonw::int(field!(o, "version"), i64::from(*version));
         }
         TxnBody::Check { path, version } => {
@@ -216,10 +235,10 @@ fn body_fields(o: &mut Obj<'_>, body: &TxnBody<'_>) {
             // `err` is only their first four bytes.
             jsonw::int(field!(o, "err"), i64::from(*err));
             field!(o, "err_name").extend_from_slice(b"null");
-            let mut r = Obj::begin(field!(o, "logged_as"));
-            op_name(field!(r, "op"), sub.op);
-            body_fields(&mut r, &sub.body);
-            r.end();
+            let mut w = Obj::begin(field!(o, "logged_as"));
+            op_name(field!(w, "op"), sub.op);
+            body_fields(&mut w, &sub.body, r);
+            w.end();
         }
         TxnBody::Error { err, .. } => {
             jsonw::int(field!(o, "err"), i64::from(*err));
@@ -237,12 +256,12 @@ fn body_fields(o: &mut Obj<'_>, body: &TxnBody<'_>) {
                 }
                 let mut sub = Obj::begin(buf);
                 op_name(field!(sub, "op"), *op);
-                body_fields(&mut sub, body);
+                body_fields(&mut sub, body, r);
                 sub.end();
             }
             buf.push(b']');
         }
-        TxnBody::Invalid { data } => jsonw::data(field!(o, "raw"), Some(data)),
+        TxnBody::Invalid { data } => r.json_data(field!(o, "raw"), Some(data)),
     }
 }
 
@@ -273,6 +292,8 @@ pub struct NodeJson<'a, 'b> {
     /// name already as a JSON string ([`jsonw::quoted`]: it is the same on
     /// every line).
     pub origin: Option<(&'b [u8], u64, i64)>,
+    /// Data and credentials as stored or redacted.
+    pub redact: Redaction,
 }
 
 impl NodeJson<'_, '_> {
@@ -283,8 +304,8 @@ impl NodeJson<'_, '_> {
         let mut o = Obj::begin(out);
         field!(o, "type").extend_from_slice(b"\"node\"");
         jsonw::lossy_string(field!(o, "path"), self.path);
-        jsonw::data(field!(o, "data"), self.data);
-        jsonw::acl(field!(o, "acl"), self.acl);
+        self.redact.json_data(field!(o, "data"), self.data);
+        jsonw::acl_as(field!(o, "acl"), self.acl, self.redact);
         {
             let mut s = Obj::begin(field!(o, "stat"));
             jsonw::hex64(field!(s, "czxid"), st.czxid.0);
@@ -380,6 +401,11 @@ mod tests {
                 scheme: b"digest",
                 id: b"u:\"x\\\xff",
             },
+            Acl {
+                perms: 1,
+                scheme: b"digest",
+                id: b"bob:hash=",
+            },
         ];
         let stat = StatPersisted {
             czxid: Zxid(0x1_0000_0001),
@@ -397,7 +423,11 @@ mod tests {
         for data in datas {
             for acl in [None, Some(&acl[..]), Some(&acl[..0])] {
                 let file = jsonw::quoted("dir/snap\"shot.1");
-                for origin in [None, Some((&file[..], 1234u64, -1i64))] {
+                for (origin, redact) in [
+                    (None, Redaction::Off),
+                    (Some((&file[..], 1234u64, -1i64)), Redaction::Off),
+                    (None, Redaction::On),
+                ] {
                     let node = NodeJson {
                         path: b"/a/\xc3\"b",
                         data,
@@ -405,6 +435,7 @@ mod tests {
                         stat: &stat,
                         num_children: 3,
                         origin,
+                        redact,
                     };
                     let mut fast = Vec::new();
                     node.write(&mut fast, &mut TimeCache::default());
@@ -412,8 +443,8 @@ mod tests {
                     let mut slow = format!(
                         r#"{{"type":"node","path":{},"data":{},"acl":{},"stat":{}"#,
                         j(&lossy(node.path)),
-                        j(&DataJson(data)),
-                        j(&AclListJson(acl)),
+                        j(&DataJson(data, redact)),
+                        j(&AclListJson(acl, redact)),
                         j(&StatJson {
                             stat: &stat,
                             data_length: data.map_or(0, <[u8]>::len) as u64,

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use crate::format::jute::{Acl, PERM_BITS_IN_ORDER};
 use crate::render::bytescan;
+use crate::render::redact::Redaction;
 use crate::timefmt;
 
 /// Formats ms times as RFC 3339 UTC with milliseconds, and as decimal ms,
@@ -365,6 +366,11 @@ pub fn data(out: &mut Vec<u8>, d: Option<&[u8]>) {
 
 /// Appends an ACL list (`null` for a null vector).
 pub fn acl(out: &mut Vec<u8>, list: Option<&[Acl<'_>]>) {
+    acl_as(out, list, Redaction::Off);
+}
+
+/// Appends an ACL list, credentials masked as `redact` says.
+pub fn acl_as(out: &mut Vec<u8>, list: Option<&[Acl<'_>]>, redact: Redaction) {
     let Some(list) = list else {
         out.extend_from_slice(b"null");
         return;
@@ -389,7 +395,10 @@ pub fn acl(out: &mut Vec<u8>, list: Option<&[Acl<'_>]>) {
         out.extend_from_slice(b"{\"scheme\":");
         lossy_string(out, a.scheme);
         out.extend_from_slice(b",\"id\":");
-        lossy_string(out, a.id);
+        match redact.acl_id(a.scheme, a.id) {
+            Some(masked) => lossy_string(out, &masked),
+            None => lossy_string(out, a.id),
+        }
         out.extend_from_slice(b",\"perms\":\"");
         for (bit, letter) in PERM_BITS_IN_ORDER {
             if a.perms & bit != 0 {

@@ -17,6 +17,7 @@ pub mod ncdu;
 pub mod prometheus;
 pub mod purge;
 pub mod recover;
+pub mod redact;
 pub mod repair;
 pub mod replay;
 pub mod report;
@@ -59,6 +60,8 @@ pub struct OutputOptions {
     pub exact_bytes: bool,
     /// When to colour.
     pub color: ColorChoice,
+    /// Data and ACL credentials as stored or redacted (`--redact`).
+    pub redact: redact::Redaction,
 }
 
 /// What a painted word means; each has one colour.
@@ -106,6 +109,9 @@ pub struct Output<'w> {
     pub local_time: bool,
     /// Exact byte counts instead of human sizes.
     pub exact_bytes: bool,
+    /// Data and ACL credentials as stored or redacted (`--redact`): every
+    /// renderer that writes data or ACLs asks it.
+    pub redact: redact::Redaction,
     color_out: bool,
     color_err: bool,
     progress_allowed: bool,
@@ -132,6 +138,7 @@ impl<'w> Output<'w> {
             verbose: o.verbose,
             local_time: o.local_time,
             exact_bytes: o.exact_bytes,
+            redact: o.redact,
             color_out,
             color_err,
             progress_allowed,
@@ -148,6 +155,7 @@ impl<'w> Output<'w> {
             verbose: 0,
             local_time: false,
             exact_bytes: false,
+            redact: redact::Redaction::Off,
             color_out: false,
             color_err: false,
             progress_allowed: false,

@@ -33,6 +33,7 @@ pub fn write_tree_json(
             stat: n.stat(),
             num_children: n.num_children() as u64,
             origin: None,
+            redact: out.redact,
         })?;
     }
     if prefix.is_none() {

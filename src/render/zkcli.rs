@@ -14,6 +14,7 @@ use crate::format::snapshot::NodeKind;
 use crate::ops::diff::{Change, ChangeKind, Field};
 use crate::ops::extract::ExtractNode;
 use crate::render::human;
+use crate::render::redact::{self, Redaction, SCRIPT_GUARD};
 use crate::tree::{OwnedAcl, open_acl_unsafe};
 use crate::zxid::Zxid;
 
@@ -43,10 +44,17 @@ pub fn token(b: &[u8]) -> Result<String, &'static str> {
 
 /// The `setAcl` argument for `list`, or why zkCli cannot express it.
 pub fn acl(list: &[OwnedAcl]) -> Result<String, &'static str> {
+    acl_as(list, Redaction::Off)
+}
+
+/// [`acl`], credentials masked as `redact` says.
+pub fn acl_as(list: &[OwnedAcl], redact: Redaction) -> Result<String, &'static str> {
     let mut parts = Vec::with_capacity(list.len());
     for a in list {
         let scheme = std::str::from_utf8(&a.scheme).map_err(|_| "an ACL scheme not in UTF-8")?;
-        let id = std::str::from_utf8(&a.id).map_err(|_| "an ACL id not in UTF-8")?;
+        let masked = redact.acl_id(&a.scheme, &a.id);
+        let id = std::str::from_utf8(masked.as_deref().unwrap_or(&a.id))
+            .map_err(|_| "an ACL id not in UTF-8")?;
         if scheme.contains([',', ':']) {
             return Err("an ACL scheme with ',' or ':'");
         }
@@ -56,6 +64,11 @@ pub fn acl(list: &[OwnedAcl]) -> Result<String, &'static str> {
         parts.push(format!("{scheme}:{id}:{}", perms_letters(a.perms)));
     }
     token(parts.join(",").as_bytes())
+}
+
+/// A redacted value as one zkCli word: `"<redacted N bytes sha256:…>"`.
+fn redacted_word(d: &[u8]) -> String {
+    format!("\"{}\"", redact::text(d))
 }
 
 /// A script and what it could not express.
@@ -86,17 +99,21 @@ pub fn extract_script(
     persist_eph: bool,
     at: Zxid,
     when: &str,
+    redact: Redaction,
 ) -> Script {
     let mut s = Script {
-        lines: vec![
-            format!(
-                "# zkdd extract: {} as it was {when} (tree at {at})",
-                String::from_utf8_lossy(prefix)
-            ),
-            "# apply with: zkCli.sh -server HOST:PORT < THIS_FILE".into(),
-        ],
+        lines: vec![format!(
+            "# zkdd extract: {} as it was {when} (tree at {at})",
+            String::from_utf8_lossy(prefix)
+        )],
         warnings: Vec::new(),
     };
+    if redact.is_on() {
+        s.lines.extend(SCRIPT_GUARD.map(String::from));
+    } else {
+        s.lines
+            .push("# apply with: zkCli.sh -server HOST:PORT < THIS_FILE".into());
+    }
     let default_acl = open_acl_unsafe();
     let mut acls: Vec<(String, &[OwnedAcl])> = Vec::new();
     for n in nodes {
@@ -130,6 +147,7 @@ pub fn extract_script(
         // No data word is null data; `""` is empty data.
         let data = match n.data {
             None => String::new(),
+            Some(d) if redact.is_on() => format!(" {}", redacted_word(d)),
             Some(d) => match token(d) {
                 Ok(t) => format!(" {t}"),
                 Err(why) => {
@@ -158,7 +176,7 @@ pub fn extract_script(
     }
     // Last, and children first: a restrictive ACL must not block later creates.
     for (p, list) in acls.into_iter().rev() {
-        match acl(list) {
+        match acl_as(list, redact) {
             Ok(a) => s.lines.push(format!("setAcl {p} {a}")),
             Err(why) => s.warnings.push(format!(
                 "{p}: ACL not restored: zkCli cannot express {why}; left open"
@@ -171,8 +189,20 @@ pub fn extract_script(
 /// `diff --script`: zkCli commands that turn the left tree into the right
 /// one: deletes children first, creates and sets parents first, ACLs last
 /// (so a restrictive one cannot block the creates below it).
-pub fn diff_script(changes: &[Change<'_>]) -> Script {
+pub fn diff_script(changes: &[Change<'_>], redact: Redaction) -> Script {
     let mut s = Script::default();
+    if redact.is_on() {
+        s.lines.extend(SCRIPT_GUARD.map(String::from));
+    }
+    // A redacted value as its data word: the script never runs (the guard
+    // stops zkCli), it is there to be read.
+    let data_word = |d: &[u8]| {
+        if redact.is_on() {
+            Ok(redacted_word(d))
+        } else {
+            token(d)
+        }
+    };
     let skip = |s: &mut Script, path: &[u8], why: &str| {
         s.warnings
             .push(format!("--script: {}: {why}; skipped", human::path(path)));
@@ -206,7 +236,7 @@ pub fn diff_script(changes: &[Change<'_>]) -> Script {
                 skip(&mut s, r.path(), "ephemeral node (it belongs to a session)");
                 continue;
             };
-            match r.data.map(token) {
+            match r.data.map(data_word) {
                 None => s.lines.push(format!("create {flag}{path}")),
                 Some(Ok(q)) => s.lines.push(format!("create {flag}{path} {q}")),
                 Some(Err(_)) => {
@@ -215,14 +245,14 @@ pub fn diff_script(changes: &[Change<'_>]) -> Script {
                 }
             }
         } else if c.fields.contains(&Field::Data) {
-            match r.data.map(token) {
+            match r.data.map(data_word) {
                 Some(Ok(q)) => s.lines.push(format!("set {path} {q}")),
                 Some(Err(_)) => skip(&mut s, r.path(), "data zkCli cannot express"),
                 None => skip(&mut s, r.path(), "null data cannot be set through zkCli"),
             }
         }
         if acl_change {
-            match r.acl.as_deref().map(acl) {
+            match r.acl.as_deref().map(|l| acl_as(l, redact)) {
                 Some(Ok(a)) => acl_lines.push(format!("setAcl {path} {a}")),
                 _ => skip(&mut s, r.path(), "ACL zkCli cannot express"),
             }

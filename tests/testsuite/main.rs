@@ -15,6 +15,7 @@ mod monitoring; // zkdd verify --prometheus: node_exporter's textfile, checked b
 mod packaging; // the units, /etc/default/zkdd, the .deb assets and the README agree
 mod purge; // zkdd purge
 mod recover; // zkdd recover: damaged copies of real data dirs, real servers before and after
+mod redact; // --redact: no data value or digest credential of any fixture in any output
 mod repair; // zkdd repair, dump --follow
 mod replay; // zkdd replay and the tree engine vs ZooKeeper's restore
 mod report; // zkdd report: the HTML page, structurally and in headless Chromium

@@ -221,6 +221,14 @@ fn json_i64(v: Option<&serde_json::Value>) -> Option<i64> {
     }
 }
 
+/// What `--redact` writes in place of data (`{"redacted":{…}}`) and after
+/// a digest id's user name (render::redact holds the policy; a tree written
+/// so cannot be read back: its data and credentials are gone).
+const REDACTED: &str = "redacted";
+const MASKED_ID: &str = "<redacted>";
+const REFUSED: &str =
+    "a redacted tree (data and digest credentials hidden) cannot be compared or restored";
+
 fn json_data(v: &serde_json::Value) -> Result<Option<Vec<u8>>, String> {
     match v {
         serde_json::Value::Null => Ok(None),
@@ -232,6 +240,8 @@ fn json_data(v: &serde_json::Value) -> Result<Option<Vec<u8>>, String> {
                     .decode(b)
                     .map(Some)
                     .map_err(|e| format!("bad base64 data: {e}"))
+            } else if m.contains_key(REDACTED) {
+                Err(REFUSED.into())
             } else {
                 Err("data needs \"text\" or \"base64\"".into())
             }
@@ -264,11 +274,11 @@ fn json_node(v: &serde_json::Value) -> Result<FlatNode, String> {
                         .map(|s| s.as_bytes().to_vec().into_boxed_slice())
                         .ok_or(format!("acl entry without {k}"))
                 };
-                acl.push(OwnedAcl {
-                    perms,
-                    scheme: text("scheme")?,
-                    id: text("id")?,
-                });
+                let (scheme, id) = (text("scheme")?, text("id")?);
+                if &*scheme == b"digest" && id.ends_with(MASKED_ID.as_bytes()) {
+                    return Err(REFUSED.into());
+                }
+                acl.push(OwnedAcl { perms, scheme, id });
             }
             Some(acl)
         }
