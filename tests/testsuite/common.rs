@@ -15,21 +15,42 @@ pub fn fixtures() -> PathBuf {
     root().join("testdata/zk-3.8")
 }
 
-/// Every fixture data dir (a dir holding `version-2/`), ensemble members included.
+/// Every fixture data dir (a dir holding `version-2/`) of ZooKeeper 3.8,
+/// ensemble members included.
 pub fn data_dirs() -> Vec<PathBuf> {
+    data_dirs_under(&fixtures())
+}
+
+/// Every fixture data dir of every ZooKeeper version (`testdata/zk-*`:
+/// 3.4, 3.5, 3.6, 3.8, 3.9), each with its `expected/` outputs of that
+/// version's own tools and restore.
+pub fn all_data_dirs() -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for entry in walkdir::WalkDir::new(fixtures()).min_depth(1).max_depth(3) {
+    for v in ["3.4", "3.5", "3.6", "3.8", "3.9"] {
+        out.extend(data_dirs_under(&root().join(format!("testdata/zk-{v}"))));
+    }
+    out
+}
+
+/// The ZooKeeper version ("3.4" … "3.9") whose fixture `data_dir` is.
+pub fn zk_version_of(data_dir: &Path) -> &'static str {
+    let s = data_dir.to_string_lossy();
+    ["3.4", "3.5", "3.6", "3.8", "3.9"]
+        .into_iter()
+        .find(|v| s.contains(&format!("testdata/zk-{v}/")))
+        .unwrap_or_else(|| panic!("{}: not a versioned fixture", data_dir.display()))
+}
+
+fn data_dirs_under(top: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(top).min_depth(1).max_depth(3) {
         let entry = entry.unwrap();
         if entry.file_type().is_dir() && entry.path().join("version-2").is_dir() {
             out.push(entry.path().to_path_buf());
         }
     }
     out.sort();
-    assert!(
-        !out.is_empty(),
-        "no fixtures under {}",
-        fixtures().display()
-    );
+    assert!(!out.is_empty(), "no fixtures under {}", top.display());
     out
 }
 
