@@ -45,7 +45,7 @@ fn hex(z: i64) -> String {
 
 #[test]
 fn every_fixture_verifies_clean_and_predicts_zookeepers_restore() {
-    for dir in common::data_dirs() {
+    for dir in common::all_data_dirs() {
         let (code, lines) = verify_json(&dir);
         let s = summary(&lines);
         let bad: Vec<_> = findings(&lines)

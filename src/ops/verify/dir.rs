@@ -66,6 +66,7 @@ fn digest_replay_options(
         strictness: crate::tree::replay::Strictness::TolerateTail,
         no_mmap: opts.no_mmap,
         limits: opts.limits,
+        zk_version: None,
     }
 }
 
