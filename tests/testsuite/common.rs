@@ -270,6 +270,8 @@ pub enum Missing {
     ZooKeeper,
     /// A JDK's javac (to compile the ZooKeeper restore oracle).
     Javac,
+    /// The ZooKeeper 3.4/3.5/3.6/3.9 jars of testdata/generate/fetch-jars.sh.
+    ZkJars,
     /// Prometheus's promtool.
     Promtool,
     /// Debian's chromium (headless, for zkdd report's pages).
@@ -289,6 +291,12 @@ impl Missing {
             Missing::Javac => {
                 "passed WITHOUT ZooKeeper's own restore as the oracle: javac is not installed.\n  \
                  To run them: apt-get install -y default-jdk-headless, then cargo test again."
+            }
+            Missing::ZkJars => {
+                "passed WITHOUT loading zkdd's snapshots in ZooKeeper 3.4, 3.5, 3.6 and 3.9: their jars are not in\n  \
+                 ${ZKDD_ZK_JARS:-~/.cache/zkdd/zk-jars}/<version>/ (or java/javac is missing).\n  \
+                 To run them: testdata/generate/fetch-jars.sh (downloads ~1.2 GB once), then cargo test again;\n  \
+                 ZKDD_REQUIRE_ZK_JARS=1 cargo test makes them fail instead of skipping."
             }
             Missing::Promtool => {
                 "passed WITHOUT promtool check metrics: promtool is not installed.\n  \
