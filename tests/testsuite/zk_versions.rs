@@ -339,3 +339,74 @@ fn each_zookeeper_version_restores_the_snapshot_zkdd_writes() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(checked >= 12, "only {checked} snapshots restored");
 }
+
+/// `zkdd verify`'s startup prediction for a version: its `by_version`
+/// entry for `v` when there is one, else the 3.8 prediction.
+fn predicted_for(summary: &serde_json::Value, v: &str) -> (String, Option<String>) {
+    let entry = summary["by_version"].as_array().unwrap().iter().find(|b| {
+        let vs = b["versions"].as_str().unwrap();
+        vs == v || (vs == "3.9.3+" && v == "3.9")
+    });
+    let s = entry.unwrap_or(summary);
+    (
+        s["zookeeper"].as_str().unwrap().to_string(),
+        s["start_zxid"].as_str().map(str::to_string),
+    )
+}
+
+#[test]
+fn verify_predicts_each_versions_startup_on_damaged_copies() {
+    let test = "verify_predicts_each_versions_startup_on_damaged_copies";
+    let Some(versions) = versions(test) else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let mut checked = Vec::new();
+    for v in &versions {
+        let classes = build_restore(v, work.path());
+        let src = crate::verify::root_of(v.name);
+        for (case, (_tmp, dir)) in [
+            (
+                "empty newest log",
+                crate::verify::empty_newest_log_copy(&src),
+            ),
+            ("no snapshot", crate::verify::no_snapshot_copy(&src)),
+        ] {
+            let o = common::run(&["verify", "--json", dir.to_str().unwrap()]);
+            let verified = common::json_lines(&common::stdout(&o));
+            let summary = verified.iter().find(|l| l["type"] == "summary").unwrap();
+            let predicted = predicted_for(summary, v.name);
+            // Restore on a copy: 3.9.3 deletes the empty log it skips.
+            let copy = work.path().join(format!("{}-{}", v.name, checked.len()));
+            common::copy_dir(&dir, &copy);
+            let actual = match restore(v, &classes, &copy) {
+                Ok(text) => {
+                    let (_, s) = lines(&text);
+                    let z = s["last_zxid"].as_i64().unwrap();
+                    ("start".to_string(), Some(format!("{z:#x}")))
+                }
+                Err(_) => ("fail".to_string(), None),
+            };
+            assert_eq!(
+                predicted, actual,
+                "ZooKeeper {} on {case}: verify predicted {predicted:?}",
+                v.name
+            );
+            checked.push(format!("{} {case}: {}", v.name, actual.0));
+        }
+    }
+    // Both outcomes of both cases are exercised when every jar is here.
+    if versions.len() == 5 {
+        for want in [
+            "3.9 empty newest log: start",
+            "3.8 empty newest log: fail",
+            "3.4 no snapshot: start",
+            "3.5 no snapshot: fail",
+        ] {
+            assert!(
+                checked.iter().any(|c| c == want),
+                "{want} not seen in {checked:?}"
+            );
+        }
+    }
+}

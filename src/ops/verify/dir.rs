@@ -134,6 +134,17 @@ fn verify_dir_with(
         .collect();
 
     let mut recovery = predict(dir, &zk_logs, &zk_snaps, &log_scans, &snap_scans);
+    let writers = super::writers::writers(dir, &log_scans, &snap_scans);
+    recovery.by_version = super::writers::version_outcomes(
+        &writers,
+        &recovery,
+        dir,
+        &zk_logs,
+        &zk_snaps,
+        &log_scans,
+        &snap_scans,
+    );
+    report.writers = Some(writers);
 
     // Between consecutive strict logs: continuity and overlap.
     let mut cross = Vec::new();
