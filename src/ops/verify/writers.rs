@@ -92,14 +92,14 @@ pub(super) fn writers(
             .and_then(|x| x.config_node)
             .map(|c| (s, c))
     });
-    if let Some((s, false)) = newest {
-        if w.from.is_none_or(|a| a <= ZkVersion::V3_4) {
-            w.to = Some(ZkVersion::V3_4);
-            w.evidence.push(format!(
-                "{}: no /zookeeper/config (3.4 only)",
-                name_of(&s.path)
-            ));
-        }
+    if let Some((s, false)) = newest
+        && w.from.is_none_or(|a| a <= ZkVersion::V3_4)
+    {
+        w.to = Some(ZkVersion::V3_4);
+        w.evidence.push(format!(
+            "{}: no /zookeeper/config (3.4 only)",
+            name_of(&s.path)
+        ));
     }
     w.evidence.sort();
     w
