@@ -10,6 +10,7 @@ use crate::error::{Error, ExitStatus};
 use crate::files::atomic::{self, BackgroundWriter};
 use crate::files::datadir::{FileKind, VERSION_DIR, classify, snapshot_name};
 use crate::format::compress::Compression;
+use crate::format::version::ZkVersion;
 use crate::format::write::Compressor;
 use crate::render::Output;
 use crate::render::replay::{self as show, Extra};
@@ -53,6 +54,14 @@ pub struct Args {
     /// Start from ZooKeeper's initial tree (the logs must go back to the first txn).
     #[arg(long)]
     pub from_empty: bool,
+    /// The ZooKeeper version (3.4 … 3.9) to write for and whose initial tree
+    /// a replay from empty starts with (3.4 has no /zookeeper/config). A
+    /// snapshot for 3.4 or 3.5 has no digest section; for 3.9 it ends with
+    /// the lastProcessedZxid section. Default: the initial tree the oldest
+    /// snapshot shows, and a snapshot in 3.6–3.8's format, which every
+    /// version loads.
+    #[arg(long, value_name = "X.Y", value_parser = parse_zk_version)]
+    pub zk_version: Option<ZkVersion>,
     /// Stop with an error at any problem (torn tail, gap, digest mismatch, bad snapshot).
     #[arg(long)]
     pub strict: bool,
@@ -152,6 +161,7 @@ pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitS
         },
         no_mmap: global.read.no_mmap,
         limits: global.limits(),
+        zk_version: args.zk_version,
     };
     let pb = out.progress(0, "replay");
     let mut r = replay::replay(&dir, &opts, &mut |done, total| {
@@ -181,7 +191,8 @@ pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitS
                 check_snapshot_name(&path, final_zxid, out);
                 let size = write_output(&path, args.force, |w| {
                     let mut w = Compressor::new(w, *c)?;
-                    r.tree.write_snapshot(&mut w, final_zxid)?;
+                    r.tree
+                        .write_snapshot_for(&mut w, final_zxid, args.zk_version)?;
                     w.finish().map(drop)
                 })?;
                 written = Some((path, size));
@@ -234,6 +245,14 @@ pub fn run(args: &Args, global: &Settings, out: &mut Output<'_>) -> Result<ExitS
     // second and the process is about to exit: let the OS reclaim it.
     std::mem::forget(r);
     Ok(status)
+}
+
+/// `--zk-version`: 3.4 … 3.9 (a patch level is ignored).
+pub fn parse_zk_version(s: &str) -> Result<ZkVersion, String> {
+    ZkVersion::parse(s).ok_or_else(|| {
+        let known: Vec<String> = ZkVersion::KNOWN.iter().map(|v| v.to_string()).collect();
+        format!("not a ZooKeeper version zkdd knows ({})", known.join(", "))
+    })
 }
 
 fn classify_output(p: &Path) -> Result<OutputKind, Error> {

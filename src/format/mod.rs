@@ -22,6 +22,7 @@ pub mod snapshot;
 pub mod txn;
 pub mod txnlog;
 pub mod verdict;
+pub mod version;
 pub mod write;
 
 pub use error::{DecodeError, DecodeErrorKind};

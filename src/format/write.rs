@@ -321,13 +321,27 @@ impl<W: Write> SnapshotWriter<W> {
 
     /// Writes terminator and seal #1, then `digest` = (zxid, tree digest) as
     /// a version-2 section with seal #2 when given. Returns the inner writer.
-    pub fn finish(mut self, digest: Option<(Zxid, i64)>) -> io::Result<W> {
+    pub fn finish(self, digest: Option<(Zxid, i64)>) -> io::Result<W> {
+        self.finish_with(digest, None)
+    }
+
+    /// [`finish`](Self::finish), then 3.9's `lastProcessedZxid` section
+    /// with seal #3 when `last_processed` is given.
+    pub fn finish_with(
+        mut self,
+        digest: Option<(Zxid, i64)>,
+        last_processed: Option<Zxid>,
+    ) -> io::Result<W> {
         self.out.put(&SLASH_USTRING)?;
         self.out.seal()?;
         if let Some((zxid, value)) = digest {
             let mut b = JuteBuf::new();
             b.i64(zxid.0).i32(2).i64(value);
             self.out.put(&b.0)?;
+            self.out.seal()?;
+        }
+        if let Some(zxid) = last_processed {
+            self.out.put(&zxid.0.to_be_bytes())?;
             self.out.seal()?;
         }
         self.out.flush_block()?;

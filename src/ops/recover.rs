@@ -547,6 +547,7 @@ fn replay_opts(opts: &Options, start: Start, target: Target) -> replay::Options 
         strictness: Strictness::TolerateTail,
         no_mmap: opts.no_mmap,
         limits: opts.limits,
+        zk_version: None,
     }
 }
 

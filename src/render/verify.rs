@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::json;
 
-use crate::ops::verify::{Finding, Outcome, Report, Severity};
+use crate::ops::verify::{Finding, Outcome, Report, Severity, VersionOutcome};
 use crate::render::{Output, Paint};
 
 /// Writes one report: JSON lines, or text with paths shown relative to
@@ -71,8 +71,29 @@ fn print_json(out: &mut Output<'_>, report: &Report) -> std::io::Result<()> {
         "dropped_txns": r.map_or(0, |r| r.dropped_txns),
         "rejected_snapshots": r.map(|r| r.rejected_snapshots.iter().map(|(p, why)| json!({"file": p.display().to_string(), "reason": why})).collect::<Vec<_>>()).unwrap_or_default(),
         "prediction": r.map(|r| r.sentence.clone()),
+        "written_by": report.writers.as_ref().map(|w| json!({
+            "from": w.from.map(|v| v.to_string()),
+            "to": w.to.map(|v| v.to_string()),
+            "evidence": w.evidence,
+        })),
+        "by_version": r.map(|r| r.by_version.iter().map(version_json).collect::<Vec<_>>()).unwrap_or_default(),
     }))?;
     Ok(())
+}
+
+/// One `by_version` entry: what those versions would do instead.
+fn version_json(v: &VersionOutcome) -> serde_json::Value {
+    let (zk, start, failure) = match &v.outcome {
+        Outcome::Start(z) => ("start", Some(z.to_string()), None),
+        Outcome::Fail(why) => ("fail", None, Some(why.clone())),
+    };
+    json!({
+        "versions": v.versions,
+        "zookeeper": zk,
+        "start_zxid": start,
+        "failure": failure,
+        "prediction": v.sentence,
+    })
 }
 
 /// What to type next, for findings where a flag helps.
@@ -146,6 +167,19 @@ fn print_human(out: &mut Output<'_>, root: &Path, report: &Report) -> std::io::R
         && !out.quiet
     {
         out.line(&r.sentence)?;
+        for v in &r.by_version {
+            out.line(&format!("  but {}", v.sentence))?;
+        }
+        if let Some(w) = &report.writers
+            && out.verbose > 0
+        {
+            let why = if w.evidence.is_empty() {
+                "nothing in the files tells".to_string()
+            } else {
+                w.evidence.join("; ")
+            };
+            out.line(&format!("  written by ZooKeeper {} ({why})", w.range()))?;
+        }
         if !r.logs.is_empty() {
             let logs: Vec<String> = r.logs.iter().map(|p| rel(root, p)).collect();
             out.line(&format!("  replays: {}", logs.join(" ")))?;

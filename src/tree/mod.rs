@@ -111,6 +111,12 @@ impl DataTree {
     /// `/zookeeper/quota` (all ACL id -1) and `/zookeeper/config` (world:anyone
     /// READ, aversion -1), every one with empty data and zero stat.
     pub fn new() -> DataTree {
+        DataTree::initial(true)
+    }
+
+    /// The initial tree of a ZooKeeper version: [`DataTree::new`], without
+    /// `/zookeeper/config` when `config_node` is false (3.4 has none).
+    pub fn initial(config_node: bool) -> DataTree {
         let mut t = DataTree::empty();
         let zero = StatPersisted::default();
         t.insert_node(
@@ -133,6 +139,9 @@ impl DataTree {
                 }]),
             ),
         ] {
+            if !config_node && path == b"/zookeeper/config" {
+                continue;
+            }
             let acl = t.acls.intern(acl.as_deref());
             let stat = StatPersisted { aversion, ..zero };
             let parent = split_parent(path)

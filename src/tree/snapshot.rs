@@ -264,6 +264,19 @@ impl DataTree {
     /// terminator and seal, then a digest section at `zxid` with the digest
     /// of the nodes written, and its seal. Returns the writer.
     pub fn write_snapshot<W: std::io::Write>(&self, out: W, zxid: Zxid) -> std::io::Result<W> {
+        self.write_snapshot_for(out, zxid, None)
+    }
+
+    /// [`write_snapshot`](Self::write_snapshot) in the format `version`
+    /// writes: no digest section for 3.4/3.5, the digest section and 3.9's
+    /// `lastProcessedZxid` section for 3.9+; `None`: 3.6–3.8's (the digest
+    /// section only), which every version loads.
+    pub fn write_snapshot_for<W: std::io::Write>(
+        &self,
+        out: W,
+        zxid: Zxid,
+        version: Option<crate::format::version::ZkVersion>,
+    ) -> std::io::Result<W> {
         let sessions = self.sorted_sessions();
         let (ids, cache) = self.acls.snapshot_ids();
         let cache: Vec<(i64, Vec<Acl<'_>>)> = cache
@@ -291,6 +304,12 @@ impl DataTree {
                 digest = digest.wrapping_add(i64::from(n.digest));
             }
         }
-        w.finish(Some((zxid, digest)))
+        let digest = version
+            .is_none_or(|v| v.writes_snapshot_digest())
+            .then_some((zxid, digest));
+        let last = version
+            .is_some_and(|v| v.writes_last_processed_zxid())
+            .then_some(zxid);
+        w.finish_with(digest, last)
     }
 }

@@ -15,21 +15,42 @@ pub fn fixtures() -> PathBuf {
     root().join("testdata/zk-3.8")
 }
 
-/// Every fixture data dir (a dir holding `version-2/`), ensemble members included.
+/// Every fixture data dir (a dir holding `version-2/`) of ZooKeeper 3.8,
+/// ensemble members included.
 pub fn data_dirs() -> Vec<PathBuf> {
+    data_dirs_under(&fixtures())
+}
+
+/// Every fixture data dir of every ZooKeeper version (`testdata/zk-*`:
+/// 3.4, 3.5, 3.6, 3.8, 3.9), each with its `expected/` outputs of that
+/// version's own tools and restore.
+pub fn all_data_dirs() -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for entry in walkdir::WalkDir::new(fixtures()).min_depth(1).max_depth(3) {
+    for v in ["3.4", "3.5", "3.6", "3.8", "3.9"] {
+        out.extend(data_dirs_under(&root().join(format!("testdata/zk-{v}"))));
+    }
+    out
+}
+
+/// The ZooKeeper version ("3.4" … "3.9") whose fixture `data_dir` is.
+pub fn zk_version_of(data_dir: &Path) -> &'static str {
+    let s = data_dir.to_string_lossy();
+    ["3.4", "3.5", "3.6", "3.8", "3.9"]
+        .into_iter()
+        .find(|v| s.contains(&format!("testdata/zk-{v}/")))
+        .unwrap_or_else(|| panic!("{}: not a versioned fixture", data_dir.display()))
+}
+
+fn data_dirs_under(top: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(top).min_depth(1).max_depth(3) {
         let entry = entry.unwrap();
         if entry.file_type().is_dir() && entry.path().join("version-2").is_dir() {
             out.push(entry.path().to_path_buf());
         }
     }
     out.sort();
-    assert!(
-        !out.is_empty(),
-        "no fixtures under {}",
-        fixtures().display()
-    );
+    assert!(!out.is_empty(), "no fixtures under {}", top.display());
     out
 }
 
@@ -249,6 +270,8 @@ pub enum Missing {
     ZooKeeper,
     /// A JDK's javac (to compile the ZooKeeper restore oracle).
     Javac,
+    /// The ZooKeeper 3.4/3.5/3.6/3.9 jars of testdata/generate/fetch-jars.sh.
+    ZkJars,
     /// Prometheus's promtool.
     Promtool,
     /// Debian's chromium (headless, for zkdd report's pages).
@@ -268,6 +291,12 @@ impl Missing {
             Missing::Javac => {
                 "passed WITHOUT ZooKeeper's own restore as the oracle: javac is not installed.\n  \
                  To run them: apt-get install -y default-jdk-headless, then cargo test again."
+            }
+            Missing::ZkJars => {
+                "passed WITHOUT loading zkdd's snapshots in ZooKeeper 3.4, 3.5, 3.6 and 3.9: their jars are not in\n  \
+                 ${ZKDD_ZK_JARS:-~/.cache/zkdd/zk-jars}/<version>/ (or java/javac is missing).\n  \
+                 To run them: testdata/generate/fetch-jars.sh (downloads ~1.2 GB once), then cargo test again;\n  \
+                 ZKDD_REQUIRE_ZK_JARS=1 cargo test makes them fail instead of skipping."
             }
             Missing::Promtool => {
                 "passed WITHOUT promtool check metrics: promtool is not installed.\n  \

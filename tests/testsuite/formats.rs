@@ -1,7 +1,9 @@
 //! The readers against ZooKeeper's own tools: every entry TxnLogToolkit
 //! prints and every node SnapshotFormatter prints must be what zkdd reads.
-//! The tools' outputs were recorded by testdata/generate (ZooKeeper 3.8.0);
-//! one test re-runs the installed tools to prove the recordings are current.
+//! The tools' outputs were recorded by testdata/generate with each fixture's
+//! own ZooKeeper (3.4.14, 3.5.9, 3.6.3, 3.8.0, 3.9.3: TxnLogToolkit, or
+//! LogFormatter where 3.4 has no toolkit of its own and where 3.5.9's dies);
+//! one test re-runs the installed 3.8 tools to prove the recordings are current.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -67,10 +69,53 @@ fn toolkit_time(ms: i64) -> String {
 fn toolkit_path(op: &str, payload: &str) -> Option<String> {
     let p = payload.trim_start_matches('\'');
     match op {
-        "create" | "create2" | "createContainer" | "createTtl" | "setData" | "setACL"
-        | "delete" | "deleteContainer" => Some(p.split(',').next().unwrap_or("").to_string()),
+        "create" | "create2" | "createContainer" | "createTtl" | "createTTL" | "setData"
+        | "setACL" | "delete" | "deleteContainer" => {
+            Some(p.split(',').next().unwrap_or("").to_string())
+        }
         _ => None,
     }
+}
+
+/// Data as jute's `toString` prints it (LogFormatter; 3.4/3.5): `#` and
+/// `Integer.toHexString` of each signed byte, unpadded; nothing when empty.
+fn jute_hex(bytes: &[u8]) -> String {
+    if bytes.is_empty() {
+        return String::new();
+    }
+    let hex: String = bytes
+        .iter()
+        .map(|&b| format!("{:x}", i32::from(b as i8)))
+        .collect();
+    format!("#{hex}")
+}
+
+/// The bytes of a `data` field of zkdd's JSON (null: none).
+fn json_bytes(d: &Value) -> Vec<u8> {
+    match d {
+        Value::Null => Vec::new(),
+        d if d["text"].is_string() => d["text"].as_str().unwrap().as_bytes().to_vec(),
+        d => base64::engine::general_purpose::STANDARD
+            .decode(d["base64"].as_str().unwrap())
+            .unwrap(),
+    }
+}
+
+/// The recorded log dump of `name`: TxnLogToolkit's when it read the whole
+/// file, else LogFormatter's (3.4; 3.5.9's toolkit dies on null data). The
+/// flag says LogFormatter's jute `toString` format.
+fn recorded_log_dump(expected: &Path, name: &str) -> (String, bool) {
+    let toolkit = expected.join(format!("txnlogtoolkit/{name}.txt"));
+    let formatter = expected.join(format!("logformatter/{name}.txt"));
+    let toolkit_ok =
+        std::fs::read_to_string(toolkit.with_extension("rc")).is_ok_and(|rc| rc.trim() == "0");
+    let (path, is_formatter) = if formatter.exists() && !toolkit_ok {
+        (formatter, true)
+    } else {
+        (toolkit, false)
+    };
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    (text, is_formatter)
 }
 
 fn dump_json(file: &Path) -> Vec<Value> {
@@ -81,13 +126,23 @@ fn dump_json(file: &Path) -> Vec<Value> {
 #[test]
 fn every_log_entry_matches_txnlogtoolkit() {
     let mut compared = 0;
-    for dir in common::data_dirs() {
-        let expected = common::expected_dir(&dir).unwrap().join("txnlogtoolkit");
+    let mut versions = std::collections::BTreeSet::new();
+    let mut formatter_data = 0;
+    for dir in common::all_data_dirs() {
+        let expected = common::expected_dir(&dir).unwrap();
+        let version = common::zk_version_of(&dir);
         for log in common::files(&dir, "log.") {
             let name = log.file_name().unwrap().to_string_lossy().into_owned();
-            let text = std::fs::read_to_string(expected.join(format!("{name}.txt")))
-                .unwrap_or_else(|e| panic!("{}: {e}", expected.join(&name).display()));
-            let (tool, eof_count) = parse_toolkit(&text);
+            let name = format!("zk-{version} {name}");
+            let file_name = log.file_name().unwrap().to_string_lossy().into_owned();
+            let (text, is_formatter) = recorded_log_dump(&expected, &file_name);
+            let (mut tool, eof_count) = parse_toolkit(&text);
+            if is_formatter {
+                // LogFormatter ends each txn with a blank line.
+                for e in &mut tool {
+                    e.payload.truncate(e.payload.trim_end_matches('\n').len());
+                }
+            }
             let lines = dump_json(&log);
             let txns: Vec<&Value> = lines.iter().filter(|l| l["type"] == "txn").collect();
             let file_line = lines
@@ -113,7 +168,9 @@ fn every_log_entry_matches_txnlogtoolkit() {
                 assert_eq!(z["zxid"], t.zxid.as_str(), "{ctx}");
                 assert_eq!(z["session"], t.session.as_str(), "{ctx}");
                 assert_eq!(z["cxid"], t.cxid.as_str(), "{ctx}");
-                assert_eq!(z["op"], t.op.as_str(), "{ctx}");
+                // 3.9 spells the TTL create `createTTL`, older ones `createTtl`.
+                let op = z["op"].as_str().unwrap();
+                assert!(op.eq_ignore_ascii_case(&t.op), "{ctx}: op {op} vs {}", t.op);
                 assert_eq!(
                     toolkit_time(z["time_ms"].as_i64().unwrap()),
                     t.when,
@@ -127,7 +184,8 @@ fn every_log_entry_matches_txnlogtoolkit() {
                     "createSession" => {
                         assert_eq!(z["timeout_ms"].to_string(), t.payload.trim(), "{ctx}")
                     }
-                    "closeSession" if !t.payload.trim().is_empty() => {
+                    // 3.4/3.5: no body (LogFormatter prints `null`).
+                    "closeSession" if !t.payload.trim().is_empty() && t.payload != "null" => {
                         // v{'/a,'/b}
                         let inner = t
                             .payload
@@ -147,6 +205,20 @@ fn every_log_entry_matches_txnlogtoolkit() {
                             .collect();
                         assert_eq!(got, want, "{ctx}");
                     }
+                    "setData" if is_formatter => {
+                        // 'path,#hex,version
+                        let mut f = t.payload.split(',');
+                        let (_, shown, version) = (f.next(), f.next().unwrap(), f.next());
+                        assert_eq!(z["version"].to_string(), version.unwrap(), "{ctx}");
+                        assert_eq!(jute_hex(&json_bytes(&z["data"])), shown, "{ctx}: data");
+                        formatter_data += 1;
+                    }
+                    "create" | "create2" | "createContainer" | "createTtl" if is_formatter => {
+                        // 'path,#hex,v{acl},ephemeral,parentCVersion[,ttl]
+                        let shown = t.payload.split(',').nth(1).unwrap();
+                        assert_eq!(jute_hex(&json_bytes(&z["data"])), shown, "{ctx}: data");
+                        formatter_data += 1;
+                    }
                     "setData" => {
                         // path,data,version — data printed as UTF-8 text.
                         let version = t.payload.rsplit(',').next().unwrap().trim();
@@ -160,6 +232,7 @@ fn every_log_entry_matches_txnlogtoolkit() {
                     _ => {}
                 }
                 compared += 1;
+                versions.insert(version);
             }
             let torn = tool.len() > txns.len();
             if torn {
@@ -171,7 +244,12 @@ fn every_log_entry_matches_txnlogtoolkit() {
             }
         }
     }
-    assert!(compared > 1000, "only {compared} entries compared");
+    assert!(compared > 1500, "only {compared} entries compared");
+    assert_eq!(versions.len(), 5, "versions compared: {versions:?}");
+    assert!(
+        formatter_data > 100,
+        "only {formatter_data} LogFormatter data fields compared"
+    );
 }
 
 /// Nodes by path → field name → value, as SnapshotFormatter prints them.
@@ -210,6 +288,9 @@ fn parse_formatter(text: &str) -> (usize, FormatterNodes, FormatterSessions) {
             if line.starts_with("Last zxid") {
                 break;
             }
+            if line.is_empty() {
+                continue;
+            }
             let parts: Vec<&str> = line.split(", ").collect();
             sessions.push((parts[0].into(), parts[1].into(), parts[2].into()));
             continue;
@@ -240,13 +321,16 @@ fn fmt016(hex: &str) -> String {
 #[test]
 fn every_snapshot_node_matches_snapshotformatter() {
     let mut compared = 0;
-    for dir in common::data_dirs() {
+    let mut versions = std::collections::BTreeSet::new();
+    for dir in common::all_data_dirs() {
         let expected = common::expected_dir(&dir)
             .unwrap()
             .join("snapshotformatter");
+        let version = common::zk_version_of(&dir);
         for snap in common::files(&dir, "snapshot.") {
-            let name = snap.file_name().unwrap().to_string_lossy().into_owned();
-            let text = std::fs::read_to_string(expected.join(format!("{name}.txt"))).unwrap();
+            let file_name = snap.file_name().unwrap().to_string_lossy().into_owned();
+            let name = format!("zk-{version} {file_name}");
+            let text = std::fs::read_to_string(expected.join(format!("{file_name}.txt"))).unwrap();
             let (count, want, want_sessions) = parse_formatter(&text);
             let lines = dump_json(&snap);
             let nodes: Vec<&Value> = lines.iter().filter(|l| l["type"] == "node").collect();
@@ -271,19 +355,22 @@ fn every_snapshot_node_matches_snapshotformatter() {
                 assert_eq!(s["cversion"].to_string(), w["cversion"], "{ctx}");
                 assert_eq!(s["version"].to_string(), w["dataVersion"], "{ctx}");
                 assert_eq!(s["aversion"].to_string(), w["aclVersion"], "{ctx}");
-                let data: Vec<u8> = match &n["data"] {
-                    Value::Null => Vec::new(),
-                    d if d["text"].is_string() => d["text"].as_str().unwrap().as_bytes().to_vec(),
-                    d => base64::engine::general_purpose::STANDARD
-                        .decode(d["base64"].as_str().unwrap())
-                        .unwrap(),
-                };
-                assert_eq!(
-                    base64::engine::general_purpose::STANDARD.encode(&data),
-                    w["data"],
-                    "{ctx}: data"
-                );
+                let data = json_bytes(&n["data"]);
+                match w.get("data") {
+                    // -d (3.6+): the data in base64.
+                    Some(shown) => assert_eq!(
+                        &base64::engine::general_purpose::STANDARD.encode(&data),
+                        shown,
+                        "{ctx}: data"
+                    ),
+                    // 3.4/3.5 print only its length, or `no data` for null.
+                    None if w.contains_key("no data") => {
+                        assert!(n["data"].is_null(), "{ctx}: data {}", n["data"])
+                    }
+                    None => assert_eq!(data.len().to_string(), w["dataLength"], "{ctx}: data"),
+                }
                 compared += 1;
+                versions.insert(version);
             }
             // Sessions with their ephemeral counts, in any order.
             let mut got: Vec<(String, String)> = lines
@@ -307,7 +394,8 @@ fn every_snapshot_node_matches_snapshotformatter() {
             assert_eq!(file_line["ok"], true, "{name}: {file_line}");
         }
     }
-    assert!(compared > 500, "only {compared} nodes compared");
+    assert!(compared > 800, "only {compared} nodes compared");
+    assert_eq!(versions.len(), 5, "versions compared: {versions:?}");
 }
 
 #[test]

@@ -23,6 +23,7 @@ mod roundtrip; // writer -> reader round trips
 mod transcripts; // tests/cli/*.md: help, -q, -v, --json and errors of every subcommand
 mod verdict; // one verdict: every subcommand agrees on damaged and odd data dirs
 mod verify; // zkdd verify
+mod zk_versions; // snapshots zkdd writes, loaded by ZooKeeper 3.4, 3.5, 3.6, 3.8 and 3.9
 
 /// Measures the largest single allocation a closure makes on this thread.
 #[allow(unsafe_code)] // a global allocator wrapper is unsafe by definition

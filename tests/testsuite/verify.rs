@@ -45,7 +45,7 @@ fn hex(z: i64) -> String {
 
 #[test]
 fn every_fixture_verifies_clean_and_predicts_zookeepers_restore() {
-    for dir in common::data_dirs() {
+    for dir in common::all_data_dirs() {
         let (code, lines) = verify_json(&dir);
         let s = summary(&lines);
         let bad: Vec<_> = findings(&lines)
@@ -89,7 +89,101 @@ fn every_fixture_verifies_clean_and_predicts_zookeepers_restore() {
         );
         assert_eq!(s["recoverable_zxid"], s["start_zxid"]);
         assert_eq!(s["dropped_txns"], 0);
+        // Which versions could have written it: exactly what the files of
+        // each version show (3.8's nodigest: closeSession bodies, 3.6+).
+        let w = &s["written_by"];
+        let (from, to) = match common::zk_version_of(&dir) {
+            "3.4" => (Value::Null, Value::from("3.4")),
+            "3.5" => (Value::from("3.5"), Value::Null),
+            "3.6" | "3.8" => (Value::from("3.6"), Value::Null),
+            _ => (Value::from("3.9"), Value::Null),
+        };
+        assert_eq!(
+            (&w["from"], &w["to"]),
+            (&from, &to),
+            "{}: {w}",
+            dir.display()
+        );
+        assert!(!w["evidence"].as_array().unwrap().is_empty());
+        assert_eq!(s["by_version"], serde_json::json!([]), "{}", dir.display());
     }
+}
+
+/// Where versions start differently, predicted for copies of each
+/// version's fixture; the zxids are those of that version's own restore of
+/// the original (`expected/restore.jsonl`). tests/testsuite/zk_versions.rs
+/// runs the real restores on the same copies when the jars are here.
+#[test]
+fn version_specific_startup_is_predicted_for_the_versions_the_files_admit() {
+    for v in ["3.4", "3.5", "3.6", "3.8", "3.9"] {
+        let src = root_of(v);
+        let last = hex(expected_last_zxid(&src));
+        // An empty newest log: 3.4–3.9.2 fail; 3.9.3+ delete it and start.
+        let (_tmp, dir) = empty_newest_log_copy(&src);
+        let (_, lines) = verify_json(&dir);
+        let s = summary(&lines);
+        assert_eq!(s["zookeeper"], "fail", "{v}");
+        let by = s["by_version"].as_array().unwrap();
+        if v == "3.4" || v == "3.5" {
+            // Nothing in these files rules 3.9 out, but 3.4's newest
+            // snapshot shows a 3.4 writer.
+            assert_eq!(by.len(), usize::from(v == "3.5"), "{v}: {by:?}");
+        } else {
+            assert_eq!(by.len(), 1, "{v}: {by:?}");
+        }
+        if let Some(b) = by.first() {
+            assert_eq!(b["versions"], "3.9.3+");
+            assert_eq!(b["zookeeper"], "start");
+            assert_eq!(b["start_zxid"], last.as_str(), "{v}");
+        }
+        // No snapshot: 3.5+ refuse; 3.4 replays the logs from the empty tree.
+        let (_tmp, dir) = no_snapshot_copy(&src);
+        let (_, lines) = verify_json(&dir);
+        let s = summary(&lines);
+        assert_eq!(s["zookeeper"], "fail", "{v}");
+        let by = s["by_version"].as_array().unwrap();
+        if v == "3.4" {
+            assert_eq!(by.len(), 1, "{v}: {by:?}");
+            assert_eq!(by[0]["versions"], "3.4");
+            assert_eq!(by[0]["start_zxid"], last.as_str());
+        } else {
+            // Their logs show 3.5+ txns: 3.4 is ruled out.
+            assert!(by.is_empty(), "{v}: {by:?}");
+        }
+    }
+}
+
+/// `testdata/zk-<v>/standalone/data`.
+pub fn root_of(v: &str) -> PathBuf {
+    common::root().join(format!("testdata/zk-{v}/standalone/data"))
+}
+
+/// A copy of `src` with an empty (0-byte) log after the newest one.
+pub fn empty_newest_log_copy(src: &Path) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    copy_dir(src, &dir);
+    let newest = common::files(&dir, "log.")
+        .iter()
+        .map(|p| {
+            let n = p.file_name().unwrap().to_string_lossy().into_owned();
+            u64::from_str_radix(n.trim_start_matches("log."), 16).unwrap()
+        })
+        .max()
+        .unwrap();
+    fs::write(dir.join(format!("version-2/log.{:x}", newest + 0x100)), b"").unwrap();
+    (tmp, dir)
+}
+
+/// A copy of `src` without its snapshots.
+pub fn no_snapshot_copy(src: &Path) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    copy_dir(src, &dir);
+    for s in common::files(&dir, "snapshot.") {
+        fs::remove_file(s).unwrap();
+    }
+    (tmp, dir)
 }
 
 #[test]

@@ -67,6 +67,7 @@ fn digest_replay_options(
         strictness: crate::tree::replay::Strictness::TolerateTail,
         no_mmap: opts.no_mmap,
         limits: opts.limits,
+        zk_version: None,
     }
 }
 
@@ -134,6 +135,17 @@ fn verify_dir_with(
         .collect();
 
     let mut recovery = predict(dir, &zk_logs, &zk_snaps, &log_scans, &snap_scans);
+    let writers = super::writers::writers(dir, &log_scans, &snap_scans);
+    recovery.by_version = super::writers::version_outcomes(
+        &writers,
+        &recovery,
+        dir,
+        &zk_logs,
+        &zk_snaps,
+        &log_scans,
+        &snap_scans,
+    );
+    report.writers = Some(writers);
 
     // Between consecutive strict logs: continuity and overlap.
     let mut cross = Vec::new();

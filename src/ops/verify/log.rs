@@ -60,6 +60,8 @@ pub(super) struct LogScan {
     /// How the entries end, by [`verdict`] (`None`: not judged, the file
     /// could not be read).
     pub(super) end: Option<EndSeen>,
+    /// What only some ZooKeeper versions write (see `writers`).
+    pub(super) features: Vec<super::writers::Feature>,
     pub(super) findings: Vec<Finding>,
 }
 
@@ -81,6 +83,7 @@ pub(super) fn scan_log(
         lost: None,
         unreadable: false,
         gap_missing: 0,
+        features: Vec::new(),
         before_gap: None,
         end: None,
         findings: Vec::new(),
@@ -223,6 +226,44 @@ pub(super) fn scan_log(
 /// What a log that shrank under the reader means.
 pub(crate) const CHANGED_MEANING: &str = "what was checked is not what the file holds now (a follower told to TRUNC cuts its log in place); check a copy, or the data dir of a stopped server";
 
+/// What only some ZooKeeper versions write, in one txn.
+fn features(list: &mut Vec<super::writers::Feature>, txn: &crate::format::txn::Txn<'_>) {
+    use super::writers::note;
+    use crate::format::txn::{OpCode, TxnBody};
+    use crate::format::version::ZkVersion;
+    if list.len() >= 3 {
+        return; // every kind a log can show is known already
+    }
+    if txn.digest.is_some() {
+        note(list, (ZkVersion::V3_6, "txn digests"));
+    }
+    let ext = |op: OpCode| match op {
+        OpCode::CREATE2
+        | OpCode::CREATE_CONTAINER
+        | OpCode::DELETE_CONTAINER
+        | OpCode::CREATE_TTL => Some((ZkVersion::V3_5, "create2, container or TTL txns")),
+        _ => None,
+    };
+    if let Some(f) = ext(txn.header.op) {
+        note(list, f);
+    }
+    match &txn.body {
+        TxnBody::CloseSession { paths: Some(_) } => note(
+            list,
+            (
+                ZkVersion::V3_6,
+                "closeSession with the paths of its ephemerals",
+            ),
+        ),
+        TxnBody::Multi { ops } => {
+            if let Some(f) = ops.iter().find_map(|o| ext(o.op)) {
+                note(list, f);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The per-entry checks of a log scan, with their counters.
 #[derive(Default)]
 struct EntryChecks {
@@ -297,6 +338,7 @@ impl EntryChecks {
             *big += 1;
         }
         *prev = Some(z);
+        features(&mut s.features, &e.txn);
         s.count += 1;
         s.first.get_or_insert(z);
         s.last = Some(z);

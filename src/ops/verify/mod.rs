@@ -18,6 +18,7 @@ mod inventory;
 mod log;
 mod predict;
 mod snapshot;
+mod writers;
 
 use std::path::{Path, PathBuf};
 
@@ -30,6 +31,7 @@ use crate::zxid::Zxid;
 pub use codes::CODES;
 pub use dir::{dir_size, verify_dir, verify_files};
 pub use inventory::{Files, Inventory};
+pub use writers::{VersionOutcome, Writers};
 
 /// How bad a finding is. Errors make `verify` exit 1; warnings only with `--strict`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -189,6 +191,9 @@ pub struct Recovery {
     pub logs_missing: bool,
     /// One plain sentence.
     pub sentence: String,
+    /// Where versions the files admit would start differently (the
+    /// prediction follows 3.8).
+    pub by_version: Vec<VersionOutcome>,
 }
 
 /// How a file's data ends, as [`crate::format::verdict`] judges it (the
@@ -249,6 +254,8 @@ pub struct Report {
     pub bytes: u64,
     /// Txn digests that matched the replayed tree (`None`: not compared).
     pub digests: Option<u64>,
+    /// For a data dir: which ZooKeeper versions could have written it.
+    pub writers: Option<Writers>,
 }
 
 impl Report {

@@ -32,6 +32,7 @@ pub(super) fn predict(
         quorum_peer: false,
         logs_missing: false,
         sentence: String::new(),
+        by_version: Vec::new(),
     };
     let scan_of = |p: &Path| scans.iter().find(|s| s.path == p);
     if !dir.misplaced.is_empty() {

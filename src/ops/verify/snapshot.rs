@@ -22,7 +22,26 @@ pub(super) struct SnapScan {
     pub(super) digest: Option<ZxidDigest>,
     /// Nodes read (up to the first damaged one).
     pub(super) nodes: u64,
+    /// What only some ZooKeeper versions write (see `writers`).
+    pub(super) features: Vec<super::writers::Feature>,
+    /// Holds `/zookeeper/config` (3.5+), when read to the end.
+    pub(super) config_node: Option<bool>,
     pub(super) findings: Vec<Finding>,
+}
+
+impl SnapScan {
+    /// A snapshot ZooKeeper loads, with nothing else known.
+    pub(super) fn loads() -> SnapScan {
+        SnapScan {
+            zk_loads: Ok(()),
+            candidate: true,
+            digest: None,
+            nodes: 0,
+            features: Vec::new(),
+            config_node: None,
+            findings: Vec::new(),
+        }
+    }
 }
 
 /// ZooKeeper's `isValidSnapshot` by the name's last suffix (FORMAT.md §4.7).
@@ -73,6 +92,8 @@ pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>)
         candidate: false,
         digest: None,
         nodes: 0,
+        features: Vec::new(),
+        config_node: None,
         findings: Vec::new(),
     };
     let compression = Compression::from_name(&name);
@@ -161,6 +182,7 @@ pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>)
     let mut iter = snap.nodes();
     let mut next_offset = snap.nodes_offset();
     let (mut dup, mut acl_missing) = (0u64, 0u64);
+    let mut config_node = false;
     let mut released = 0u64;
     for node in &mut iter {
         if node.offset - released >= 64 << 20 {
@@ -171,6 +193,7 @@ pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>)
         }
         next_offset = node.end_offset();
         s.nodes += 1;
+        config_node |= node.path == b"/zookeeper/config";
         if !node.path.is_empty() {
             let parent = match node.path.iter().rposition(|&b| b == b'/') {
                 Some(i) => node.path.get(..i).unwrap_or(b""),
@@ -240,6 +263,26 @@ pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>)
             ));
         }
         s.digest = trailer.digest.clone();
+        use crate::format::version::ZkVersion;
+        s.config_node = Some(config_node);
+        if config_node {
+            super::writers::note(&mut s.features, (ZkVersion::V3_5, "/zookeeper/config"));
+        }
+        if trailer.digest.is_some() {
+            super::writers::note(
+                &mut s.features,
+                (ZkVersion::V3_6, "snapshot digest section"),
+            );
+        }
+        if trailer.last_processed_zxid.is_some() {
+            super::writers::note(
+                &mut s.features,
+                (ZkVersion::V3_9, "snapshot lastProcessedZxid section"),
+            );
+        }
+        if name.ends_with(".gz") || name.ends_with(".snappy") {
+            super::writers::note(&mut s.features, (ZkVersion::V3_6, "compressed snapshot"));
+        }
     }
     if let Some(end) = &end {
         for p in verdict::trailer_problems(end, stream, next_offset) {

@@ -45,6 +45,7 @@ use crate::files::datadir::{DataDir, zookeeper_name_zxid};
 use crate::files::source;
 use crate::format::jute::Limits;
 use crate::format::txnlog::{IterOptions, LogEnd, TxnLog};
+use crate::format::version::ZkVersion;
 use crate::tree::{ApplyResult, DataTree};
 use crate::zxid::Zxid;
 use logs::{Run, choose_logs};
@@ -100,6 +101,9 @@ pub struct Options {
     pub no_mmap: bool,
     /// Decoding limits.
     pub limits: Limits,
+    /// The ZooKeeper version whose initial tree a replay from empty starts
+    /// with (`None`: 3.4's when the oldest snapshot shows a 3.4 tree, else 3.5+'s).
+    pub zk_version: Option<ZkVersion>,
 }
 
 impl Default for Options {
@@ -110,6 +114,7 @@ impl Default for Options {
             strictness: Strictness::TolerateTail,
             no_mmap: false,
             limits: Limits::default(),
+            zk_version: None,
         }
     }
 }

@@ -234,16 +234,60 @@ pub(super) fn start_tree(
     notes: &mut Vec<Note>,
 ) -> Result<(DataTree, Option<SnapshotUsed>), Error> {
     match &opts.start {
-        Start::Empty => Ok((DataTree::new(), None)),
+        Start::Empty => Ok((initial_tree(dir, opts), None)),
         Start::Snapshot(path) => {
             let l = start_from_file(path, opts, target_zxid, notes)?;
             Ok((l.tree, Some(l.used)))
         }
         Start::Auto => match choose_snapshot(dir, target_zxid, opts, skipped) {
             Some(l) => Ok((l.tree, Some(l.used))),
+            // No snapshot (3.4 writes no snapshot.0), or none old enough for
+            // the target: ZooKeeper's restore replays the logs onto the
+            // initial tree when it finds no snapshot, which is exact when
+            // the logs reach back to the first txn.
+            None if skipped.iter().all(|s| !s.damaged) && logs_from_first_txn(dir) => {
+                notes.push(Note {
+                    finding: false,
+                    warning: false,
+                    message: match target_zxid {
+                        Some(t) if !dir.snapshots.is_empty() => format!(
+                            "no snapshot can start a replay to {t}: replayed from the initial tree (the logs reach back to the first txn)"
+                        ),
+                        _ => "no snapshot: replayed from the initial tree (the logs reach back to the first txn)".to_string(),
+                    },
+                });
+                Ok((initial_tree(dir, opts), None))
+            }
             None => Err(no_usable_snapshot(dir, skipped)),
         },
     }
+}
+
+/// True when the oldest log starts an epoch (`log.<epoch>00000001`).
+fn logs_from_first_txn(dir: &DataDir) -> bool {
+    dir.logs.first().is_some_and(|l| l.zxid.counter() == 1)
+}
+
+/// The tree a replay from empty starts with: the initial tree of
+/// `opts.zk_version`; else the one the oldest readable snapshot shows (a 3.4
+/// tree has no `/zookeeper/config`); else 3.5+'s.
+pub(super) fn initial_tree(dir: &DataDir, opts: &Options) -> DataTree {
+    let config_node = match opts.zk_version {
+        Some(v) => v.has_config_node(),
+        None => oldest_snapshot_has_config(dir, opts).unwrap_or(true),
+    };
+    DataTree::initial(config_node)
+}
+
+/// Whether the oldest snapshot that loads (of the first few) holds
+/// `/zookeeper/config`; `None` when none loads.
+fn oldest_snapshot_has_config(dir: &DataDir, opts: &Options) -> Option<bool> {
+    dir.snapshots
+        .iter()
+        .filter(|s| looks_valid(&s.path, s.compression))
+        .take(3)
+        .find_map(|s| load_snapshot(&s.path, s.zxid, s.compression, opts).ok())
+        .map(|l| l.tree.get(b"/zookeeper/config").is_some())
 }
 
 /// Loads the snapshot the user chose; its name gives the zxid replay
