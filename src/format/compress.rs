@@ -76,102 +76,303 @@ pub struct Decompressed {
     pub error: Option<DecodeError>,
 }
 
-/// Decompresses a snapshot file's bytes.
+/// Decompresses a snapshot file's bytes (all of them, into memory; the
+/// readers that must stay flat use [`Decoder`]).
 pub fn decompress(file: &[u8], compression: Compression) -> Decompressed {
-    match compression {
-        Compression::None => Decompressed {
-            data: file.to_vec(),
-            error: None,
-        },
-        Compression::Gzip => gunzip(file),
-        Compression::Snappy => unsnappy(file),
+    let mut decoder = Decoder::new(file, file.len() as u64, compression);
+    let mut data = Vec::new();
+    // Reading from memory cannot fail with an I/O error.
+    while let Ok(n) = decoder.fill(&mut data, 1 << 20) {
+        if n == 0 {
+            break;
+        }
+    }
+    Decompressed {
+        data,
+        error: decoder.take_error(),
     }
 }
 
-fn gunzip(file: &[u8]) -> Decompressed {
-    if file.get(..2) != Some(&GZIP_MAGIC[..]) {
-        let mut found = [0u8; 4];
-        for (dst, src) in found.iter_mut().zip(file) {
-            *dst = *src;
-        }
-        return Decompressed {
-            data: Vec::new(),
-            error: Some(DecodeError::new(
-                DecodeErrorKind::BadMagic {
-                    expected: [0x1f, 0x8b, 0x08, 0],
-                    found,
-                },
-                0,
-            )),
+/// A streaming decoder of a snapshot file: the uncompressed stream, a piece
+/// at a time, in memory bounded by a block whatever the file's size. Damage
+/// ends the stream early and is kept (offset in the compressed file), so the
+/// caller reads every byte that could be recovered, then asks what stopped it.
+pub struct Decoder<R: Read> {
+    inner: Inner<R>,
+    /// Size of the compressed file (where a gzip error is reported).
+    file_len: u64,
+    error: Option<DecodeError>,
+}
+
+enum Inner<R: Read> {
+    Raw(R),
+    /// Not started: the magic is checked on the first read.
+    GzipStart(Option<R>),
+    Gzip(Box<flate2::read::MultiGzDecoder<std::io::Chain<std::io::Cursor<Vec<u8>>, R>>>),
+    Snappy(SnappyJava<R>),
+    Done,
+}
+
+impl<R: Read> std::fmt::Debug for Decoder<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decoder")
+            .field("file_len", &self.file_len)
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Read> Decoder<R> {
+    /// A decoder of `src`, a file of `file_len` bytes stored as `compression`.
+    pub fn new(src: R, file_len: u64, compression: Compression) -> Self {
+        let inner = match compression {
+            Compression::None => Inner::Raw(src),
+            Compression::Gzip => Inner::GzipStart(Some(src)),
+            Compression::Snappy => Inner::Snappy(SnappyJava {
+                src,
+                offset: 0,
+                started: false,
+                block: Vec::new(),
+                out: Vec::new(),
+                out_pos: 0,
+                decoder: snap::raw::Decoder::new(),
+            }),
         };
-    }
-    // Java's GZIPInputStream reads concatenated members, so MultiGzDecoder.
-    let mut decoder = flate2::read::MultiGzDecoder::new(file);
-    let mut data = Vec::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        match decoder.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => data.extend_from_slice(buf.get(..n).unwrap_or(&[])),
-            Err(e) => {
-                return Decompressed {
-                    data,
-                    error: Some(DecodeError::new(
-                        DecodeErrorKind::Decompress(format!("gzip: {e}")),
-                        file.len() as u64,
-                    )),
-                };
-            }
+        Decoder {
+            inner,
+            file_len,
+            error: None,
         }
     }
-    Decompressed { data, error: None }
-}
 
-fn unsnappy(file: &[u8]) -> Decompressed {
-    let mut data = Vec::new();
-    let error = unsnappy_into(file, &mut data).err();
-    Decompressed { data, error }
-}
-
-fn unsnappy_into(file: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
-    let mut c = Cursor::new(file, 0);
-    read_snappy_header(&mut c)?;
-    let mut decoder = snap::raw::Decoder::new();
-    while !c.is_empty() {
-        let at = c;
-        let len = c.read_i32()?;
-        if len.to_be_bytes() == [0x82, b'S', b'N', b'A'] {
-            // A concatenated stream: the rest of its 16-byte header follows.
-            c = at;
-            read_snappy_header(&mut c)?;
-            continue;
-        }
-        if len < 0 {
-            return Err(at.error(DecodeErrorKind::NegativeLength(len)));
-        }
-        let block = c.read_bytes(len as usize)?;
-        let size = snap::raw::decompress_len(block).map_err(|e| snappy_error(&at, e))?;
-        // Snappy expands at most ~32x (a 2-byte copy yields 64 bytes), so a
-        // larger declared size is a corrupt varint, not data.
-        let limit = MAX_SNAPPY_BLOCK.min(block.len().saturating_mul(64).saturating_add(64));
-        if size > limit {
-            return Err(at.error(DecodeErrorKind::LengthOverLimit {
-                len: size as u64,
-                limit: limit as u64,
-            }));
-        }
+    /// Appends up to `max` more bytes of the uncompressed stream to `out`;
+    /// 0 at its end (or where damage ended it: see [`Decoder::error`]).
+    /// `Err` is an I/O error of the underlying file.
+    pub fn fill(&mut self, out: &mut Vec<u8>, max: usize) -> std::io::Result<usize> {
         let start = out.len();
-        out.resize(start + size, 0);
-        let target = out.get_mut(start..).unwrap_or(&mut []);
-        match decoder.decompress(block, target) {
-            Ok(n) => out.truncate(start + n),
-            Err(e) => {
-                out.truncate(start);
-                return Err(snappy_error(&at, e));
+        let result = match &mut self.inner {
+            Inner::Done => Ok(0),
+            Inner::Raw(r) => read_some(r, out, max),
+            Inner::GzipStart(src) => {
+                let Some(mut r) = src.take() else {
+                    return Ok(0);
+                };
+                let mut head = Vec::with_capacity(4);
+                (&mut r).take(4).read_to_end(&mut head)?;
+                if head.get(..2) != Some(&GZIP_MAGIC[..]) {
+                    let mut found = [0u8; 4];
+                    for (dst, src) in found.iter_mut().zip(&head) {
+                        *dst = *src;
+                    }
+                    self.inner = Inner::Done;
+                    self.error = Some(DecodeError::new(
+                        DecodeErrorKind::BadMagic {
+                            expected: [0x1f, 0x8b, 0x08, 0],
+                            found,
+                        },
+                        0,
+                    ));
+                    return Ok(0);
+                }
+                // Java's GZIPInputStream reads concatenated members, so MultiGzDecoder.
+                let chained = std::io::Cursor::new(head).chain(r);
+                self.inner = Inner::Gzip(Box::new(flate2::read::MultiGzDecoder::new(chained)));
+                return self.fill(out, max);
             }
+            Inner::Gzip(d) => match read_some(d.as_mut(), out, max) {
+                Ok(n) => Ok(n),
+                Err(e) => {
+                    self.error = Some(DecodeError::new(
+                        DecodeErrorKind::Decompress(format!("gzip: {e}")),
+                        self.file_len,
+                    ));
+                    Ok(0)
+                }
+            },
+            Inner::Snappy(s) => match s.fill(out, max) {
+                Ok(n) => Ok(n),
+                Err(SnappyError::Io(e)) => Err(e),
+                Err(SnappyError::Decode(e)) => {
+                    self.error = Some(e);
+                    Ok(0)
+                }
+            },
+        };
+        match result {
+            Ok(0) => {
+                out.truncate(start);
+                self.inner = Inner::Done;
+                Ok(0)
+            }
+            r => r,
         }
     }
-    Ok(())
+
+    /// The damage that ended the stream, if any.
+    pub fn error(&self) -> Option<&DecodeError> {
+        self.error.as_ref()
+    }
+
+    /// Takes the damage out.
+    pub fn take_error(&mut self) -> Option<DecodeError> {
+        self.error.take()
+    }
+}
+
+/// Reads up to `max` bytes onto the end of `out` (one `read`, retried on
+/// interruption).
+fn read_some<R: Read + ?Sized>(r: &mut R, out: &mut Vec<u8>, max: usize) -> std::io::Result<usize> {
+    let start = out.len();
+    out.resize(start + max, 0);
+    let buf = out.get_mut(start..).unwrap_or(&mut []);
+    let n = loop {
+        match r.read(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            other => break other,
+        }
+    };
+    out.truncate(start + *n.as_ref().unwrap_or(&0));
+    n
+}
+
+enum SnappyError {
+    Io(std::io::Error),
+    Decode(DecodeError),
+}
+
+impl From<std::io::Error> for SnappyError {
+    fn from(e: std::io::Error) -> Self {
+        SnappyError::Io(e)
+    }
+}
+
+/// The snappy-java stream, a block at a time.
+struct SnappyJava<R: Read> {
+    src: R,
+    /// Offset in the compressed file of the next byte of `src`.
+    offset: u64,
+    started: bool,
+    /// The compressed block being read (reused).
+    block: Vec<u8>,
+    /// The current block decompressed, and how much of it was handed out.
+    out: Vec<u8>,
+    out_pos: usize,
+    decoder: snap::raw::Decoder,
+}
+
+impl<R: Read> SnappyJava<R> {
+    fn fill(&mut self, out: &mut Vec<u8>, max: usize) -> Result<usize, SnappyError> {
+        while self.out_pos >= self.out.len() {
+            if !self.next_block()? {
+                return Ok(0);
+            }
+        }
+        let ready = self.out.get(self.out_pos..).unwrap_or(&[]);
+        let n = ready.len().min(max);
+        out.extend_from_slice(ready.get(..n).unwrap_or(&[]));
+        self.out_pos += n;
+        Ok(n)
+    }
+
+    /// Reads exactly `n` bytes at the current offset into `self.block`;
+    /// a short file is the cursor's "unexpected EOF" at that offset.
+    fn read_exact_block(&mut self, n: usize) -> Result<(), SnappyError> {
+        self.block.clear();
+        // Grows with the bytes that arrive, never with a declared length.
+        let got = (&mut self.src)
+            .take(n as u64)
+            .read_to_end(&mut self.block)?;
+        if got < n {
+            return Err(SnappyError::Decode(DecodeError::new(
+                DecodeErrorKind::UnexpectedEof {
+                    needed: n as u64,
+                    available: got as u64,
+                },
+                self.offset,
+            )));
+        }
+        self.offset += n as u64;
+        Ok(())
+    }
+
+    /// The rest of a stream header after `head` (the bytes already read of
+    /// it), checked as one header at `at`.
+    fn header(&mut self, at: u64, head: &[u8]) -> Result<(), SnappyError> {
+        let mut bytes = head.to_vec();
+        (&mut self.src)
+            .take(16 - head.len() as u64)
+            .read_to_end(&mut bytes)?;
+        self.offset = at + bytes.len() as u64;
+        let mut c = Cursor::new(&bytes, at);
+        read_snappy_header(&mut c).map_err(SnappyError::Decode)
+    }
+
+    /// Decodes the next block into `self.out`; false at the end.
+    fn next_block(&mut self) -> Result<bool, SnappyError> {
+        if !self.started {
+            self.started = true;
+            let at = self.offset;
+            self.header(at, &[])?;
+        }
+        loop {
+            let at = self.offset;
+            let mut len_bytes = Vec::with_capacity(4);
+            (&mut self.src).take(4).read_to_end(&mut len_bytes)?;
+            if len_bytes.is_empty() {
+                return Ok(false);
+            }
+            self.offset += len_bytes.len() as u64;
+            let mut c = Cursor::new(&len_bytes, at);
+            let len = c.read_i32().map_err(SnappyError::Decode)?;
+            if len.to_be_bytes() == [0x82, b'S', b'N', b'A'] {
+                // A concatenated stream: the rest of its 16-byte header follows.
+                self.header(at, &len_bytes)?;
+                continue;
+            }
+            let at_cursor = Cursor::new(&[], at);
+            if len < 0 {
+                return Err(SnappyError::Decode(
+                    at_cursor.error(DecodeErrorKind::NegativeLength(len)),
+                ));
+            }
+            // A block longer than the largest one a valid stream holds is
+            // damage; refusing it keeps a forged length from sizing the read.
+            let most = snap::raw::max_compress_len(MAX_SNAPPY_BLOCK);
+            if len as usize > most {
+                return Err(SnappyError::Decode(at_cursor.error(
+                    DecodeErrorKind::LengthOverLimit {
+                        len: len as u64,
+                        limit: most as u64,
+                    },
+                )));
+            }
+            self.read_exact_block(len as usize)?;
+            let block = &self.block;
+            let size = snap::raw::decompress_len(block)
+                .map_err(|e| SnappyError::Decode(snappy_error(&at_cursor, e)))?;
+            // Snappy expands at most ~32x (a 2-byte copy yields 64 bytes), so a
+            // larger declared size is a corrupt varint, not data.
+            let limit = MAX_SNAPPY_BLOCK.min(block.len().saturating_mul(64).saturating_add(64));
+            if size > limit {
+                return Err(SnappyError::Decode(at_cursor.error(
+                    DecodeErrorKind::LengthOverLimit {
+                        len: size as u64,
+                        limit: limit as u64,
+                    },
+                )));
+            }
+            self.out.resize(size, 0);
+            self.out_pos = 0;
+            match self.decoder.decompress(block, &mut self.out) {
+                Ok(n) => self.out.truncate(n),
+                Err(e) => {
+                    self.out.clear();
+                    return Err(SnappyError::Decode(snappy_error(&at_cursor, e)));
+                }
+            }
+            return Ok(true);
+        }
+    }
 }
 
 fn read_snappy_header(c: &mut Cursor<'_>) -> Result<(), DecodeError> {

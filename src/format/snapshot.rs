@@ -29,6 +29,7 @@
 )]
 
 use super::checksum::RunningAdler32;
+use super::compress::Decoder;
 use super::cursor::Cursor;
 use super::error::{DecodeError, DecodeErrorKind};
 use super::header::{FileHeader, SNAP_MAGIC};
@@ -394,11 +395,26 @@ impl<'a> Snapshot<'a> {
     pub fn nodes_at(&self, offset: u64) -> NodeIter<'a> {
         NodeIter {
             data: self.data,
+            base: 0,
             pos: usize::try_from(offset).unwrap_or(usize::MAX),
             limits: self.limits,
             end: None,
             seal_sum: None,
         }
+    }
+}
+
+/// Iterates node records held in `data`, whose first byte is the record at
+/// absolute offset `base`: a run of records a [`SnapshotStream`] handed out
+/// (see [`SnapshotStream::record_bytes`]), read again on another thread.
+pub fn nodes_in(data: &[u8], base: u64, limits: Limits) -> NodeIter<'_> {
+    NodeIter {
+        data,
+        base,
+        pos: 0,
+        limits,
+        end: None,
+        seal_sum: None,
     }
 }
 
@@ -419,14 +435,17 @@ pub enum SnapshotEnd {
 #[derive(Clone, Debug)]
 pub struct NodeIter<'a> {
     data: &'a [u8],
+    /// Absolute offset of `data[0]`.
+    base: u64,
     pos: usize,
     limits: Limits,
     end: Option<SnapshotEnd>,
     /// The seals' Adler-32 of the bytes before the offset, kept up as the
     /// nodes are read so the bytes are summed while still in cache (and a
-    /// caller may drop mapped pages behind the iterator). `None` from
-    /// [`Snapshot::nodes_at`]: the trailer then sums from the start.
-    seal_sum: Option<(RunningAdler32, usize)>,
+    /// caller may drop mapped pages behind the iterator), with the absolute
+    /// offset summed to. `None` from [`Snapshot::nodes_at`]: the trailer then
+    /// sums from the start.
+    seal_sum: Option<(RunningAdler32, u64)>,
 }
 
 impl<'a> NodeIter<'a> {
@@ -442,37 +461,51 @@ impl<'a> NodeIter<'a> {
 
     fn step(&mut self) -> Result<Option<Node<'a>>, DecodeError> {
         let rest = self.data.get(self.pos..).unwrap_or(&[]);
-        let offset = self.pos as u64;
+        let offset = self.base + self.pos as u64;
         let mut c = Cursor::new(rest, offset);
-        let path = c.read_string(&self.limits, "node path")?;
-        if path == b"/" {
+        let Some(node) = read_node(&mut c, &self.limits)? else {
+            let after = c.offset();
             let trailer = read_trailer(
                 self.data,
-                c.offset() as usize - 5,
-                c.offset() as usize,
-                self.seal_sum.take(),
+                self.base,
+                after - 5,
+                after,
+                self.seal_sum
+                    .take()
+                    .unwrap_or((RunningAdler32::new(), self.base)),
             )?;
             self.end = Some(SnapshotEnd::Complete(trailer));
             return Ok(None);
-        }
-        let data = c.read_buffer(&self.limits)?;
-        let acl_id = c.read_i64()?;
-        let stat = StatPersisted::read(&mut c)?;
-        self.pos = c.offset() as usize;
+        };
+        self.pos += (c.offset() - offset) as usize;
         if let Some((sum, summed)) = &mut self.seal_sum
-            && self.pos - *summed >= SEAL_SUM_STEP
+            && self.pos as u64 - *summed >= SEAL_SUM_STEP as u64
         {
-            sum.update(self.data.get(*summed..self.pos).unwrap_or(&[]));
-            *summed = self.pos;
+            sum.update(self.data.get(*summed as usize..self.pos).unwrap_or(&[]));
+            *summed = self.pos as u64;
         }
-        Ok(Some(Node {
-            offset,
-            path,
-            data,
-            acl_id,
-            stat,
-        }))
+        Ok(Some(node))
     }
+}
+
+/// Reads one node record; `None` when the cursor is at the "/" terminator
+/// (then consumed).
+fn read_node<'a>(c: &mut Cursor<'a>, limits: &Limits) -> Result<Option<Node<'a>>, DecodeError> {
+    let offset = c.offset();
+    let path = c.read_string(limits, "node path")?;
+    if path == b"/" {
+        return Ok(None);
+    }
+    let data = c.read_buffer(limits)?;
+    let acl_id = c.read_i64()?;
+    let stat = StatPersisted::read(c)?;
+    Ok(Some(Node {
+        offset,
+        path,
+        data,
+        acl_id,
+        stat,
+    }))
 }
 
 impl<'a> Iterator for NodeIter<'a> {
@@ -494,29 +527,316 @@ impl<'a> Iterator for NodeIter<'a> {
 
 impl std::iter::FusedIterator for NodeIter<'_> {}
 
+/// Bytes asked of the decoder at a time by [`SnapshotStream`].
+const STREAM_STEP: usize = 1 << 20;
+/// Bytes kept after the node records for the trailer and for ZooKeeper's
+/// lenient reading of a damaged end: the sections are a few dozen bytes,
+/// but a damaged string length may reach 1 MiB (ZooKeeper's limit), and a
+/// hex digest up to the default limit.
+const STREAM_TAIL: usize = 4 << 20;
+
+/// The bytes from where a snapshot's node stream stopped, with the
+/// Adler-32 of everything before them: what [`crate::format::verdict`] needs
+/// to say how ZooKeeper reads a damaged end.
+#[derive(Clone, Debug)]
+pub struct StreamTail<'a> {
+    /// The bytes from the stop (up to a few MiB; see `more`).
+    pub bytes: &'a [u8],
+    /// Adler-32 of every byte before `bytes`.
+    pub adler: RunningAdler32,
+    /// True when the stream goes on after `bytes`.
+    pub more: bool,
+}
+
+impl<'a> StreamTail<'a> {
+    /// The tail of a whole stream held in memory, from `at`.
+    pub fn of(stream: &'a [u8], at: u64) -> StreamTail<'a> {
+        let at = usize::try_from(at).unwrap_or(usize::MAX).min(stream.len());
+        let mut adler = RunningAdler32::new();
+        adler.update(stream.get(..at).unwrap_or(&[]));
+        StreamTail {
+            bytes: stream.get(at..).unwrap_or(&[]),
+            adler,
+            more: false,
+        }
+    }
+}
+
+/// A snapshot read as a stream, in memory bounded by the largest record
+/// whatever the file's size: the way to read `.gz` and `.snappy` snapshots,
+/// and any snapshot that is not mapped. The node records are handed out one
+/// at a time ([`SnapshotStream::next_node`]); the seals are summed as the
+/// bytes go by, which the cumulative seals allow.
+pub struct SnapshotStream<R: std::io::Read> {
+    src: Decoder<R>,
+    /// Bytes of the stream from absolute offset `base`.
+    buf: Vec<u8>,
+    base: u64,
+    /// Index in `buf` of the next record.
+    pos: usize,
+    src_done: bool,
+    /// Adler-32 of the stream before absolute offset `summed`.
+    adler: RunningAdler32,
+    summed: u64,
+    limits: Limits,
+    end: Option<SnapshotEnd>,
+    /// Where the node records stopped, once they did.
+    stop: Option<u64>,
+    /// Bytes after `STREAM_TAIL` that were counted and dropped.
+    dropped: u64,
+    /// Bytes asked of the decoder at a time.
+    step: usize,
+}
+
+impl<R: std::io::Read> std::fmt::Debug for SnapshotStream<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SnapshotStream")
+            .field("base", &self.base)
+            .field("pos", &self.pos)
+            .field("end", &self.end)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Errors that may only mean the bytes read so far end too soon.
+fn needs_more(e: &DecodeError) -> bool {
+    matches!(
+        e.kind(),
+        DecodeErrorKind::UnexpectedEof { .. } | DecodeErrorKind::CountTooLarge { .. }
+    )
+}
+
+impl<R: std::io::Read> SnapshotStream<R> {
+    /// A stream over what `src` decodes.
+    pub fn new(src: Decoder<R>, limits: Limits) -> Self {
+        SnapshotStream {
+            src,
+            buf: Vec::new(),
+            base: 0,
+            pos: 0,
+            src_done: false,
+            adler: RunningAdler32::new(),
+            summed: 0,
+            limits,
+            end: None,
+            stop: None,
+            dropped: 0,
+            step: STREAM_STEP,
+        }
+    }
+
+    /// Reads `step` bytes at a time instead of 1 MiB (the tests cut records
+    /// at every boundary with tiny steps).
+    pub fn with_step(mut self, step: usize) -> Self {
+        self.step = step.max(1);
+        self
+    }
+
+    /// Sums the bytes before absolute offset `to` into the seals' Adler-32.
+    fn sum_to(&mut self, to: u64) {
+        if to > self.summed {
+            let from = (self.summed - self.base) as usize;
+            let upto = (to - self.base) as usize;
+            self.adler.update(self.buf.get(from..upto).unwrap_or(&[]));
+            self.summed = to;
+        }
+    }
+
+    /// Reads more of the stream after what is buffered, first dropping the
+    /// bytes before the next record; false at the end.
+    fn more(&mut self) -> std::io::Result<bool> {
+        if self.src_done {
+            return Ok(false);
+        }
+        if self.pos > 0 {
+            self.sum_to(self.base + self.pos as u64);
+            self.buf.drain(..self.pos);
+            self.base += self.pos as u64;
+            self.pos = 0;
+        }
+        let before = self.buf.len();
+        while self.buf.len() - before < self.step.div_ceil(2) {
+            if self.src.fill(&mut self.buf, self.step)? == 0 {
+                self.src_done = true;
+                break;
+            }
+        }
+        Ok(self.buf.len() > before)
+    }
+
+    /// Reads the header, sessions and ACL cache, and returns their bytes,
+    /// which [`Snapshot::parse`] reads again to give them to the caller;
+    /// `Err` when they are damaged (the error a whole reading gives).
+    pub fn prefix(&mut self) -> std::io::Result<Result<Vec<u8>, DecodeError>> {
+        loop {
+            let parsed = Snapshot::parse(&self.buf, self.limits).map(|s| s.nodes_offset());
+            match parsed {
+                Err(e) if needs_more(&e) && !self.src_done => {
+                    self.more_keeping_all()?;
+                }
+                Err(e) => {
+                    // Read on to learn of damage in the container behind it.
+                    self.stopped(0)?;
+                    self.end = Some(SnapshotEnd::Corrupt(e.clone()));
+                    return Ok(Err(e));
+                }
+                Ok(at) => {
+                    self.pos = at as usize;
+                    self.sum_to(at);
+                    return Ok(Ok(self.buf.get(..self.pos).unwrap_or(&[]).to_vec()));
+                }
+            }
+        }
+    }
+
+    /// Like [`SnapshotStream::more`], for the prefix, which must stay whole.
+    fn more_keeping_all(&mut self) -> std::io::Result<()> {
+        if self.src.fill(&mut self.buf, self.step)? == 0 {
+            self.src_done = true;
+        }
+        Ok(())
+    }
+
+    /// The next node record; `None` once the records end, then
+    /// [`SnapshotStream::end`] says how. Call [`SnapshotStream::prefix`] first.
+    pub fn next_node(&mut self) -> std::io::Result<Option<Node<'_>>> {
+        if self.end.is_some() {
+            return Ok(None);
+        }
+        loop {
+            let offset = self.base + self.pos as u64;
+            let rest = self.buf.get(self.pos..).unwrap_or(&[]);
+            let mut c = Cursor::new(rest, offset);
+            match read_node(&mut c, &self.limits) {
+                Ok(Some(_)) => break,
+                Ok(None) => {
+                    self.trailer(offset)?;
+                    return Ok(None);
+                }
+                Err(e) if needs_more(&e) && !self.src_done => {
+                    self.more()?;
+                }
+                Err(e) => {
+                    self.stopped(offset)?;
+                    self.end = Some(SnapshotEnd::Corrupt(e));
+                    return Ok(None);
+                }
+            }
+        }
+        let offset = self.base + self.pos as u64;
+        let rest = self.buf.get(self.pos..).unwrap_or(&[]);
+        let mut c = Cursor::new(rest, offset);
+        let node = read_node(&mut c, &self.limits).ok().flatten();
+        self.pos += (c.offset() - offset) as usize;
+        Ok(node)
+    }
+
+    /// The bytes of the records from absolute offset `from` to `to`, while
+    /// they are still buffered: those of the node [`SnapshotStream::next_node`]
+    /// returned last are, until it is called again.
+    pub fn record_bytes(&self, from: u64, to: u64) -> Option<&[u8]> {
+        let from = usize::try_from(from.checked_sub(self.base)?).ok()?;
+        let to = usize::try_from(to.checked_sub(self.base)?).ok()?;
+        self.buf.get(from..to)
+    }
+
+    /// Buffers what follows `at` (where the records stopped), up to
+    /// `STREAM_TAIL` bytes, counting and dropping the rest.
+    fn stopped(&mut self, at: u64) -> std::io::Result<()> {
+        self.stop = Some(at);
+        while !self.src_done && self.buf.len() - self.pos < STREAM_TAIL {
+            self.more()?;
+        }
+        self.sum_to(at);
+        let mut scratch = Vec::new();
+        while !self.src_done {
+            scratch.clear();
+            let n = self.src.fill(&mut scratch, STREAM_STEP)?;
+            if n == 0 {
+                self.src_done = true;
+            }
+            self.dropped += n as u64;
+        }
+        Ok(())
+    }
+
+    /// Reads the trailer after the terminator at absolute offset `at`.
+    fn trailer(&mut self, at: u64) -> std::io::Result<()> {
+        self.stopped(at)?;
+        let tail = self.buf.get(self.pos..).unwrap_or(&[]);
+        let summed = (self.adler.clone(), at);
+        let end = match read_trailer(tail, at, at, at + 5, summed) {
+            Ok(t) => SnapshotEnd::Complete(t),
+            Err(e) => SnapshotEnd::Corrupt(match e.kind() {
+                DecodeErrorKind::TrailingBytes(n) if self.dropped > 0 => {
+                    DecodeError::new(DecodeErrorKind::TrailingBytes(n + self.dropped), e.offset())
+                }
+                _ => e,
+            }),
+        };
+        self.end = Some(end);
+        Ok(())
+    }
+
+    /// How the stream ended, once [`SnapshotStream::next_node`] returned `None`.
+    pub fn end(&self) -> Option<&SnapshotEnd> {
+        self.end.as_ref()
+    }
+
+    /// Where the node records stopped (the terminator, or the first record
+    /// that could not be read), once they did.
+    pub fn nodes_end(&self) -> Option<u64> {
+        self.stop
+    }
+
+    /// The bytes from where the records stopped, for
+    /// [`crate::format::verdict::trailer_problems`].
+    pub fn tail(&self) -> StreamTail<'_> {
+        StreamTail {
+            bytes: self.buf.get(self.pos..).unwrap_or(&[]),
+            adler: self.adler.clone(),
+            more: self.dropped > 0,
+        }
+    }
+
+    /// The damage in the compressed container that ended the stream, if any.
+    pub fn container_error(&self) -> Option<&DecodeError> {
+        self.src.error()
+    }
+
+    /// Bytes of the uncompressed stream read so far.
+    pub fn stream_len(&self) -> u64 {
+        self.base + self.buf.len() as u64 + self.dropped
+    }
+}
+
 /// Reads the seals and optional sections that follow the terminator.
+/// `data` holds the stream from absolute offset `base` to its end; `summed`
+/// is the Adler-32 of the bytes before the offset paired with it (≥ `base`).
 fn read_trailer(
     data: &[u8],
-    terminator: usize,
-    after: usize,
-    summed_so_far: Option<(RunningAdler32, usize)>,
+    base: u64,
+    terminator: u64,
+    after: u64,
+    summed: (RunningAdler32, u64),
 ) -> Result<Trailer, DecodeError> {
-    let (mut adler, mut summed) = summed_so_far.unwrap_or_default();
+    let (mut adler, mut summed) = summed;
+    let rel = |abs: u64| usize::try_from(abs.saturating_sub(base)).unwrap_or(usize::MAX);
     let mut seal_at = |c: &mut Cursor<'_>| -> Result<Seal, DecodeError> {
-        let offset = c.offset() as usize;
-        adler.update(data.get(summed..offset).unwrap_or(&[]));
+        let offset = c.offset();
+        adler.update(data.get(rel(summed)..rel(offset)).unwrap_or(&[]));
         summed = offset;
         let stored = c.read_i64()? as u64;
         let marker = c.read_bytes(5)?;
         Ok(Seal {
-            offset: offset as u64,
+            offset,
             stored,
             computed: u64::from(adler.value()),
             marker_ok: marker == SLASH_USTRING,
         })
     };
-    let tail = data.get(after..).unwrap_or(&[]);
-    let mut c = Cursor::new(tail, after as u64);
+    let tail = data.get(rel(after)..).unwrap_or(&[]);
+    let mut c = Cursor::new(tail, after);
     let mut seals = vec![seal_at(&mut c)?];
     let mut digest = None;
     let mut last_processed_zxid = None;
@@ -547,7 +867,7 @@ fn read_trailer(
         return Err(c.error(DecodeErrorKind::TrailingBytes(c.remaining() as u64)));
     }
     Ok(Trailer {
-        terminator_offset: terminator as u64,
+        terminator_offset: terminator,
         seals,
         digest,
         last_processed_zxid,
@@ -558,6 +878,133 @@ fn read_trailer(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::compress::{Compression, decompress};
+
+    /// Every node, the end and the verdict's view of the end, read whole.
+    fn whole(file: &[u8], compression: Compression) -> (Vec<String>, String) {
+        let d = decompress(file, compression);
+        let snap = match Snapshot::parse(&d.data, Limits::default()) {
+            Ok(s) => s,
+            Err(e) => return (Vec::new(), format!("prefix {e:?} {:?}", d.error)),
+        };
+        let mut nodes = Vec::new();
+        let mut it = snap.nodes();
+        let mut nodes_end = snap.nodes_offset();
+        for n in &mut it {
+            nodes_end = n.end_offset();
+            nodes.push(format!("{n:?}"));
+        }
+        let end = it.into_end().unwrap();
+        let problems =
+            crate::format::verdict::trailer_problems(&end, || StreamTail::of(&d.data, nodes_end));
+        let problems: Vec<_> = problems
+            .iter()
+            .map(|p| (p.code, p.offset, &p.message, p.rejects.clone()))
+            .collect();
+        (
+            nodes,
+            format!("{end:?} {problems:?} {:?} len {}", d.error, d.data.len()),
+        )
+    }
+
+    fn streamed(file: &[u8], compression: Compression, step: usize) -> (Vec<String>, String) {
+        let src = Decoder::new(file, file.len() as u64, compression);
+        let mut st = SnapshotStream::new(src, Limits::default()).with_step(step);
+        match st.prefix().unwrap() {
+            Ok(prefix) => {
+                // The prefix parses again on its own.
+                Snapshot::parse(&prefix, Limits::default()).unwrap();
+            }
+            Err(e) => {
+                return (
+                    Vec::new(),
+                    format!("prefix {e:?} {:?}", st.container_error()),
+                );
+            }
+        }
+        let mut nodes = Vec::new();
+        while let Some(n) = st.next_node().unwrap() {
+            let (from, to) = (n.offset, n.end_offset());
+            nodes.push(format!("{n:?}"));
+            let raw = st.record_bytes(from, to).unwrap().to_vec();
+            let again: Vec<_> = nodes_in(&raw, from, Limits::default()).take(1).collect();
+            assert_eq!(format!("{:?}", again[0]), *nodes.last().unwrap());
+        }
+        let end = st.end().unwrap().clone();
+        let problems = crate::format::verdict::trailer_problems(&end, || st.tail());
+        let problems: Vec<_> = problems
+            .iter()
+            .map(|p| (p.code, p.offset, &p.message, p.rejects.clone()))
+            .collect();
+        (
+            nodes,
+            format!(
+                "{end:?} {problems:?} {:?} len {}",
+                st.container_error(),
+                st.stream_len()
+            ),
+        )
+    }
+
+    #[test]
+    fn streaming_reads_every_real_snapshot_and_its_damage_as_a_whole_reading_does() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+        let mut files = 0;
+        for entry in walkdir::WalkDir::new(&root) {
+            let entry = entry.unwrap();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !entry.file_type().is_file() || !name.starts_with("snapshot.") {
+                continue;
+            }
+            let compression = Compression::from_name(&name);
+            let file = std::fs::read(entry.path()).unwrap();
+            files += 1;
+            let mut variants = vec![file.clone()];
+            // Cut anywhere, and damaged anywhere: every end a reader can meet.
+            let n = file.len();
+            for cut in [
+                0,
+                3,
+                9,
+                n / 3,
+                n / 2,
+                n.saturating_sub(30),
+                n.saturating_sub(5),
+                n.saturating_sub(1),
+            ] {
+                variants.push(file[..cut.min(n)].to_vec());
+            }
+            for at in [
+                20,
+                n / 2,
+                n.saturating_sub(40),
+                n.saturating_sub(20),
+                n.saturating_sub(3),
+            ] {
+                if let Some(b) = file.get(at) {
+                    let mut v = file.clone();
+                    v[at] = b ^ 0x41;
+                    variants.push(v);
+                }
+            }
+            let mut longer = file.clone();
+            longer.extend_from_slice(&[0; 33]);
+            variants.push(longer);
+            for v in &variants {
+                let expect = whole(v, compression);
+                for step in [1, 7, 64, 4096, 1 << 20] {
+                    assert_eq!(
+                        streamed(v, compression, step),
+                        expect,
+                        "{} ({} bytes) step {step}",
+                        entry.path().display(),
+                        v.len()
+                    );
+                }
+            }
+        }
+        assert!(files >= 10, "only {files} snapshots under testdata");
+    }
 
     #[test]
     fn node_kinds_follow_ephemeral_type() {

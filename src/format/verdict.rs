@@ -31,9 +31,8 @@
 )]
 
 use super::DecodeErrorKind;
-use super::checksum::adler32;
 use super::salvage::{Run, Salvage};
-use super::snapshot::{SLASH_USTRING, SnapshotEnd};
+use super::snapshot::{SLASH_USTRING, SnapshotEnd, StreamTail};
 use super::txnlog::{ENTRY_PREFIX_LEN, LogEnd};
 use crate::zxid::Zxid;
 
@@ -276,7 +275,10 @@ pub struct TrailerProblem {
 /// Every problem at the end of a snapshot whose node records end at
 /// `nodes_end`: bad seals and "/" markers, or a stream cut short (which
 /// ZooKeeper tolerates inside the optional digest section).
-pub fn trailer_problems(end: &SnapshotEnd, stream: &[u8], nodes_end: u64) -> Vec<TrailerProblem> {
+pub fn trailer_problems<'a>(
+    end: &SnapshotEnd,
+    tail: impl FnOnce() -> StreamTail<'a>,
+) -> Vec<TrailerProblem> {
     let mut out = Vec::new();
     match end {
         SnapshotEnd::Complete(trailer) => {
@@ -309,7 +311,7 @@ pub fn trailer_problems(end: &SnapshotEnd, stream: &[u8], nodes_end: u64) -> Vec
         SnapshotEnd::Corrupt(e) => {
             // ZooKeeper reads the digest section leniently: an EOF inside it
             // means "older snapshot" and the file is accepted (FORMAT.md §4.6).
-            let zk = zk_trailer(stream, usize::try_from(nodes_end).unwrap_or(usize::MAX));
+            let zk = zk_trailer(&tail());
             out.push(TrailerProblem {
                 code: snapshot_error_code(e.kind()),
                 offset: e.offset(),
@@ -366,10 +368,13 @@ pub fn snapshot_error_code(kind: &DecodeErrorKind) -> &'static str {
     }
 }
 
-/// What ZooKeeper 3.8 does with the bytes from `at` when the node stream
-/// ended there: terminator, seal #1, then a digest section read with EOF
-/// meaning "none", then seal #2.
-fn zk_trailer(stream: &[u8], at: usize) -> Result<(), String> {
+/// What ZooKeeper 3.8 does with the bytes where the node stream ended:
+/// terminator, seal #1, then a digest section read with EOF meaning "none",
+/// then seal #2.
+fn zk_trailer(tail: &StreamTail<'_>) -> Result<(), String> {
+    let stream = tail.bytes;
+    // Whether the stream holds `end` bytes from the stop.
+    let holds = |end: usize| tail.more || stream.len() >= end;
     let eof = || Err("EOF in snapshot".to_string());
     let read_i64 = |o: usize| -> Option<i64> {
         stream
@@ -383,7 +388,7 @@ fn zk_trailer(stream: &[u8], at: usize) -> Result<(), String> {
             .and_then(|b| <[u8; 4]>::try_from(b).ok())
             .map(i32::from_be_bytes)
     };
-    if stream.get(at..at + 5) != Some(&SLASH_USTRING[..]) {
+    if stream.get(..5) != Some(&SLASH_USTRING[..]) {
         return Err("undecodable node record".into());
     }
     let seal_ok = |o: usize| -> Result<usize, String> {
@@ -393,16 +398,17 @@ fn zk_trailer(stream: &[u8], at: usize) -> Result<(), String> {
             return Err("Unreasonable length in snapshot".into());
         }
         let end = o + 12 + len.max(0) as usize;
-        if stream.len() < end {
+        if !holds(end) {
             return Err("EOF in snapshot".into());
         }
-        let computed = u64::from(adler32(stream.get(..o).unwrap_or(&[])));
-        if stored as u64 != computed {
+        let mut adler = tail.adler.clone();
+        adler.update(stream.get(..o).unwrap_or(&[]));
+        if stored as u64 != u64::from(adler.value()) {
             return Err("CRC corruption in snapshot".into());
         }
         Ok(end)
     };
-    let after1 = seal_ok(at + 5)?;
+    let after1 = seal_ok(5)?;
     // ZxidDigest: long zxid, int version, long digest (or hex string).
     let Some(_zxid) = read_i64(after1) else {
         return Ok(());
@@ -420,12 +426,12 @@ fn zk_trailer(stream: &[u8], at: usize) -> Result<(), String> {
             return Ok(());
         };
         let end = after1 + 16 + n.max(0) as usize;
-        if stream.len() < end {
+        if !holds(end) {
             return Ok(());
         }
         end
     };
-    if stream.len() < digest_end + 8 {
+    if !holds(digest_end + 8) {
         return eof();
     }
     seal_ok(digest_end).map(|_| ())

@@ -387,7 +387,9 @@ pub fn snapshot_end(
         close.last_processed_zxid = t.last_processed_zxid.map(|z| z.to_string());
     }
     if let Some(end) = &pass.end {
-        for p in verdict::trailer_problems(end, stream, pass.nodes_end) {
+        for p in verdict::trailer_problems(end, || {
+            crate::format::snapshot::StreamTail::of(stream, pass.nodes_end)
+        }) {
             problem(format!(
                 "at offset {:#x}: {}; {}",
                 p.offset, p.message, p.meaning

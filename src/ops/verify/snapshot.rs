@@ -285,7 +285,9 @@ pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>)
         }
     }
     if let Some(end) = &end {
-        for p in verdict::trailer_problems(end, stream, next_offset) {
+        for p in verdict::trailer_problems(end, || {
+            crate::format::snapshot::StreamTail::of(stream, next_offset)
+        }) {
             if let Some(why) = &p.rejects {
                 reject(&mut s, why);
             }
