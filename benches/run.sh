@@ -255,7 +255,9 @@ if section report; then
 fi
 
 echo
-echo "zkdd $(cd "$REPO" && git describe --always --dirty 2>/dev/null || echo '?'), $(date -u +%F), $(nproc) cores, median of $RUNS runs, load avg $(cut -d' ' -f1-3 /proc/loadavg)"
+WHICH="zkdd $(cd "$REPO" && git describe --always --dirty 2>/dev/null || echo '?')"
+[[ -n ${ZKDD_BENCH_ZKDD:-} ]] && WHICH="$ZKDD_BENCH_ZKDD (scripts at ${WHICH#zkdd })"
+echo "$WHICH, $(date -u +%F), $(nproc) cores, median of $RUNS runs, load avg $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| benchmark | zkdd (wall, peak RSS) | ZooKeeper | speed-up | target | |"
 echo "|---|---|---|---|---|---|"
