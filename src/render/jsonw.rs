@@ -347,7 +347,7 @@ const SNIFF: usize = 64;
 /// `{"base64":...}` (standard alphabet, padded) when it is not.
 ///
 /// The choice is exactly `str::from_utf8(bytes).is_ok()`, made in steps
-/// so binary data is never escaped first: the first [`SNIFF`] bytes are
+/// so binary data is never escaped first: the first `SNIFF` (64) bytes are
 /// checked up front (an invalid sequence there, or one cut off by the end
 /// of the data, settles it: base64); then the data is escaped, and only
 /// when a non-ASCII byte showed up is the rest, from the last character
