@@ -12,7 +12,10 @@
 #   replay/version-2/{snapshot.A,log.A+1}     hard links: a dir whose restore = snapshot + 1 GB log
 #   inputs.env                                LOG, SNAP, SNAP_A, SNAP_B, LOG2, DATA, REPLAY_DIR
 #   work/                                     server config and logs, compiled classes
-# Skips everything when DIR/inputs.env exists (delete it, or DIR, to regenerate).
+#   binary/, binary.env                       a ~1 GB log of random-byte data, from
+#                                             benches/generate-binary.sh (ZKDD_BENCH_BINARY=0: not)
+# Skips everything when DIR/inputs.env exists (delete it, or DIR, to regenerate); the binary
+# log likewise when DIR/binary.env exists.
 #
 # Knobs: ZKDD_BENCH_NODES (default 1100000), ZKDD_BENCH_LOG_BYTES (default 1100000000: the
 # newest log's size, which ZooKeeper pads in 64 MiB steps, so >= ~1.04 GB of txns).
@@ -26,8 +29,14 @@ MIN_NODES=${ZKDD_BENCH_MIN_NODES:-1000000}
 case $(realpath -m "$DIR")/ in
     "$(realpath "$REPO")"/*) echo "refusing to generate inside the repository: $DIR" >&2; exit 2 ;;
 esac
+binary() {
+    if [[ ${ZKDD_BENCH_BINARY:-1} != 0 ]]; then
+        "$BENCH_SRC/generate-binary.sh" "$DIR"
+    fi
+}
 if [[ -f $DIR/inputs.env ]]; then
     log "inputs already generated in $DIR (remove $DIR/inputs.env to regenerate)"
+    binary
     exit 0
 fi
 need_java
@@ -119,3 +128,4 @@ NODES=$N
 EOF
 ls -l "$V2" >&2
 log "done in $((SECONDS - T0)) s: $DIR/inputs.env"
+binary

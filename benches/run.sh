@@ -5,25 +5,36 @@
 #   benches/run.sh [DIR]          DIR defaults to ${ZKDD_BENCH_DIR:-/tmp/zkdd-bench}
 #
 # Knobs: ZKDD_BENCH_RUNS (runs per command, median wall time reported; default 3),
-# ZKDD_BENCH_ONLY (space-separated sections: dump iterate snapshot rss replay verify diff report),
-# ZKDD_BENCH_NO_BUILD=1 (use the existing target/release/zkdd).
+# ZKDD_BENCH_ONLY (space-separated sections: dump binary iterate snapshot rss replay verify diff
+# report; `binary` alone needs only generate-binary.sh's input), ZKDD_BENCH_NO_BUILD=1 (use the
+# existing target/release/zkdd), ZKDD_BENCH_ZKDD=PATH (time that zkdd binary, e.g. an older
+# build for a before/after; implies no build).
 # Wall time and peak RSS come from /usr/bin/time; every command's stdout goes to /dev/null.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DIR=${1:-${ZKDD_BENCH_DIR:-/tmp/zkdd-bench}}
 RUNS=${ZKDD_BENCH_RUNS:-3}
-ONLY=${ZKDD_BENCH_ONLY:-dump iterate snapshot rss replay verify diff report}
-[[ -f $DIR/inputs.env ]] || { echo "no inputs in $DIR: run benches/generate.sh $DIR first" >&2; exit 2; }
-# shellcheck disable=SC1091
-source "$DIR/inputs.env"
+ONLY=${ZKDD_BENCH_ONLY:-dump binary iterate snapshot rss replay verify diff report}
+if [[ " $ONLY " == *" binary "* ]]; then
+    [[ -f $DIR/binary.env ]] || { echo "no binary input in $DIR: run benches/generate.sh $DIR first" >&2; exit 2; }
+    # shellcheck disable=SC1091
+    source "$DIR/binary.env"
+fi
+if [[ -f $DIR/inputs.env ]]; then
+    # shellcheck disable=SC1091
+    source "$DIR/inputs.env"
+elif [[ -n $(tr ' ' '\n' <<<"$ONLY" | grep -vx -e binary -e '') ]]; then
+    echo "no inputs in $DIR: run benches/generate.sh $DIR first" >&2
+    exit 2
+fi
 [[ -x /usr/bin/time ]] || { echo "/usr/bin/time (GNU time) is required: apt-get install time" >&2; exit 2; }
 need_java
 
-if [[ -z ${ZKDD_BENCH_NO_BUILD:-} ]]; then
+if [[ -z ${ZKDD_BENCH_NO_BUILD:-} && -z ${ZKDD_BENCH_ZKDD:-} ]]; then
     log "cargo build --release"
     (cd "$REPO" && cargo build --release --quiet)
 fi
-ZKDD=${CARGO_TARGET_DIR:-$REPO/target}/release/zkdd
+ZKDD=${ZKDD_BENCH_ZKDD:-${CARGO_TARGET_DIR:-$REPO/target}/release/zkdd}
 [[ -x $ZKDD ]] || { echo "$ZKDD not found" >&2; exit 2; }
 CLASSES=$DIR/work/classes
 compile_java "$CLASSES" "$BENCH_SRC/gen/RestoreBench.java"
@@ -87,8 +98,10 @@ built() {
 
 warm() { cat "$@" >/dev/null; }
 
-LOG_BYTES=$(data_bytes "$LOG")
-log "inputs: $LOG ($(mib "$LOG_BYTES") MiB of txns), $SNAP ($(mib "$(stat -c %s "$SNAP")") MiB, $NODES nodes)"
+if [[ -n ${LOG:-} ]]; then
+    LOG_BYTES=$(data_bytes "$LOG")
+    log "inputs: $LOG ($(mib "$LOG_BYTES") MiB of txns), $SNAP ($(mib "$(stat -c %s "$SNAP")") MiB, $NODES nodes)"
+fi
 
 if section dump; then
     log "dump --json of the big log vs TxnLogToolkit"
@@ -98,6 +111,33 @@ if section dump; then
     row "dump --json log ($(mib "$LOG_BYTES") MiB)" "${Z} s, $((ZR / 1024)) MiB (exit $ZRC)" \
         "TxnLogToolkit ${B} s, $((BR / 1024)) MiB" "$(ratio "$B" "$Z")" "≥ 30×" \
         "$(verdict "$(awk -v a="$B" -v b="$Z" 'BEGIN{print a/b}')" 30)"
+fi
+
+if section binary; then
+    # Every value of this log is random bytes, so `dump --json` writes it as base64. Besides
+    # the ratio to TxnLogToolkit, compare MB/s of JSON written with the text log (log.1, data
+    # that is JSON-ish text), when generate.sh's inputs are there: base64 should cost no more
+    # per output byte than escaping text.
+    BIN_BYTES=$(data_bytes "$BIN_LOG")
+    log "dump --json of the random-byte log ($BIN_LOG, $(mib "$BIN_BYTES") MiB of txns) vs TxnLogToolkit"
+    warm "$BIN_LOG"
+    BOUT=$("$ZKDD" dump --json "$BIN_LOG" | wc -c)
+    measure zkdd-dump-bin "$ZKDD" dump --json "$BIN_LOG"; Z=$WALL; ZR=$RSS; ZRC=$RC
+    measure tlt-bin "${JTOOL[@]}" org.apache.zookeeper.server.persistence.TxnLogToolkit "$BIN_LOG"; B=$WALL; BR=$RSS
+    BMBS=$(awk -v b="$BOUT" -v t="$Z" 'BEGIN { printf "%.0f", b / t / 1e6 }')
+    row "dump --json log, random-byte data ($(mib "$BIN_BYTES") MiB → $(mib "$BOUT") MiB of JSON)" \
+        "${Z} s = ${BMBS} MB/s out, $((ZR / 1024)) MiB (exit $ZRC)" \
+        "TxnLogToolkit ${B} s, $((BR / 1024)) MiB" "$(ratio "$B" "$Z")" "≥ 40×" \
+        "$(verdict "$(awk -v a="$B" -v b="$Z" 'BEGIN{print a/b}')" 40)"
+    if [[ -n ${LOG:-} ]]; then
+        warm "$LOG"
+        TOUT=$("$ZKDD" dump --json "$LOG" | wc -c)
+        measure zkdd-dump-text "$ZKDD" dump --json "$LOG"; T=$WALL
+        TMBS=$(awk -v b="$TOUT" -v t="$T" 'BEGIN { printf "%.0f", b / t / 1e6 }')
+        row "dump --json per output byte: random-byte log vs text log.1 ($(mib "$TOUT") MiB of JSON in ${T} s)" \
+            "${BMBS} vs ${TMBS} MB/s" "—" "$(ratio "$BMBS" "$TMBS")" "≈ 1× (≥ 0.9×)" \
+            "$(verdict "$(awk -v a="$BMBS" -v b="$TMBS" 'BEGIN{print a/b}')" 0.9)"
+    fi
 fi
 
 if section iterate; then
@@ -215,7 +255,9 @@ if section report; then
 fi
 
 echo
-echo "zkdd $(cd "$REPO" && git describe --always --dirty 2>/dev/null || echo '?'), $(date -u +%F), $(nproc) cores, median of $RUNS runs, load avg $(cut -d' ' -f1-3 /proc/loadavg)"
+WHICH="zkdd $(cd "$REPO" && git describe --always --dirty 2>/dev/null || echo '?')"
+[[ -n ${ZKDD_BENCH_ZKDD:-} ]] && WHICH="$ZKDD_BENCH_ZKDD (scripts at ${WHICH#zkdd })"
+echo "$WHICH, $(date -u +%F), $(nproc) cores, median of $RUNS runs, load avg $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| benchmark | zkdd (wall, peak RSS) | ZooKeeper | speed-up | target | |"
 echo "|---|---|---|---|---|---|"

@@ -10,9 +10,12 @@
 //   churn PORT V2DIR NODES LOG_BYTES  setData-heavy mix (with creates, deletes, multis, a few
 //                                     failing multis) on the tree left by fill, until the newest
 //                                     log holds >= LOG_BYTES
+//   binary PORT V2DIR NODES LOG_BYTES fill, with every znode's data random bytes of the same
+//                                     lengths (nearly never valid UTF-8: dumped as base64)
 //
 // Paths are deterministic functions of an index so both phases (and reruns) agree without
-// state; data is pseudo-random printable JSON-ish text from a fixed seed.
+// state; data is pseudo-random printable JSON-ish text from a fixed seed (random bytes for
+// binary).
 //
 // Compile: javac -cp /usr/share/java/zookeeper.jar -d OUT LoadGen.java
 // Run:     java -cp OUT:/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-nop.jar LoadGen fill ...
@@ -46,10 +49,12 @@ public class LoadGen {
     static final Random rnd = new Random(20261123L);
     static File v2;
     static long t0;
+    /** Data is random bytes instead of text (mode binary). */
+    static boolean binary;
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 5 || !(args[0].equals("fill") || args[0].equals("churn"))) {
-            System.err.println("usage: LoadGen fill|churn PORT V2DIR NODES LOG_BYTES");
+        if (args.length != 5 || !(args[0].equals("fill") || args[0].equals("churn") || args[0].equals("binary"))) {
+            System.err.println("usage: LoadGen fill|churn|binary PORT V2DIR NODES LOG_BYTES");
             System.exit(2);
         }
         int port = Integer.parseInt(args[1]);
@@ -66,7 +71,8 @@ public class LoadGen {
         });
         up.await();
         t0 = System.nanoTime();
-        if (args[0].equals("fill")) fill(nodes, logBytes); else churn(nodes, logBytes);
+        binary = args[0].equals("binary");
+        if (args[0].equals("churn")) churn(nodes, logBytes); else fill(nodes, logBytes);
         drain();
         zk.close();
         say("done: " + sent.get() + " requests, " + failed.get() + " failed (expected: failing multis, races)");
@@ -109,6 +115,11 @@ public class LoadGen {
     static byte[] data(int i, int version, int min, int max) {
         Random r = new Random(i * 1000003L + version);
         int len = min + r.nextInt(max - min + 1);
+        if (binary) {
+            byte[] b = new byte[len];
+            r.nextBytes(b);
+            return b;
+        }
         StringBuilder sb = new StringBuilder(len + 64);
         sb.append("{\"id\":").append(i).append(",\"v\":").append(version).append(",\"host\":\"10.")
           .append(i >> 16 & 255).append('.').append(i >> 8 & 255).append('.').append(i & 255)

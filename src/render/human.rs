@@ -3,8 +3,6 @@
 
 use std::fmt::Write as _;
 
-use base64::Engine;
-
 use crate::format::jute::{Acl, perms_letters};
 use crate::format::snapshot::{NodeKind, StatPersisted};
 use crate::format::txn::{SubTxn, Txn, TxnBody, error_name};
@@ -42,10 +40,7 @@ pub fn data(d: Option<&[u8]>, mode: DataMode) -> String {
             }
             s
         }
-        DataMode::Base64 => format!(
-            "base64:{}",
-            base64::engine::general_purpose::STANDARD.encode(bytes)
-        ),
+        DataMode::Base64 => format!("base64:{}", base64_simd::STANDARD.encode_to_string(bytes)),
         DataMode::None => format!("<{} bytes>", bytes.len()),
     }
 }

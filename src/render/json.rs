@@ -19,7 +19,6 @@
 //! * `{"type":"session","session","timeout_ms"}`.
 //! * `{"type":"file",...}`: one per file read, how it ended and any problem.
 
-use base64::Engine;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use crate::field;
@@ -59,10 +58,9 @@ impl Serialize for DataJson<'_> {
                 let mut m = s.serialize_map(Some(1))?;
                 match std::str::from_utf8(bytes) {
                     Ok(text) => m.serialize_entry("text", text)?,
-                    Err(_) => m.serialize_entry(
-                        "base64",
-                        &base64::engine::general_purpose::STANDARD.encode(bytes),
-                    )?,
+                    Err(_) => {
+                        m.serialize_entry("base64", &base64_simd::STANDARD.encode_to_string(bytes))?
+                    }
                 }
                 m.end()
             }

@@ -339,28 +339,52 @@ pub fn uint(out: &mut Vec<u8>, v: u64) {
     decimal(out, false, v);
 }
 
-/// Appends znode data: `null`, `{"text":...}` or `{"base64":...}`.
+/// How many leading bytes of znode data [`data`] checks for UTF-8 before
+/// escaping it: random bytes break UTF-8 within the first few.
+const SNIFF: usize = 64;
+
+/// Appends znode data: `null`, `{"text":...}` when it is valid UTF-8,
+/// `{"base64":...}` (standard alphabet, padded) when it is not.
+///
+/// The choice is exactly `str::from_utf8(bytes).is_ok()`, made in steps
+/// so binary data is never escaped first: the first `SNIFF` (64) bytes are
+/// checked up front (an invalid sequence there, or one cut off by the end
+/// of the data, settles it: base64); then the data is escaped, and only
+/// when a non-ASCII byte showed up is the rest, from the last character
+/// boundary of the checked prefix, checked too.
 pub fn data(out: &mut Vec<u8>, d: Option<&[u8]>) {
     let Some(bytes) = d else {
         out.extend_from_slice(b"null");
         return;
     };
+    let head = bytes.get(..SNIFF).unwrap_or(bytes);
+    let checked = match std::str::from_utf8(head) {
+        Ok(_) => head.len(),
+        // A sequence cut off by the end of the prefix, not of the data:
+        // the rest decides.
+        Err(e) if e.error_len().is_none() && head.len() < bytes.len() => e.valid_up_to(),
+        Err(_) => return base64_data(out, bytes),
+    };
     let start = out.len();
     out.extend_from_slice(b"{\"text\":\"");
-    // As in `lossy_string`: UTF-8 is checked only when non-ASCII showed up.
-    if !escape_into(out, bytes) || std::str::from_utf8(bytes).is_ok() {
+    // `bytes[..checked]` is whole characters, so the data is UTF-8 exactly
+    // when `bytes[checked..]` is.
+    if !escape_into(out, bytes)
+        || std::str::from_utf8(bytes.get(checked..).unwrap_or_default()).is_ok()
+    {
         out.extend_from_slice(b"\"}");
         return;
     }
-    use base64::Engine;
     out.truncate(start);
+    base64_data(out, bytes);
+}
+
+/// Appends `{"base64":"..."}` of `bytes` (SIMD, the same bytes as the
+/// `base64` crate's STANDARD engine).
+fn base64_data(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.reserve(bytes.len().div_ceil(3) * 4 + 14);
     out.extend_from_slice(b"{\"base64\":\"");
-    let at = out.len();
-    out.resize(at + bytes.len().div_ceil(3) * 4, 0);
-    let n = base64::engine::general_purpose::STANDARD
-        .encode_slice(bytes, &mut out[at..])
-        .unwrap_or(0);
-    out.truncate(at + n);
+    base64_simd::STANDARD.encode_append(bytes, out);
     out.extend_from_slice(b"\"}");
 }
 
@@ -472,6 +496,7 @@ impl<'b> Obj<'b> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn strings_match_serde_json() {
@@ -548,6 +573,135 @@ mod tests {
                     serde_json::to_vec(&serde_json::json!({ "base64": b64 })).unwrap()[..]
                 );
             }
+        }
+    }
+
+    /// `data` as it was before the UTF-8 prefix check and SIMD base64:
+    /// text exactly when `str::from_utf8` accepts the whole value.
+    fn data_before(out: &mut Vec<u8>, d: Option<&[u8]>) {
+        use base64::Engine;
+        match d {
+            None => out.extend_from_slice(b"null"),
+            Some(bytes) => out.extend_from_slice(
+                &match std::str::from_utf8(bytes) {
+                    Ok(text) => serde_json::to_vec(&serde_json::json!({ "text": text })),
+                    Err(_) => serde_json::to_vec(&serde_json::json!({
+                        "base64": base64::engine::general_purpose::STANDARD.encode(bytes)
+                    })),
+                }
+                .unwrap(),
+            ),
+        }
+    }
+
+    fn assert_data_as_before(v: &[u8]) {
+        let mut fast = b"x".to_vec();
+        data(&mut fast, Some(v));
+        let mut want = b"x".to_vec();
+        data_before(&mut want, Some(v));
+        assert_eq!(
+            String::from_utf8_lossy(&fast),
+            String::from_utf8_lossy(&want),
+            "{v:x?}"
+        );
+    }
+
+    /// Byte sequences around which the prefix check could go wrong: valid
+    /// characters of every length, bytes valid UTF-8 allows but a "binary"
+    /// sniff might not (NUL, controls, DEL), and each kind of invalid
+    /// sequence (stray continuation, overlong, surrogate, above U+10FFFF,
+    /// bytes never used, truncated).
+    const TRICKY: [&[u8]; 19] = [
+        b"\0",
+        b"\x01\x1f\x7f",
+        "é".as_bytes(),
+        "中".as_bytes(),
+        "😀".as_bytes(),
+        "\u{10ffff}".as_bytes(),
+        "\u{ffff}".as_bytes(),
+        b"\x80",
+        b"\xbf",
+        b"\xc0\x80",
+        b"\xc1\xbf",
+        b"\xe0\x80\x80",
+        b"\xed\xa0\x80",
+        b"\xf4\x90\x80\x80",
+        b"\xf5\x80\x80\x80",
+        b"\xff",
+        b"\xe4\xb8",
+        b"\xf0\x9f\x98",
+        b"\xc3",
+    ];
+
+    #[test]
+    fn data_chooses_text_or_base64_as_before_around_the_prefix_end() {
+        // Each tricky sequence at every offset around the end of the
+        // checked prefix (and of short values), alone, before valid
+        // non-ASCII text, and before an invalid byte far past the prefix.
+        for sp in TRICKY {
+            for at in (0..8).chain(SNIFF - 6..SNIFF + 6) {
+                for tail in [&b""[..], b"a", b"tail \"q\" \xc3\xa9", b"x\xff"] {
+                    for far in [0, 100] {
+                        let mut v = vec![b'a'; at];
+                        v.extend_from_slice(sp);
+                        v.extend_from_slice(tail);
+                        v.extend(std::iter::repeat_n(b'b', far));
+                        assert_data_as_before(&v);
+                        v.push(0xff);
+                        assert_data_as_before(&v);
+                    }
+                }
+            }
+        }
+        assert_data_as_before(b"");
+        let mut out = Vec::new();
+        data(&mut out, None);
+        data_before(&mut out, None);
+        assert_eq!(out, b"nullnull");
+        // NUL is valid UTF-8: text, not base64.
+        out.clear();
+        data(&mut out, Some(b"a\0b"));
+        assert_eq!(out, br#"{"text":"a\u0000b"}"#);
+    }
+
+    /// Values that are, or nearly are, UTF-8 text: a valid string, then
+    /// cut at any byte and/or with one byte replaced or inserted.
+    fn near_text() -> impl Strategy<Value = Vec<u8>> {
+        (
+            ".{0,90}",
+            any::<prop::sample::Index>(),
+            any::<prop::sample::Index>(),
+            any::<u8>(),
+            0u8..4,
+        )
+            .prop_map(|(s, cut, at, byte, how)| {
+                let mut v = s.into_bytes();
+                if how & 1 != 0 && !v.is_empty() {
+                    v.truncate(cut.index(v.len()));
+                }
+                if how & 2 != 0 {
+                    let i = at.index(v.len() + 1);
+                    v.insert(i, byte);
+                }
+                v
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4096, ..ProptestConfig::default() })]
+
+        #[test]
+        fn data_matches_before_on_random_bytes(v in prop::collection::vec(any::<u8>(), 0..300)) {
+            assert_data_as_before(&v);
+        }
+
+        #[test]
+        fn data_matches_before_on_near_text(pad in 0usize..80, v in near_text()) {
+            // ASCII padding moves the string's characters across the
+            // end of the checked prefix.
+            let mut p = vec![b'-'; pad];
+            p.extend_from_slice(&v);
+            assert_data_as_before(&p);
         }
     }
 
