@@ -82,7 +82,7 @@ pub fn decompress(file: &[u8], compression: Compression) -> Decompressed {
     let mut decoder = Decoder::new(file, file.len() as u64, compression);
     let mut data = Vec::new();
     // Reading from memory cannot fail with an I/O error.
-    while let Ok(n) = decoder.fill(&mut data, 1 << 20) {
+    while let Ok(n) = decoder.fill(&mut data, 64 << 10) {
         if n == 0 {
             break;
         }
