@@ -41,28 +41,10 @@ compile_java "$WORKD/classes" "$BENCH_SRC/gen/LoadGen.java"
 
 PORT=$(free_port)
 CFG=$WORKD/zoo.cfg
-cat >"$CFG" <<EOF
-tickTime=2000
-dataDir=$DATA
-clientPort=$PORT
-clientPortAddress=127.0.0.1
-admin.enableServer=false
-4lw.commands.whitelist=*
-maxClientCnxns=0
-forceSync=no
-snapCount=100000000
-snapSizeLimitInKb=-1
-EOF
-
+write_load_cfg "$CFG" "$DATA" "$PORT"
 SERVER_PID=""
 LOADGEN_PID=""
-cleanup() {
-    local rc=$?
-    [[ -n $LOADGEN_PID ]] && kill "$LOADGEN_PID" 2>/dev/null || true
-    [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null && { log "cleanup: killing server $SERVER_PID"; kill -9 "$SERVER_PID" 2>/dev/null || true; }
-    exit $rc
-}
-trap cleanup EXIT INT TERM
+trap kill_load_on_exit EXIT INT TERM
 
 T0=$SECONDS
 java "${JAVA_PROPS[@]}" -Xmx8g -Dzookeeper.root.logger=INFO,CONSOLE \

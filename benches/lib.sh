@@ -87,3 +87,27 @@ newest() {
     done
     echo "$best"
 }
+
+# The zoo.cfg of the load generators: one big log, no syncs, no snapshots.
+write_load_cfg() { # CFG DATADIR PORT
+    cat >"$1" <<EOF
+tickTime=2000
+dataDir=$2
+clientPort=$3
+clientPortAddress=127.0.0.1
+admin.enableServer=false
+4lw.commands.whitelist=*
+maxClientCnxns=0
+forceSync=no
+snapCount=100000000
+snapSizeLimitInKb=-1
+EOF
+}
+
+# EXIT trap of the generators: stops $LOADGEN_PID and $SERVER_PID if still running.
+kill_load_on_exit() {
+    local rc=$?
+    [[ -n ${LOADGEN_PID:-} ]] && kill "$LOADGEN_PID" 2>/dev/null || true
+    [[ -n ${SERVER_PID:-} ]] && kill -0 "$SERVER_PID" 2>/dev/null && { log "cleanup: killing server $SERVER_PID"; kill -9 "$SERVER_PID" 2>/dev/null || true; }
+    exit $rc
+}
