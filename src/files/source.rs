@@ -18,8 +18,10 @@ use std::io::{self, Read};
 use std::ops::Deref;
 use std::path::Path;
 
-use crate::format::compress::{Compression, decompress};
+use crate::format::compress::{Compression, Decoder, decompress};
 use crate::format::error::DecodeError;
+use crate::format::jute::Limits;
+use crate::format::snapshot::SnapshotStream;
 
 /// A file's bytes, mapped or owned.
 #[derive(Debug)]
@@ -199,5 +201,53 @@ pub fn open_snapshot(
         stream: Bytes::Owned(d.data),
         file_len,
         container_error: d.error,
+    })
+}
+
+/// A snapshot file opened for streaming, with what ZooKeeper's cheap
+/// validity check looks at (its size, first and last bytes).
+#[derive(Debug)]
+pub struct SnapshotFile {
+    /// Size of the file on disk.
+    pub len: u64,
+    /// Its first bytes (up to 8).
+    pub head: Vec<u8>,
+    /// Its last bytes (up to 5).
+    pub tail: Vec<u8>,
+    /// The uncompressed stream, read as it is needed.
+    pub stream: SnapshotStream<File>,
+}
+
+/// Opens a snapshot file to read it as a stream (never mapped, never whole).
+pub fn open_snapshot_stream(
+    path: &Path,
+    compression: Compression,
+    limits: Limits,
+) -> io::Result<SnapshotFile> {
+    use std::os::unix::fs::FileExt;
+    let file = open_file(path)?;
+    let len = file.metadata()?.len();
+    let read_at = |at: u64, n: u64| -> io::Result<Vec<u8>> {
+        let mut v = vec![0u8; n as usize];
+        let mut got = 0;
+        while got < v.len() {
+            match file.read_at(v.get_mut(got..).unwrap_or(&mut []), at + got as u64) {
+                Ok(0) => break,
+                Ok(k) => got += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        v.truncate(got);
+        Ok(v)
+    };
+    let head = read_at(0, len.min(8))?;
+    let tail = read_at(len.saturating_sub(5), len.min(5))?;
+    let stream = SnapshotStream::new(Decoder::new(file, len, compression), limits);
+    Ok(SnapshotFile {
+        len,
+        head,
+        tail,
+        stream,
     })
 }

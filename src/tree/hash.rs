@@ -84,3 +84,12 @@ impl Hasher for FastHasher {
 pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 /// `HashSet` with [`FastHasher`].
 pub type FastSet<K> = HashSet<K, BuildHasherDefault<FastHasher>>;
+
+/// A path's 128-bit hash, for the sets and maps of a snapshot read as a
+/// stream: they keep these instead of the paths, so their memory does not
+/// grow with the paths' bytes and nothing of the stream must stay behind.
+/// Two different paths share a hash with a chance of about n² / 2¹²⁹
+/// (1e-26 for a million nodes).
+pub fn path_hash128(path: &[u8]) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(path)
+}

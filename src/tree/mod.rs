@@ -50,7 +50,7 @@ use std::sync::Arc;
 pub use acl::{AclRef, AclTable, OwnedAcl, open_acl_unsafe};
 pub use apply::{ApplyResult, code};
 pub use digest::node_digest;
-pub use hash::{FastHasher, FastMap, FastSet};
+pub use hash::{FastHasher, FastMap, FastSet, path_hash128};
 pub use node::TreeNode;
 pub use quota::{QUOTA_LIMIT_NODE, QUOTA_ROOT, QUOTA_STAT_NODE};
 pub(crate) use quota::{quota_limit_real, quota_stats_text};

@@ -8,8 +8,9 @@ use super::{Finding, Options, Progress, Severity, finding, io_error, name_of};
 use crate::files::source;
 use crate::format::DecodeErrorKind;
 use crate::format::compress::{Compression, GZIP_MAGIC, SNAPPY_MAGIC};
-use crate::format::snapshot::{SLASH_USTRING, Snapshot, SnapshotEnd, ZxidDigest};
+use crate::format::snapshot::{SLASH_USTRING, Snapshot, SnapshotEnd, SnapshotStream, ZxidDigest};
 use crate::format::verdict;
+use crate::tree::path_hash128;
 
 /// One snapshot, read once.
 #[derive(Clone, Debug)]
@@ -44,46 +45,16 @@ impl SnapScan {
     }
 }
 
-/// ZooKeeper's `isValidSnapshot` by the name's last suffix (FORMAT.md §4.7).
-fn zk_candidate(name: &str, file: &[u8]) -> bool {
+/// ZooKeeper's `isValidSnapshot` by the name's last suffix (FORMAT.md §4.7),
+/// from the file's size and first and last bytes.
+fn zk_candidate(name: &str, len: u64, head: &[u8], tail: &[u8]) -> bool {
     match name.rsplit('.').next() {
-        Some("gz") => file.starts_with(&GZIP_MAGIC),
-        Some("snappy") => file.starts_with(&SNAPPY_MAGIC),
-        _ => file.len() >= 10 && file.ends_with(&SLASH_USTRING),
+        Some("gz") => head.starts_with(&GZIP_MAGIC),
+        Some("snappy") => head.starts_with(&SNAPPY_MAGIC),
+        _ => len >= 10 && tail.ends_with(&SLASH_USTRING),
     }
 }
 
-/// A snapshot path with its hash computed once: when the set grows it
-/// rehashes from the stored hash and never reads the path bytes again, which
-/// may sit in mapped pages already dropped behind the scan.
-#[derive(Clone, Copy, Debug)]
-struct HashedPath<'a> {
-    hash: u64,
-    path: &'a [u8],
-}
-
-impl<'a> HashedPath<'a> {
-    fn new(path: &'a [u8]) -> Self {
-        use std::hash::BuildHasher as _;
-        let hash =
-            std::hash::BuildHasherDefault::<crate::tree::FastHasher>::default().hash_one(path);
-        HashedPath { hash, path }
-    }
-}
-
-impl std::hash::Hash for HashedPath<'_> {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        state.write_u64(self.hash);
-    }
-}
-
-impl PartialEq for HashedPath<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.hash == other.hash && self.path == other.path
-    }
-}
-
-impl Eq for HashedPath<'_> {}
 
 pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>) -> SnapScan {
     let name = name_of(path);
@@ -97,23 +68,27 @@ pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>)
         findings: Vec::new(),
     };
     let compression = Compression::from_name(&name);
-    let raw = match source::open(path, opts.no_mmap) {
-        Ok(b) => b,
+    let io_failed = |s: &mut SnapScan, e: &std::io::Error| {
+        s.zk_loads = Err(format!("cannot read: {}", crate::error::os_error(e)));
+        s.findings.push(io_error(path, e));
+    };
+    // Read as a stream whatever its size or compression: memory stays flat.
+    let mut file = match source::open_snapshot_stream(path, compression, opts.limits) {
+        Ok(f) => f,
         Err(e) => {
-            s.zk_loads = Err(format!("cannot read: {}", crate::error::os_error(&e)));
-            s.findings.push(io_error(path, &e));
+            io_failed(&mut s, &e);
             return s;
         }
     };
-    progress(raw.len() as u64);
-    s.candidate = zk_candidate(&name, &raw);
+    progress(file.len);
+    s.candidate = zk_candidate(&name, file.len, &file.head, &file.tail);
     if !s.candidate {
         s.zk_loads = Err("fails ZooKeeper's validity check".into());
         s.findings.push(finding(
             Severity::Error,
             "snapshot_not_candidate",
             path,
-            Some(raw.len().saturating_sub(5) as u64),
+            Some(file.len.saturating_sub(5)),
             None,
             match compression {
                 Compression::None => {
@@ -124,13 +99,10 @@ pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>)
             Some("ZooKeeper ignores this snapshot entirely"),
         ));
     }
-    let decompressed;
-    let stream: &[u8] = if compression == Compression::None {
-        &raw
-    } else {
-        decompressed = crate::format::compress::decompress(&raw, compression);
-        if let Some(e) = &decompressed.error {
-            reject(&mut s, "damaged compressed stream");
+    let stream = &mut file.stream;
+    let container_damage = |s: &mut SnapScan, stream: &SnapshotStream<std::fs::File>| {
+        if let Some(e) = stream.container_error() {
+            reject(s, "damaged compressed stream");
             s.findings.push(finding(
                 Severity::Error,
                 "snapshot_compressed_stream",
@@ -141,11 +113,22 @@ pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>)
                 Some("ZooKeeper cannot read this snapshot and falls back to an older one"),
             ));
         }
-        &decompressed.data
     };
-    let snap = match Snapshot::parse(stream, opts.limits) {
-        Ok(sn) => sn,
+    let prefix = match stream.prefix() {
+        Ok(p) => p,
         Err(e) => {
+            io_failed(&mut s, &e);
+            return s;
+        }
+    };
+    let parsed = prefix.and_then(|p| {
+        let checked = Snapshot::parse(&p, opts.limits).map(|_| ());
+        checked.map(|()| p)
+    });
+    let prefix_bytes = match parsed {
+        Ok(p) => p,
+        Err(e) => {
+            container_damage(&mut s, stream);
             let code = if matches!(e.kind(), DecodeErrorKind::BadMagic { .. }) {
                 "snapshot_bad_header"
             } else {
@@ -164,34 +147,40 @@ pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>)
             return s;
         }
     };
+    let Ok(snap) = Snapshot::parse(&prefix_bytes, opts.limits) else {
+        return s;
+    };
+    // Held back: a whole reading reports the container's damage first. The
+    // flag is what a finding does to the load verdict.
+    let mut node_findings: Vec<(Load, Finding)> = Vec::new();
     let cache: HashSet<i64> = snap.acl_cache().iter().map(|e| e.id).collect();
     for e in snap.acl_cache().iter().filter(|e| e.acl.is_none()) {
-        s.zk_loads = Err("null ACL list in the ACL cache".into());
-        s.findings.push(finding(
-            Severity::Error,
-            "snapshot_acl_null",
-            path,
-            Some(e.offset),
-            None,
-            format!("ACL cache entry {} has a null list", e.id),
-            Some("ZooKeeper's loader throws a RuntimeException on it and does not start"),
+        node_findings.push((
+            Load::Fails("null ACL list in the ACL cache"),
+            finding(
+                Severity::Error,
+                "snapshot_acl_null",
+                path,
+                Some(e.offset),
+                None,
+                format!("ACL cache entry {} has a null list", e.id),
+                Some("ZooKeeper's loader throws a RuntimeException on it and does not start"),
+            ),
         ));
     }
     // FastSet: SipHash over a million paths dominated the whole verify.
-    let mut seen: crate::tree::FastSet<HashedPath<'_>> = crate::tree::FastSet::default();
-    let mut iter = snap.nodes();
-    let mut next_offset = snap.nodes_offset();
+    let mut seen: crate::tree::FastSet<u128> = crate::tree::FastSet::default();
     let (mut dup, mut acl_missing) = (0u64, 0u64);
     let mut config_node = false;
-    let mut released = 0u64;
-    for node in &mut iter {
-        if node.offset - released >= 64 << 20 {
-            // Keep resident memory flat on huge mapped snapshots (only the
-            // path set stays, and its keys fault back in when compared).
-            raw.release_before(node.offset as usize);
-            released = node.offset;
-        }
-        next_offset = node.end_offset();
+    loop {
+        let node = match stream.next_node() {
+            Ok(Some(node)) => node,
+            Ok(None) => break,
+            Err(e) => {
+                io_failed(&mut s, &e);
+                return s;
+            }
+        };
         s.nodes += 1;
         config_node |= node.path == b"/zookeeper/config";
         if !node.path.is_empty() {
@@ -199,9 +188,8 @@ pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>)
                 Some(i) => node.path.get(..i).unwrap_or(b""),
                 None => b"",
             };
-            if !seen.contains(&HashedPath::new(parent)) {
-                reject(&mut s, "Invalid Datatree, unable to find parent");
-                s.findings.push(finding(
+            if !seen.contains(&path_hash128(parent)) {
+                node_findings.push((Load::Rejects("Invalid Datatree, unable to find parent"), finding(
                     Severity::Error,
                     "snapshot_parent_missing",
                     path,
@@ -213,12 +201,12 @@ pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>)
                         String::from_utf8_lossy(if parent.is_empty() { b"/" } else { parent })
                     ),
                     Some("ZooKeeper rejects this snapshot (\"Invalid Datatree\") and falls back to an older one"),
-                ));
+                )));
             }
         }
-        if !seen.insert(HashedPath::new(node.path)) {
+        if !seen.insert(path_hash128(node.path)) {
             if dup == 0 {
-                s.findings.push(finding(
+                node_findings.push((Load::Same, finding(
                     Severity::Error,
                     "snapshot_duplicate_node",
                     path,
@@ -226,13 +214,13 @@ pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>)
                     None,
                     format!("node {} appears twice", String::from_utf8_lossy(node.display_path())),
                     Some("ZooKeeper loads it, keeping the last copy: the tree is not what was written"),
-                ));
+                )));
             }
             dup += 1;
         }
         if node.acl_id != -1 && !cache.contains(&node.acl_id) {
             if acl_missing == 0 {
-                s.findings.push(finding(
+                node_findings.push((Load::Same, finding(
                     Severity::Error,
                     "snapshot_acl_missing",
                     path,
@@ -244,12 +232,21 @@ pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>)
                         node.acl_id
                     ),
                     Some("ZooKeeper loads it with a warning, and then fails every access to that node"),
-                ));
+                )));
             }
             acl_missing += 1;
         }
     }
-    let end = iter.into_end();
+    container_damage(&mut s, stream);
+    for (load, f) in node_findings {
+        match load {
+            Load::Same => {}
+            Load::Rejects(why) => reject(&mut s, why),
+            Load::Fails(why) => s.zk_loads = Err(why.into()),
+        }
+        s.findings.push(f);
+    }
+    let end = stream.end().cloned();
     if let Some(SnapshotEnd::Complete(trailer)) = &end {
         if trailer.digest.is_none() {
             s.findings.push(finding(
@@ -285,9 +282,7 @@ pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>)
         }
     }
     if let Some(end) = &end {
-        for p in verdict::trailer_problems(end, || {
-            crate::format::snapshot::StreamTail::of(stream, next_offset)
-        }) {
+        for p in verdict::trailer_problems(end, || stream.tail()) {
             if let Some(why) = &p.rejects {
                 reject(&mut s, why);
             }
@@ -303,6 +298,17 @@ pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>)
         }
     }
     s
+}
+
+/// What a finding does to whether ZooKeeper loads the snapshot.
+#[derive(Clone, Copy, Debug)]
+enum Load {
+    /// Nothing.
+    Same,
+    /// It rejects it, unless already rejected for an earlier reason.
+    Rejects(&'static str),
+    /// It fails on it, whatever came before.
+    Fails(&'static str),
 }
 
 fn reject(s: &mut SnapScan, why: &str) {
