@@ -25,7 +25,7 @@ use crate::format::DecodeError;
 use crate::format::compress::Compression;
 use crate::format::header::FileHeader;
 use crate::format::jute::Acl;
-use crate::format::snapshot::{Node, Snapshot, SnapshotEnd};
+use crate::format::snapshot::{Node, Snapshot, SnapshotEnd, StreamTail};
 use crate::format::txnlog::{LogEnd, TxnEntry};
 use crate::ops::dump::log::LogDump;
 use crate::ops::dump::snapshot::FirstPass;
@@ -341,10 +341,10 @@ pub struct SnapshotClose {
 /// output and not with `--stats`, `show`), and what the JSON `file` line
 /// needs. `problem(message)` is called for each problem found (the same
 /// ones `verify` reports).
-pub fn snapshot_end(
+pub fn snapshot_end<'t>(
     out: &mut Output<'_>,
     pass: &FirstPass,
-    stream: &[u8],
+    tail: impl FnOnce() -> StreamTail<'t>,
     show: bool,
     container_error: Option<&DecodeError>,
     mut problem: impl FnMut(String),
@@ -387,9 +387,7 @@ pub fn snapshot_end(
         close.last_processed_zxid = t.last_processed_zxid.map(|z| z.to_string());
     }
     if let Some(end) = &pass.end {
-        for p in verdict::trailer_problems(end, || {
-            crate::format::snapshot::StreamTail::of(stream, pass.nodes_end)
-        }) {
+        for p in verdict::trailer_problems(end, tail) {
             problem(format!(
                 "at offset {:#x}: {}; {}",
                 p.offset, p.message, p.meaning
@@ -707,7 +705,9 @@ impl DumpWriter<'_, '_> {
         Ok(())
     }
 
-    /// Dumps one snapshot (with `stats`, only checks it).
+    /// Dumps one snapshot (with `stats`, only checks it). A raw snapshot is
+    /// mapped; a compressed one, or any with `--no-mmap`, is read as a
+    /// stream, twice, so memory stays flat whatever its size.
     pub fn snapshot(
         &mut self,
         path: &Path,
@@ -717,9 +717,11 @@ impl DumpWriter<'_, '_> {
         if self.limit_reached() {
             return Ok(());
         }
+        if compression != Compression::None || self.no_mmap {
+            return self.snapshot_stream(path, compression, stats);
+        }
         let file = path.display().to_string();
-        let sb = source::open_snapshot(path, compression, self.no_mmap)
-            .map_err(|e| Error::io(path, e))?;
+        let sb = source::open_snapshot(path, compression, false).map_err(|e| Error::io(path, e))?;
         if let Some(e) = &sb.container_error {
             self.problem(&file, &format!("{e} (in the compressed file)"));
         }
@@ -734,53 +736,164 @@ impl DumpWriter<'_, '_> {
             stream_len: sb.stream.len() as u64,
         };
         let pass = snap_pass::first_pass(&snap, &sb.stream);
-        let text_lines = !self.out.json && !stats;
-        if text_lines {
-            snapshot_header(self.out, &info, &snap, pass.node_count)?;
-        }
-        if stats {
-            // --stats of a snapshot: its nodes counted, not its txns.
+        let node_stats = stats.then(|| {
             let mut ns = NodeStats::default();
             for node in snap.nodes() {
-                let path = node.display_path();
-                if self.filter.matches_node(path) {
-                    let len = node.data.map_or(0, <[u8]>::len) as u64;
-                    ns.add(path, len, node.stat.ephemeral_owner);
-                }
+                self.count_node(&mut ns, &node);
             }
-            node_stats(self.out, &file, &ns)?;
+            ns
+        });
+        let tail = || StreamTail::of(&sb.stream, pass.nodes_end);
+        let container = sb.container_error.as_ref();
+        self.snapshot_lines(
+            &info,
+            &snap,
+            &pass,
+            node_stats,
+            container,
+            tail,
+            |w, format| {
+                let out = &mut *w.out;
+                let remaining = &mut w.remaining;
+                snap_pass::render_nodes(
+                    &snap,
+                    &pass,
+                    &w.filter,
+                    format,
+                    w.threads,
+                    &sb.stream,
+                    |text| write_limited(out, remaining, text),
+                )
+            },
+        )
+    }
+
+    /// [`DumpWriter::snapshot`] of a snapshot read as a stream: a first pass
+    /// checks it and counts, a second (a fresh stream) renders the nodes.
+    fn snapshot_stream(
+        &mut self,
+        path: &Path,
+        compression: Compression,
+        stats: bool,
+    ) -> Result<(), Error> {
+        let file = path.display().to_string();
+        let limits = self.options.limits;
+        let open = || source::open_snapshot_stream(path, compression, limits);
+        let mut first = open().map_err(|e| Error::io(path, e))?;
+        let prefix = first.stream.prefix().map_err(|e| Error::io(path, e))?;
+        let container_error =
+            |first: &source::SnapshotFile| first.stream.container_error().cloned();
+        let prefix = match prefix {
+            Ok(p) => p,
+            Err(e) => {
+                if let Some(c) = container_error(&first) {
+                    self.problem(&file, &format!("{c} (in the compressed file)"));
+                }
+                return self.unreadable_file(&file, "snapshot", first.len, &e);
+            }
+        };
+        let Ok(snap) = Snapshot::parse(&prefix, limits) else {
+            unreachable!("SnapshotStream::prefix returns bytes that parse")
+        };
+        let mut node_stats = stats.then(NodeStats::default);
+        let reopen = || Ok(open()?.stream);
+        let pass =
+            snap_pass::first_pass_stream(&mut first.stream, snap.nodes_offset(), reopen, |node| {
+                if let Some(ns) = node_stats.as_mut() {
+                    self.count_node(ns, node);
+                }
+            })
+            .map_err(|e| Error::io(path, e))?;
+        let container = container_error(&first);
+        if let Some(c) = &container {
+            self.problem(&file, &format!("{c} (in the compressed file)"));
+        }
+        let info = SnapshotInfo {
+            file: &file,
+            compression,
+            file_len: first.len,
+            stream_len: first.stream.stream_len(),
+        };
+        let tail = || first.stream.tail();
+        self.snapshot_lines(
+            &info,
+            &snap,
+            &pass,
+            node_stats,
+            container.as_ref(),
+            tail,
+            |w, format| {
+                let mut second = open().map_err(|e| Error::io(path, e))?.stream;
+                if second.prefix().map_err(|e| Error::io(path, e))?.is_err() {
+                    let e = std::io::Error::other("the snapshot changed while it was read");
+                    return Err(Error::io(path, e));
+                }
+                let out = &mut *w.out;
+                let remaining = &mut w.remaining;
+                snap_pass::render_stream_nodes(
+                    path,
+                    &snap,
+                    &pass,
+                    &w.filter,
+                    format,
+                    w.threads,
+                    second,
+                    limits,
+                    |text| write_limited(out, remaining, text),
+                )
+            },
+        )
+    }
+
+    /// Counts `node` into `--stats` if the filter passes it.
+    fn count_node(&self, ns: &mut NodeStats, node: &Node<'_>) {
+        let path = node.display_path();
+        if self.filter.matches_node(path) {
+            let len = node.data.map_or(0, <[u8]>::len) as u64;
+            ns.add(path, len, node.stat.ephemeral_owner);
+        }
+    }
+
+    /// The lines of a snapshot read by the first pass `pass`: header,
+    /// `--stats` (`node_stats`), sessions, the nodes `render` writes, the
+    /// end (from `tail`) and the JSON file line.
+    #[allow(clippy::too_many_arguments)]
+    fn snapshot_lines<'t>(
+        &mut self,
+        info: &SnapshotInfo<'_>,
+        snap: &Snapshot<'_>,
+        pass: &FirstPass,
+        node_stats: Option<NodeStats>,
+        container_error: Option<&DecodeError>,
+        tail: impl FnOnce() -> StreamTail<'t>,
+        render: impl FnOnce(&mut Self, &NodeLines) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let file = info.file;
+        let stats = node_stats.is_some();
+        let text_lines = !self.out.json && !stats;
+        if text_lines {
+            snapshot_header(self.out, info, snap, pass.node_count)?;
+        }
+        if let Some(ns) = &node_stats {
+            // --stats of a snapshot: its nodes counted, not its txns.
+            self::node_stats(self.out, file, ns)?;
         }
         if self.sessions && !stats {
-            sessions(self.out, &snap, &pass)?;
+            sessions(self.out, snap, pass)?;
         }
         if self.nodes && !stats {
-            let format = NodeLines::new(&file, self.out.json, self.text);
-            let out = &mut *self.out;
-            let remaining = &mut self.remaining;
-            snap_pass::render_nodes(
-                &snap,
-                &pass,
-                &self.filter,
-                &format,
-                self.threads,
-                &sb.stream,
-                |text| write_limited(out, remaining, text),
-            )?;
+            let format = NodeLines::new(file, self.out.json, self.text);
+            render(self, &format)?;
         }
         let mut problems = Vec::new();
-        let close = snapshot_end(
-            self.out,
-            &pass,
-            &sb.stream,
-            text_lines,
-            sb.container_error.as_ref(),
-            |p| problems.push(p),
-        )?;
+        let close = snapshot_end(self.out, pass, tail, text_lines, container_error, |p| {
+            problems.push(p)
+        })?;
         for p in problems {
-            self.problem(&file, &p);
+            self.problem(file, &p);
         }
         if self.out.json {
-            snapshot_file_line(self.out, &info, &snap, pass.node_count, close)?;
+            snapshot_file_line(self.out, info, snap, pass.node_count, close)?;
         }
         Ok(())
     }

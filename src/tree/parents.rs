@@ -7,19 +7,33 @@
 //! (another tool, damage) still works: the first time the stack cannot
 //! answer, every path seen so far goes into a hash map, which answers from
 //! then on.
+//!
+//! A path is a key `K`: the path's bytes when they stay in memory (a mapped
+//! snapshot), or a hash of them when the snapshot is read as a stream.
+
+use std::hash::Hash;
 
 use crate::tree::FastMap;
 
 /// Parents by ordinal; see the module docs.
-#[derive(Debug, Default)]
-pub struct ParentFinder<'a> {
+#[derive(Debug)]
+pub struct ParentFinder<K> {
     /// Ancestors of the last node, root first, while the order allows.
-    stack: Vec<(u32, &'a [u8])>,
+    stack: Vec<(u32, K)>,
     /// Every path seen (the last ordinal of each), once it did not.
-    seen: Option<FastMap<&'a [u8], u32>>,
+    seen: Option<FastMap<K, u32>>,
 }
 
-impl<'a> ParentFinder<'a> {
+impl<K> Default for ParentFinder<K> {
+    fn default() -> Self {
+        ParentFinder {
+            stack: Vec::new(),
+            seen: None,
+        }
+    }
+}
+
+impl<K: Copy + Eq + Hash> ParentFinder<K> {
     /// A finder for nodes 0, 1, 2, ...
     pub fn new() -> Self {
         Self::default()
@@ -33,19 +47,19 @@ impl<'a> ParentFinder<'a> {
     pub fn add<I>(
         &mut self,
         ord: u32,
-        path: &'a [u8],
-        parent: Option<&[u8]>,
+        path: K,
+        parent: Option<K>,
         earlier: impl FnOnce() -> I,
     ) -> Option<u32>
     where
-        I: IntoIterator<Item = &'a [u8]>,
+        I: IntoIterator<Item = K>,
     {
         let found = match (parent, &self.seen) {
             (None, _) => {
                 self.stack.clear();
                 None
             }
-            (Some(p), Some(seen)) => seen.get(p).copied(),
+            (Some(p), Some(seen)) => seen.get(&p).copied(),
             (Some(p), None) => {
                 while self.stack.last().is_some_and(|&(_, k)| k != p) {
                     self.stack.pop();
@@ -53,8 +67,8 @@ impl<'a> ParentFinder<'a> {
                 match self.stack.last() {
                     Some(&(o, _)) => Some(o),
                     None => {
-                        let seen: FastMap<&[u8], u32> = earlier().into_iter().zip(0..).collect();
-                        let found = seen.get(p).copied();
+                        let seen: FastMap<K, u32> = earlier().into_iter().zip(0..).collect();
+                        let found = seen.get(&p).copied();
                         self.seen = Some(seen);
                         found
                     }

@@ -11,6 +11,7 @@ mod forensics; // zkdd history, extract, du
 mod formats; // readers vs ZooKeeper's TxnLogToolkit / SnapshotFormatter / restore
 mod fuzz_corpus; // seeded mutations of real fixtures never panic or over-allocate
 mod ls; // zkdd ls: rows agree with dump and verify
+mod memory; // dump and verify of big compressed or unmapped snapshots in flat memory
 mod monitoring; // zkdd verify --prometheus: node_exporter's textfile, checked by promtool
 mod packaging; // the units, /etc/default/zkdd, the .deb assets and the README agree
 mod purge; // zkdd purge

@@ -2,15 +2,25 @@
 //! counts what is not stored on disk (children per node, ephemerals per
 //! session), cutting the nodes into chunks; the second renders the chunks
 //! on several threads, in order.
+//!
+//! A mapped snapshot is read in place. A compressed or unmapped one is read
+//! as a stream twice ([`first_pass_stream`], [`render_stream_nodes`]), so
+//! memory stays flat whatever its size: the first pass keeps a count per
+//! node, the second a few chunks of records at a time.
+
+use std::io::{self, Read};
+use std::path::Path;
 
 use super::{Filter, NodeFormat};
 use crate::error::Error;
 use crate::files::par::{self, Flow};
 use crate::files::source::Bytes;
-use crate::format::jute::AclList;
-use crate::format::snapshot::{NodeKind, Snapshot, SnapshotEnd};
-use crate::tree::FastMap;
+use crate::format::jute::{AclList, Limits};
+use crate::format::snapshot::{
+    Node, NodeIter, NodeKind, Snapshot, SnapshotEnd, SnapshotStream, nodes_in,
+};
 use crate::tree::parents::ParentFinder;
+use crate::tree::{FastMap, path_hash128};
 use crate::zxid::SessionId;
 
 /// Bytes of node records per chunk of a snapshot.
@@ -119,23 +129,10 @@ pub fn render_nodes<F: NodeFormat>(
     stream: &Bytes,
     mut emit: impl FnMut(&[u8]) -> Result<Flow, Error>,
 ) -> Result<(), Error> {
-    // Resolved once per id, as `Snapshot::resolve_acl` would.
-    let mut acls: FastMap<i64, Option<AclList<'_>>> = FastMap::default();
-    acls.insert(-1, snap.resolve_acl(-1));
-    for e in snap.acl_cache() {
-        acls.entry(e.id).or_insert_with(|| e.acl.clone());
-    }
+    let acls = acl_table(snap);
     let render = |chunk: Chunk| {
-        let mut text = Vec::with_capacity(SNAPSHOT_CHUNK_BYTES as usize * 3 / 2);
-        let mut state = F::State::default();
-        let counts = pass.children.get(chunk.first..).unwrap_or_default();
-        for (node, &num_children) in snap.nodes_at(chunk.start).take(chunk.nodes).zip(counts) {
-            if !filter.matches_node(node.display_path()) {
-                continue;
-            }
-            let acl = acls.get(&node.acl_id).and_then(Option::as_deref);
-            format.node(&node, acl, u64::from(num_children), &mut text, &mut state);
-        }
+        let nodes = snap.nodes_at(chunk.start).take(chunk.nodes);
+        let text = render_chunk(nodes, chunk.first, pass, filter, format, &acls);
         (chunk.start, text)
     };
     let mut released = 0u64;
@@ -152,4 +149,205 @@ pub fn render_nodes<F: NodeFormat>(
             Ok(flow)
         },
     )
+}
+
+/// ACL lists by id, resolved once, as `Snapshot::resolve_acl` would.
+fn acl_table<'a>(snap: &Snapshot<'a>) -> FastMap<i64, Option<AclList<'a>>> {
+    let mut acls: FastMap<i64, Option<AclList<'_>>> = FastMap::default();
+    acls.insert(-1, snap.resolve_acl(-1));
+    for e in snap.acl_cache() {
+        acls.entry(e.id).or_insert_with(|| e.acl.clone());
+    }
+    acls
+}
+
+/// The lines of the nodes `filter` passes among `nodes`, the first of which
+/// is node `first`.
+fn render_chunk<'n, F: NodeFormat>(
+    nodes: impl Iterator<Item = Node<'n>>,
+    first: usize,
+    pass: &FirstPass,
+    filter: &Filter,
+    format: &F,
+    acls: &FastMap<i64, Option<AclList<'_>>>,
+) -> Vec<u8> {
+    let mut text = Vec::with_capacity(SNAPSHOT_CHUNK_BYTES as usize * 3 / 2);
+    let mut state = F::State::default();
+    let counts = pass.children.get(first..).unwrap_or_default();
+    for (node, &num_children) in nodes.zip(counts) {
+        if !filter.matches_node(node.display_path()) {
+            continue;
+        }
+        let acl = acls.get(&node.acl_id).and_then(Option::as_deref);
+        format.node(&node, acl, u64::from(num_children), &mut text, &mut state);
+    }
+    text
+}
+
+/// [`first_pass`] of a snapshot read as a stream whose prefix was read;
+/// `each` sees every node (for `--stats`). Paths are kept as hashes, and
+/// `reopen` gives a fresh stream for the rare snapshot whose nodes are not
+/// in depth-first order (see [`ParentFinder`]).
+pub fn first_pass_stream<R: Read>(
+    stream: &mut SnapshotStream<R>,
+    nodes_offset: u64,
+    mut reopen: impl FnMut() -> io::Result<SnapshotStream<R>>,
+    mut each: impl FnMut(&Node<'_>),
+) -> io::Result<FirstPass> {
+    let mut children: Vec<u32> = Vec::new();
+    let mut parents: ParentFinder<u128> = ParentFinder::new();
+    let mut ephemerals: FastMap<SessionId, u64> = FastMap::default();
+    let mut failed = None;
+    while let Some(node) = stream.next_node()? {
+        let ord = children.len();
+        children.push(0);
+        let parent = node
+            .path
+            .iter()
+            .rposition(|&b| b == b'/')
+            .map(|i| path_hash128(node.path.get(..i).unwrap_or_default()));
+        let earlier = || {
+            earlier_paths(&mut reopen, ord).unwrap_or_else(|e| {
+                failed = Some(e);
+                Vec::new()
+            })
+        };
+        // Ordinals fit in u32: a node record takes more than 32 bytes.
+        let found = parents.add(ord as u32, path_hash128(node.path), parent, earlier);
+        if let Some(count) = found.and_then(|p| children.get_mut(p as usize)) {
+            *count += 1;
+        }
+        if let Some(s) = NodeKind::of(node.stat.ephemeral_owner).session() {
+            *ephemerals.entry(s).or_default() += 1;
+        }
+        each(&node);
+    }
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    Ok(FirstPass {
+        node_count: children.len() as u64,
+        children,
+        chunks: Vec::new(),
+        ephemerals,
+        nodes_end: stream.nodes_end().unwrap_or(nodes_offset),
+        end: stream.end().cloned(),
+    })
+}
+
+/// Hashes of the paths of nodes `0..count`, from a fresh stream.
+fn earlier_paths<R: Read>(
+    reopen: &mut impl FnMut() -> io::Result<SnapshotStream<R>>,
+    count: usize,
+) -> io::Result<Vec<u128>> {
+    let mut stream = reopen()?;
+    let mut paths = Vec::new();
+    if stream.prefix()?.is_ok() {
+        while paths.len() < count {
+            let Some(node) = stream.next_node()? else {
+                break;
+            };
+            paths.push(path_hash128(node.path));
+        }
+    }
+    Ok(paths)
+}
+
+/// Record bytes of a stream cut into chunks for [`render_stream_nodes`].
+struct StreamChunks<R: Read> {
+    stream: SnapshotStream<R>,
+    /// Ordinal of the next node.
+    next: usize,
+    /// Nodes the first pass read: no more are rendered.
+    count: usize,
+    failed: Option<io::Error>,
+}
+
+/// One chunk: the records of nodes `first..first + nodes`, from absolute
+/// offset `start`.
+struct OwnedChunk {
+    start: u64,
+    first: usize,
+    nodes: usize,
+    records: Vec<u8>,
+}
+
+impl<R: Read> Iterator for StreamChunks<R> {
+    type Item = OwnedChunk;
+
+    fn next(&mut self) -> Option<OwnedChunk> {
+        let mut chunk = OwnedChunk {
+            start: 0,
+            first: self.next,
+            nodes: 0,
+            records: Vec::new(),
+        };
+        while self.next < self.count && (chunk.records.len() as u64) < SNAPSHOT_CHUNK_BYTES {
+            let (from, to) = match self.stream.next_node() {
+                Ok(Some(node)) => (node.offset, node.end_offset()),
+                Ok(None) => break,
+                Err(e) => {
+                    self.failed = Some(e);
+                    break;
+                }
+            };
+            if chunk.nodes == 0 {
+                chunk.start = from;
+            }
+            chunk
+                .records
+                .extend_from_slice(self.stream.record_bytes(from, to).unwrap_or_default());
+            chunk.nodes += 1;
+            self.next += 1;
+        }
+        (chunk.nodes > 0).then_some(chunk)
+    }
+}
+
+/// [`render_nodes`] of a snapshot read as a stream: `stream` is a fresh one
+/// whose prefix was read, `snap` that prefix; `path` names the file in errors.
+#[allow(clippy::too_many_arguments)]
+pub fn render_stream_nodes<F: NodeFormat, R: Read + Send>(
+    path: &Path,
+    snap: &Snapshot<'_>,
+    pass: &FirstPass,
+    filter: &Filter,
+    format: &F,
+    threads: usize,
+    stream: SnapshotStream<R>,
+    limits: Limits,
+    mut emit: impl FnMut(&[u8]) -> Result<Flow, Error>,
+) -> Result<(), Error> {
+    let acls = acl_table(snap);
+    let mut chunks = StreamChunks {
+        stream,
+        next: 0,
+        count: usize::try_from(pass.node_count).unwrap_or(usize::MAX),
+        failed: None,
+    };
+    let render = |chunk: OwnedChunk| {
+        let nodes: NodeIter<'_> = nodes_in(&chunk.records, chunk.start, limits);
+        render_chunk(
+            nodes.take(chunk.nodes),
+            chunk.first,
+            pass,
+            filter,
+            format,
+            &acls,
+        )
+    };
+    par::ordered(threads, &mut chunks, render, |text: Vec<u8>| emit(&text))?;
+    if let Some(e) = chunks.failed {
+        return Err(Error::io(path, e));
+    }
+    if (chunks.next as u64) < pass.node_count && chunks.stream.end().is_some() {
+        return Err(Error::io(
+            path,
+            io::Error::other(format!(
+                "the snapshot changed while it was read: {} nodes on the first pass, {} on the second",
+                pass.node_count, chunks.next
+            )),
+        ));
+    }
+    Ok(())
 }

@@ -55,7 +55,6 @@ fn zk_candidate(name: &str, len: u64, head: &[u8], tail: &[u8]) -> bool {
     }
 }
 
-
 pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>) -> SnapScan {
     let name = name_of(path);
     let mut s = SnapScan {
