@@ -13,6 +13,8 @@
 //   binary PORT V2DIR NODES LOG_BYTES fill, with every znode's data random bytes of the same
 //                                     lengths (nearly never valid UTF-8: dumped as base64)
 //
+// -Dloadgen.fill=MIN:MAX sets the sizes of the data fill creates (default 200:400).
+//
 // Paths are deterministic functions of an index so both phases (and reruns) agree without
 // state; data is pseudo-random printable JSON-ish text from a fixed seed (random bytes for
 // binary).
@@ -49,6 +51,14 @@ public class LoadGen {
     static final Random rnd = new Random(20261123L);
     static File v2;
     static long t0;
+    /** Sizes of the data fill creates: -Dloadgen.fill=MIN:MAX (default 200:400; bigger for
+     *  generate-bigsnap.sh's multi-GiB snapshot). */
+    static final int FILL_MIN, FILL_MAX;
+    static {
+        String[] f = System.getProperty("loadgen.fill", "200:400").split(":");
+        FILL_MIN = Integer.parseInt(f[0]);
+        FILL_MAX = Integer.parseInt(f[1]);
+    }
     /** Data is random bytes instead of text (mode binary). */
     static boolean binary;
 
@@ -223,10 +233,10 @@ public class LoadGen {
                 List<Op> ops = new ArrayList<>();
                 ops.add(Op.create(mid, ("{\"leader\":" + (i % 5) + "}").getBytes(StandardCharsets.UTF_8),
                                   ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT));
-                ops.add(Op.create(path(i), data(i, 0, 200, 400), ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT));
+                ops.add(Op.create(path(i), data(i, 0, FILL_MIN, FILL_MAX), ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT));
                 multi(ops, null);
             } else {
-                create(path(i), data(i, 0, 200, 400), CreateMode.PERSISTENT, null);
+                create(path(i), data(i, 0, FILL_MIN, FILL_MAX), CreateMode.PERSISTENT, null);
             }
             if (i % 1000 == 0) {
                 // a few ephemerals (removed again by the closeSession at the end)
