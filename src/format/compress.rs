@@ -102,6 +102,8 @@ pub struct Decoder<R: Read> {
     /// Size of the compressed file (where a gzip error is reported).
     file_len: u64,
     error: Option<DecodeError>,
+    /// An error met after some bytes of a read, for the next read.
+    pending: Option<std::io::Error>,
 }
 
 enum Inner<R: Read> {
@@ -142,6 +144,7 @@ impl<R: Read> Decoder<R> {
             inner,
             file_len,
             error: None,
+            pending: None,
         }
     }
 
@@ -152,7 +155,7 @@ impl<R: Read> Decoder<R> {
         let start = out.len();
         let result = match &mut self.inner {
             Inner::Done => Ok(0),
-            Inner::Raw(r) => read_some(r, out, max),
+            Inner::Raw(r) => read_some(r, out, max, &mut self.pending),
             Inner::GzipStart(src) => {
                 let Some(mut r) = src.take() else {
                     return Ok(0);
@@ -179,7 +182,7 @@ impl<R: Read> Decoder<R> {
                 self.inner = Inner::Gzip(Box::new(flate2::read::MultiGzDecoder::new(chained)));
                 return self.fill(out, max);
             }
-            Inner::Gzip(d) => match read_some(d.as_mut(), out, max) {
+            Inner::Gzip(d) => match read_some(d.as_mut(), out, max, &mut self.pending) {
                 Ok(n) => Ok(n),
                 Err(e) => {
                     self.error = Some(DecodeError::new(
@@ -219,20 +222,39 @@ impl<R: Read> Decoder<R> {
     }
 }
 
-/// Reads up to `max` bytes onto the end of `out` (one `read`, retried on
-/// interruption).
-fn read_some<R: Read + ?Sized>(r: &mut R, out: &mut Vec<u8>, max: usize) -> std::io::Result<usize> {
+/// Reads up to `max` bytes onto the end of `out`, as many as the reader
+/// gives before its end (the zeroed room is then filled, not zeroed 20 times
+/// over for a decompressor's small reads). An error after some bytes waits
+/// in `pending` for the next call, so those bytes are not lost to it.
+fn read_some<R: Read + ?Sized>(
+    r: &mut R,
+    out: &mut Vec<u8>,
+    max: usize,
+    pending: &mut Option<std::io::Error>,
+) -> std::io::Result<usize> {
+    if let Some(e) = pending.take() {
+        return Err(e);
+    }
     let start = out.len();
     out.resize(start + max, 0);
-    let buf = out.get_mut(start..).unwrap_or(&mut []);
-    let n = loop {
-        match r.read(buf) {
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            other => break other,
+    let mut got = 0;
+    while got < max {
+        match r.read(out.get_mut(start + got..).unwrap_or(&mut [])) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) if got == 0 => {
+                out.truncate(start);
+                return Err(e);
+            }
+            Err(e) => {
+                *pending = Some(e);
+                break;
+            }
         }
-    };
-    out.truncate(start + *n.as_ref().unwrap_or(&0));
-    n
+    }
+    out.truncate(start + got);
+    Ok(got)
 }
 
 enum SnappyError {
