@@ -23,30 +23,7 @@ DIR=${1:-${ZKDD_BENCH_DIR:-/tmp/zkdd-bench}}
 NODES=${ZKDD_BENCH_BIG_NODES:-1000000}
 FILL=${ZKDD_BENCH_BIG_FILL:-2000:4000}
 
-case $(realpath -m "$DIR")/ in
-    "$(realpath "$REPO")"/*) echo "refusing to generate inside the repository: $DIR" >&2; exit 2 ;;
-esac
-if [[ -f $DIR/bigsnap.env ]]; then
-    log "big snapshot already generated in $DIR (remove $DIR/bigsnap.env to regenerate)"
-    exit 0
-fi
-need_java
-
-mkdir -p "$DIR"
-DIR=$(realpath "$DIR")
-DATA=$DIR/bigsnap/data
-V2=$DATA/version-2
-WORKD=$DIR/bigsnap/work
-rm -rf "$DIR/bigsnap"
-mkdir -p "$DATA" "$WORKD"
-compile_java "$WORKD/classes" "$BENCH_SRC/gen/LoadGen.java"
-
-PORT=$(free_port)
-CFG=$WORKD/zoo.cfg
-write_load_cfg "$CFG" "$DATA" "$PORT"
-SERVER_PID=""
-LOADGEN_PID=""
-trap kill_load_on_exit EXIT INT TERM
+prepare_input bigsnap
 
 # start_server [COMPRESSION] : a 3.8 server on $CFG, snapshots written with COMPRESSION
 start_server() {

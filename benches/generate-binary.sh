@@ -21,30 +21,7 @@ DIR=${1:-${ZKDD_BENCH_DIR:-/tmp/zkdd-bench}}
 NODES=${ZKDD_BENCH_NODES:-1100000}
 LOG_BYTES=${ZKDD_BENCH_LOG_BYTES:-1100000000}
 
-case $(realpath -m "$DIR")/ in
-    "$(realpath "$REPO")"/*) echo "refusing to generate inside the repository: $DIR" >&2; exit 2 ;;
-esac
-if [[ -f $DIR/binary.env ]]; then
-    log "binary input already generated in $DIR (remove $DIR/binary.env to regenerate)"
-    exit 0
-fi
-need_java
-
-mkdir -p "$DIR"
-DIR=$(realpath "$DIR")
-DATA=$DIR/binary/data
-V2=$DATA/version-2
-WORKD=$DIR/binary/work
-rm -rf "$DIR/binary"
-mkdir -p "$DATA" "$WORKD"
-compile_java "$WORKD/classes" "$BENCH_SRC/gen/LoadGen.java"
-
-PORT=$(free_port)
-CFG=$WORKD/zoo.cfg
-write_load_cfg "$CFG" "$DATA" "$PORT"
-SERVER_PID=""
-LOADGEN_PID=""
-trap kill_load_on_exit EXIT INT TERM
+prepare_input binary
 
 T0=$SECONDS
 java "${JAVA_PROPS[@]}" -Xmx8g -Dzookeeper.root.logger=INFO,CONSOLE \

@@ -111,3 +111,33 @@ kill_load_on_exit() {
     [[ -n ${SERVER_PID:-} ]] && kill -0 "$SERVER_PID" 2>/dev/null && { log "cleanup: killing server $SERVER_PID"; kill -9 "$SERVER_PID" 2>/dev/null || true; }
     exit $rc
 }
+
+# prepare_input NAME : the start of an extra generator (generate-binary.sh, generate-bigsnap.sh):
+# refuses a DIR inside the repository, exits 0 when DIR/NAME.env exists, then sets DIR (real
+# path), DATA=DIR/NAME/data, V2, WORKD (emptied), compiles LoadGen, writes the load zoo.cfg
+# ($CFG on a free $PORT) and arms the exit trap that stops SERVER_PID and LOADGEN_PID.
+prepare_input() {
+    local name=$1
+    case $(realpath -m "$DIR")/ in
+        "$(realpath "$REPO")"/*) echo "refusing to generate inside the repository: $DIR" >&2; exit 2 ;;
+    esac
+    if [[ -f $DIR/$name.env ]]; then
+        log "$name input already generated in $DIR (remove $DIR/$name.env to regenerate)"
+        exit 0
+    fi
+    need_java
+    mkdir -p "$DIR"
+    DIR=$(realpath "$DIR")
+    DATA=$DIR/$name/data
+    V2=$DATA/version-2
+    WORKD=$DIR/$name/work
+    rm -rf "${DIR:?}/$name"
+    mkdir -p "$DATA" "$WORKD"
+    compile_java "$WORKD/classes" "$BENCH_SRC/gen/LoadGen.java"
+    PORT=$(free_port)
+    CFG=$WORKD/zoo.cfg
+    write_load_cfg "$CFG" "$DATA" "$PORT"
+    SERVER_PID=""
+    LOADGEN_PID=""
+    trap kill_load_on_exit EXIT INT TERM
+}

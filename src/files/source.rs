@@ -227,18 +227,11 @@ pub fn open_snapshot_stream(
     use std::os::unix::fs::FileExt;
     let file = open_file(path)?;
     let len = file.metadata()?.len();
+    // At most 8 bytes, within the file's size (a file that shrinks meanwhile
+    // gives an I/O error naming it).
     let read_at = |at: u64, n: u64| -> io::Result<Vec<u8>> {
         let mut v = vec![0u8; n as usize];
-        let mut got = 0;
-        while got < v.len() {
-            match file.read_at(v.get_mut(got..).unwrap_or(&mut []), at + got as u64) {
-                Ok(0) => break,
-                Ok(k) => got += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        v.truncate(got);
+        file.read_exact_at(&mut v, at)?;
         Ok(v)
     };
     let head = read_at(0, len.min(8))?;

@@ -792,8 +792,11 @@ impl DumpWriter<'_, '_> {
                 return self.unreadable_file(&file, "snapshot", first.len, &e);
             }
         };
-        let Ok(snap) = Snapshot::parse(&prefix, limits) else {
-            unreachable!("SnapshotStream::prefix returns bytes that parse")
+        // The prefix parses once read whole; an error here only keeps this
+        // free of panics.
+        let snap = match Snapshot::parse(&prefix, limits) {
+            Ok(s) => s,
+            Err(e) => return self.unreadable_file(&file, "snapshot", first.len, &e),
         };
         let mut node_stats = stats.then(NodeStats::default);
         let reopen = || Ok(open()?.stream);

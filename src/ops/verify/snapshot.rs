@@ -6,10 +6,10 @@ use std::path::Path;
 
 use super::{Finding, Options, Progress, Severity, finding, io_error, name_of};
 use crate::files::source;
-use crate::format::DecodeErrorKind;
 use crate::format::compress::{Compression, GZIP_MAGIC, SNAPPY_MAGIC};
 use crate::format::snapshot::{SLASH_USTRING, Snapshot, SnapshotEnd, SnapshotStream, ZxidDigest};
 use crate::format::verdict;
+use crate::format::{DecodeError, DecodeErrorKind};
 use crate::tree::path_hash128;
 
 /// One snapshot, read once.
@@ -120,34 +120,40 @@ pub(super) fn scan_snapshot(path: &Path, opts: &Options, progress: Progress<'_>)
             return s;
         }
     };
-    let parsed = prefix.and_then(|p| {
-        let checked = Snapshot::parse(&p, opts.limits).map(|_| ());
-        checked.map(|()| p)
-    });
-    let prefix_bytes = match parsed {
+    // What a whole reading says of a damaged header, session list or ACL
+    // cache (the prefix parses once read whole, so the second arm only
+    // keeps this free of panics).
+    let corrupt = |s: &mut SnapScan, stream: &SnapshotStream<std::fs::File>, e: DecodeError| {
+        container_damage(s, stream);
+        let code = if matches!(e.kind(), DecodeErrorKind::BadMagic { .. }) {
+            "snapshot_bad_header"
+        } else {
+            verdict::snapshot_error_code(e.kind())
+        };
+        reject(s, &e.to_string());
+        s.findings.push(finding(
+            Severity::Error,
+            code,
+            path,
+            Some(e.offset()),
+            None,
+            format!("{e}"),
+            Some("ZooKeeper cannot load this snapshot and falls back to an older one"),
+        ));
+    };
+    let prefix_bytes = match prefix {
         Ok(p) => p,
         Err(e) => {
-            container_damage(&mut s, stream);
-            let code = if matches!(e.kind(), DecodeErrorKind::BadMagic { .. }) {
-                "snapshot_bad_header"
-            } else {
-                verdict::snapshot_error_code(e.kind())
-            };
-            reject(&mut s, &e.to_string());
-            s.findings.push(finding(
-                Severity::Error,
-                code,
-                path,
-                Some(e.offset()),
-                None,
-                format!("{e}"),
-                Some("ZooKeeper cannot load this snapshot and falls back to an older one"),
-            ));
+            corrupt(&mut s, stream, e);
             return s;
         }
     };
-    let Ok(snap) = Snapshot::parse(&prefix_bytes, opts.limits) else {
-        return s;
+    let snap = match Snapshot::parse(&prefix_bytes, opts.limits) {
+        Ok(sn) => sn,
+        Err(e) => {
+            corrupt(&mut s, stream, e);
+            return s;
+        }
     };
     // Held back: a whole reading reports the container's damage first. The
     // flag is what a finding does to the load verdict.
