@@ -384,7 +384,7 @@ impl<'a> Snapshot<'a> {
     /// Iterates the node records, then reads the trailer.
     pub fn nodes(&self) -> NodeIter<'a> {
         NodeIter {
-            seal_sum: Some((RunningAdler32::new(), 0)),
+            seal_sum: Some(SealSum::start(self.data, self.nodes_offset)),
             ..self.nodes_at(self.nodes_offset as u64)
         }
     }
@@ -421,6 +421,49 @@ pub fn nodes_in(data: &[u8], base: u64, limits: Limits) -> NodeIter<'_> {
 /// Bytes summed at a time for the seals while iterating nodes.
 const SEAL_SUM_STEP: usize = 256 << 10;
 
+/// The seals' Adler-32 while a [`NodeIter`] reads a whole mapped snapshot,
+/// summed a block ahead of the records: summing reads the block into the
+/// cache at memory speed, where parsing fresh memory stalls on the stat at
+/// the end of each record (the first pass of `dump` over a 689 MiB snapshot:
+/// 0.25 s summing behind, 0.13 s ahead). A caller may drop mapped pages
+/// behind the iterator.
+#[derive(Clone, Debug)]
+struct SealSum {
+    /// Adler-32 of `data[..from]`.
+    before: RunningAdler32,
+    from: usize,
+    /// Adler-32 of `data[..to]`: `before` and the block ahead.
+    ahead: RunningAdler32,
+    to: usize,
+}
+
+impl SealSum {
+    /// Sums up to the first block past `pos`.
+    fn start(data: &[u8], pos: usize) -> SealSum {
+        let mut sum = SealSum {
+            before: RunningAdler32::new(),
+            from: 0,
+            ahead: RunningAdler32::new(),
+            to: 0,
+        };
+        sum.advance(data, pos);
+        sum
+    }
+
+    /// Once the records reach `pos`, the block ahead is behind them: sums
+    /// the next one, to a block past `pos`.
+    fn advance(&mut self, data: &[u8], pos: usize) {
+        self.before = self.ahead.clone();
+        self.from = self.to;
+        self.to = pos
+            .saturating_add(SEAL_SUM_STEP)
+            .min(data.len())
+            .max(self.from);
+        self.ahead
+            .update(data.get(self.from..self.to).unwrap_or_default());
+    }
+}
+
 /// How a snapshot's node stream ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SnapshotEnd {
@@ -440,12 +483,10 @@ pub struct NodeIter<'a> {
     pos: usize,
     limits: Limits,
     end: Option<SnapshotEnd>,
-    /// The seals' Adler-32 of the bytes before the offset, kept up as the
-    /// nodes are read so the bytes are summed while still in cache (and a
-    /// caller may drop mapped pages behind the iterator), with the absolute
-    /// offset summed to. `None` from [`Snapshot::nodes_at`]: the trailer then
-    /// sums from the start.
-    seal_sum: Option<(RunningAdler32, u64)>,
+    /// The seals' Adler-32, kept up as the nodes are read. `None` from
+    /// [`Snapshot::nodes_at`] and [`nodes_in`]: the trailer then sums from
+    /// the start.
+    seal_sum: Option<SealSum>,
 }
 
 impl<'a> NodeIter<'a> {
@@ -470,19 +511,19 @@ impl<'a> NodeIter<'a> {
                 self.base,
                 after - 5,
                 after,
-                self.seal_sum
-                    .take()
-                    .unwrap_or((RunningAdler32::new(), self.base)),
+                self.seal_sum.take().map_or_else(
+                    || (RunningAdler32::new(), self.base),
+                    |sum| (sum.before, self.base + sum.from as u64),
+                ),
             )?;
             self.end = Some(SnapshotEnd::Complete(trailer));
             return Ok(None);
         };
         self.pos += (c.offset() - offset) as usize;
-        if let Some((sum, summed)) = &mut self.seal_sum
-            && self.pos as u64 - *summed >= SEAL_SUM_STEP as u64
+        if let Some(sum) = &mut self.seal_sum
+            && self.pos >= sum.to
         {
-            sum.update(self.data.get(*summed as usize..self.pos).unwrap_or(&[]));
-            *summed = self.pos as u64;
+            sum.advance(self.data, self.pos);
         }
         Ok(Some(node))
     }
@@ -492,6 +533,10 @@ impl<'a> NodeIter<'a> {
 /// (then consumed).
 fn read_node<'a>(c: &mut Cursor<'a>, limits: &Limits) -> Result<Option<Node<'a>>, DecodeError> {
     let offset = c.offset();
+    if let Some((node, len)) = node_in_place(c.rest(), offset, limits) {
+        c.read_bytes(len)?;
+        return Ok(Some(node));
+    }
     let path = c.read_string(limits, "node path")?;
     if path == b"/" {
         return Ok(None);
@@ -506,6 +551,47 @@ fn read_node<'a>(c: &mut Cursor<'a>, limits: &Limits) -> Result<Option<Node<'a>>
         acl_id,
         stat,
     }))
+}
+
+/// The common case of [`read_node`], a whole, plain record at the start of
+/// `rest`, with its length; `None` for anything else (the terminator, a null
+/// or damaged length, a short record), which `read_node` reads field by
+/// field to name the error. Slices and constant offsets instead of a cursor:
+/// this is the loop of every pass over a snapshot.
+#[inline(always)]
+fn node_in_place<'a>(rest: &'a [u8], offset: u64, limits: &Limits) -> Option<(Node<'a>, usize)> {
+    let length = |at: usize| -> Option<Option<usize>> {
+        let len = i32::from_be_bytes(*rest.get(at..)?.first_chunk::<4>()?);
+        match len {
+            -1 => Some(None),
+            0.. if len as u64 <= limits.max_length => Some(Some(len as usize)),
+            _ => None,
+        }
+    };
+    let path_len = length(0)??;
+    let path = rest.get(4..4 + path_len)?;
+    if path == b"/" {
+        return None;
+    }
+    let data_at = 4 + path_len;
+    let data_len = length(data_at)?;
+    let acl_at = data_at + 4 + data_len.unwrap_or(0);
+    let data = match data_len {
+        Some(_) => Some(rest.get(data_at + 4..acl_at)?),
+        None => None,
+    };
+    let acl_id = i64::from_be_bytes(*rest.get(acl_at..)?.first_chunk::<8>()?);
+    let stat = rest
+        .get(acl_at + 8..)?
+        .first_chunk::<STAT_PERSISTED_LEN>()?;
+    let node = Node {
+        offset,
+        path,
+        data,
+        acl_id,
+        stat: StatPersisted::from_array(stat),
+    };
+    Some((node, acl_at + 8 + STAT_PERSISTED_LEN))
 }
 
 impl<'a> Iterator for NodeIter<'a> {

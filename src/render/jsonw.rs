@@ -13,11 +13,15 @@ use crate::timefmt;
 
 /// Formats ms times as RFC 3339 UTC with milliseconds, and as decimal ms,
 /// reusing what the last two seconds seen format to (a node line has a
-/// ctime and an mtime, consecutive txns mostly share a second).
+/// ctime and an mtime, consecutive txns mostly share a second), and the
+/// date of the last day (a snapshot's nodes were mostly written on a few
+/// days; the calendar took a tenth of `dump --json` of one).
 #[derive(Debug, Default)]
 pub struct TimeCache {
     /// Most recently filled first.
     slots: [Option<Second>; 2],
+    /// Days since the epoch and their `YYYY-MM-DDT`.
+    day: Option<(i64, [u8; 11])>,
 }
 
 /// One second, formatted.
@@ -37,7 +41,7 @@ impl TimeCache {
         match self.slots {
             [Some(s), _] | [_, Some(s)] if s.second == second => Some(s),
             _ => {
-                let prefix = timefmt::utc_second_prefix(second)?;
+                let prefix = self.prefix(second)?;
                 let mut digits = [0u8; 16];
                 let mut buf = itoa::Buffer::new();
                 let text = buf.format(second).as_bytes();
@@ -52,6 +56,35 @@ impl TimeCache {
                 Some(s)
             }
         }
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS` of `second`, from the cached date when it is
+    /// on the same day (UTC days have 86400 seconds: no leap seconds).
+    fn prefix(&mut self, second: i64) -> Option<[u8; 19]> {
+        let (day, in_day) = (second.div_euclid(86400), second.rem_euclid(86400));
+        let date = match self.day {
+            Some((d, date)) if d == day => date,
+            _ => {
+                let prefix = timefmt::utc_second_prefix(second)?;
+                let date = *prefix.first_chunk::<11>()?;
+                self.day = Some((day, date));
+                return Some(prefix);
+            }
+        };
+        let mut out = [0u8; 19];
+        out.get_mut(..11)?.copy_from_slice(&date);
+        let (h, m, s) = (in_day / 3600, in_day / 60 % 60, in_day % 60);
+        out.get_mut(11..)?.copy_from_slice(&[
+            b'0' + (h / 10) as u8,
+            b'0' + (h % 10) as u8,
+            b':',
+            b'0' + (m / 10) as u8,
+            b'0' + (m % 10) as u8,
+            b':',
+            b'0' + (s / 10) as u8,
+            b'0' + (s % 10) as u8,
+        ]);
+        Some(out)
     }
 
     /// Appends `"2026-11-23T08:34:20.025Z"` (quoted) or `null`.
@@ -753,6 +786,31 @@ mod tests {
             let mut out = Vec::new();
             cache.write_ms(&mut out, t);
             assert_eq!(String::from_utf8(out).unwrap(), t.to_string());
+        }
+    }
+
+    #[test]
+    fn time_cache_reuses_a_day_only_within_it() {
+        let mut cache = TimeCache::default();
+        // Steps of 7 s to 3 days around midnights, before and after the
+        // epoch, to the last second of year 9999 and past it.
+        let starts = [
+            1_795_391_990_000i64,
+            -86_400_000 - 5_000,
+            -62_135_596_800_000,
+            253_402_300_790_000,
+        ];
+        for start in starts {
+            for step in [7_003i64, 86_399_001, 259_200_000] {
+                for k in 0..40 {
+                    let t = start.saturating_add(step * k);
+                    let mut out = Vec::new();
+                    cache.write(&mut out, t);
+                    let want =
+                        timefmt::rfc3339_utc(t).map_or("null".to_string(), |s| format!("{s:?}"));
+                    assert_eq!(String::from_utf8(out).unwrap(), want, "{t}");
+                }
+            }
         }
     }
 
