@@ -546,7 +546,7 @@ fn directories_and_version_dirs_and_configs_are_equivalent() {
 
 /// A log and a snapshot of several MiB made of the fixtures' real entries and
 /// nodes, so that `dump` cuts them into many chunks.
-fn big_inputs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+pub(crate) fn big_inputs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     use zkdd::format::jute::{Acl, Limits};
     use zkdd::format::snapshot::Snapshot;
     use zkdd::format::txnlog::{IterOptions, TxnLog};

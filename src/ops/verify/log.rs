@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use super::{Finding, Options, Progress, Severity, finding, io_error, name_of};
 use crate::error::Error;
 use crate::files::log::{BadHeader, OpenLog};
+use crate::files::par::{self, Flow};
 use crate::format::DecodeErrorKind;
 use crate::format::header::FILE_HEADER_LEN;
 use crate::format::jute::JUTE_MAX_BUFFER;
-use crate::format::txnlog::{IterOptions, LogEnd, TxnEntry, TxnLog};
+use crate::format::txnlog::{IterOptions, LogChunk, LogEnd, TxnLog};
 use crate::format::verdict::{self, EndClass, ZkAction};
 use crate::zxid::Zxid;
 
@@ -153,17 +154,42 @@ pub(super) fn scan_log(
     let mut checks = EntryChecks::default();
     let mut released = 0u64;
     let releaser = log.releaser();
+    // Chunks are read on `opts.threads` threads (framing, checksums and
+    // decoding are most of the time) and checked here in file order.
     let check_entries = |view: &TxnLog<'_>| {
-        let mut it = view.entries(iter_opts);
-        for e in &mut it {
-            checks.entry(&mut s, &e);
-            if e.offset.saturating_sub(released) > 64 << 20 {
-                releaser.release_before(e.offset);
-                progress(e.offset - released);
-                released = e.offset;
-            }
-        }
-        Ok(it.end().cloned())
+        let mut end = None;
+        par::log_chunks(
+            opts.threads,
+            view,
+            LOG_CHUNK_BYTES,
+            &iter_opts.limits,
+            |chunk| {
+                let read = read_chunk(view, chunk, iter_opts);
+                let next = read.next;
+                (read, next)
+            },
+            |read: ChunkRead| -> Result<Flow, Error> {
+                for e in &read.entries {
+                    checks.entry(&mut s, e);
+                }
+                for f in read.features {
+                    super::writers::note(&mut s.features, f);
+                }
+                if read.next.saturating_sub(released) > 16 << 20 {
+                    releaser.release_before(read.next);
+                    progress(read.next - released);
+                    released = read.next;
+                }
+                Ok(match read.end {
+                    None => Flow::Continue,
+                    Some(e) => {
+                        end = Some(e);
+                        Flow::Stop
+                    }
+                })
+            },
+        )?;
+        Ok(end)
     };
     let end = match log.run(0, &iter_opts.limits, check_entries) {
         Ok(end) => end,
@@ -226,6 +252,57 @@ pub(super) fn scan_log(
 /// What a log that shrank under the reader means.
 pub(crate) const CHANGED_MEANING: &str = "what was checked is not what the file holds now (a follower told to TRUNC cuts its log in place); check a copy, or the data dir of a stopped server";
 
+/// Bytes of entries per chunk read by one thread.
+const LOG_CHUNK_BYTES: u64 = 2 << 20;
+
+/// What the checks need of one entry.
+#[derive(Clone, Copy, Debug)]
+struct EntrySeen {
+    zxid: Zxid,
+    offset: u64,
+    len: usize,
+}
+
+/// The entries of one chunk, read on a worker.
+struct ChunkRead {
+    entries: Vec<EntrySeen>,
+    /// What only some versions write, in first-seen order.
+    features: Vec<super::writers::Feature>,
+    /// Offset after the last entry read.
+    next: u64,
+    /// How the entries end, when they end in this chunk.
+    end: Option<LogEnd>,
+}
+
+/// Reads the entries of `chunk`: up to the first at or past its end, or to
+/// the end of the entries.
+fn read_chunk(log: &TxnLog<'_>, chunk: LogChunk, opts: IterOptions) -> ChunkRead {
+    let mut read = ChunkRead {
+        entries: Vec::new(),
+        features: Vec::new(),
+        next: chunk.start,
+        end: None,
+    };
+    let mut it = log.entries_at(chunk.start, opts);
+    loop {
+        if chunk.end.is_some_and(|e| it.offset() >= e) {
+            break;
+        }
+        let Some(e) = it.next() else {
+            read.end = it.end().cloned();
+            break;
+        };
+        read.entries.push(EntrySeen {
+            zxid: e.txn.header.zxid,
+            offset: e.offset,
+            len: e.bytes.len(),
+        });
+        features(&mut read.features, &e.txn);
+    }
+    read.next = it.offset();
+    read
+}
+
 /// What only some ZooKeeper versions write, in one txn.
 fn features(list: &mut Vec<super::writers::Feature>, txn: &crate::format::txn::Txn<'_>) {
     use super::writers::note;
@@ -274,23 +351,21 @@ struct EntryChecks {
 }
 
 impl EntryChecks {
-    fn entry(&mut self, s: &mut LogScan, e: &TxnEntry<'_>) {
-        let path = s.path.clone();
-        let path = path.as_path();
+    fn entry(&mut self, s: &mut LogScan, e: &EntrySeen) {
         let Self {
             prev,
             order_bad,
             gaps,
             big,
         } = self;
-        let z = e.txn.header.zxid;
+        let z = e.zxid;
         if let Some(p) = *prev {
             if z <= p {
                 if *order_bad == 0 {
                     s.findings.push(finding(
                         Severity::Error,
                         "log_zxid_order",
-                        path,
+                        &s.path,
                         Some(e.offset),
                         Some(z),
                         format!("zxid {z} follows {p}: zxids must increase"),
@@ -303,7 +378,7 @@ impl EntryChecks {
                     s.findings.push(finding(
                         Severity::Error,
                         "log_zxid_gap",
-                        path,
+                        &s.path,
                         Some(e.offset),
                         Some(z),
                         format!(
@@ -320,17 +395,17 @@ impl EntryChecks {
                 s.before_gap.get_or_insert(p);
             }
         }
-        if e.bytes.len() as u64 > JUTE_MAX_BUFFER {
+        if e.len as u64 > JUTE_MAX_BUFFER {
             if *big == 0 {
                 s.findings.push(finding(
                     Severity::Warning,
                     "log_entry_over_maxbuffer",
-                    path,
+                    &s.path,
                     Some(e.offset),
                     Some(z),
                     format!(
                         "entry of {} bytes is larger than the default jute.maxbuffer ({JUTE_MAX_BUFFER})",
-                        e.bytes.len()
+                        e.len
                     ),
                     Some("restore reads it (limit is maxbuffer + extrasize), but syncing it to a follower or a client with the default jute.maxbuffer may fail"),
                 ));
@@ -338,7 +413,6 @@ impl EntryChecks {
             *big += 1;
         }
         *prev = Some(z);
-        features(&mut s.features, &e.txn);
         s.count += 1;
         s.first.get_or_insert(z);
         s.last = Some(z);
