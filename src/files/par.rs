@@ -138,6 +138,9 @@ where
     })
 }
 
+/// Bytes of log entries per chunk handed to a worker by `dump` and `verify`.
+pub const LOG_CHUNK_BYTES: u64 = 2 << 20;
+
 /// Runs `work` over the entries of `log` on `threads` threads and passes
 /// the results to `sink` on the calling thread in file order, covering
 /// exactly the entries a single pass from the first one reads.

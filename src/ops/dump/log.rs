@@ -12,9 +12,6 @@ use crate::files::par::{self, Flow};
 use crate::format::txnlog::{IterOptions, LogChunk, LogEnd, TxnLog};
 use crate::zxid::Zxid;
 
-/// Bytes of log entries per chunk handed to a worker thread.
-pub const LOG_CHUNK_BYTES: u64 = 2 << 20;
-
 /// What a dump read of one log.
 #[derive(Debug, Default)]
 pub struct LogDump {
@@ -89,7 +86,7 @@ impl<F: TxnFormat> LogDumper<'_, F> {
             par::log_chunks(
                 self.threads,
                 view,
-                LOG_CHUNK_BYTES,
+                par::LOG_CHUNK_BYTES,
                 &limits,
                 |chunk| {
                     let done = self.chunk(view, chunk, counting, spare_buffer());
@@ -148,7 +145,7 @@ impl<F: TxnFormat> LogDumper<'_, F> {
         if !counting {
             // JSON lines are 1.3x to 1.7x the entries they show; growing
             // the buffer instead would copy it.
-            text.reserve(LOG_CHUNK_BYTES as usize * 2);
+            text.reserve(par::LOG_CHUNK_BYTES as usize * 2);
         }
         let mut done = ChunkDone {
             text,

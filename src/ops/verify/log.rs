@@ -161,7 +161,7 @@ pub(super) fn scan_log(
         par::log_chunks(
             opts.threads,
             view,
-            LOG_CHUNK_BYTES,
+            par::LOG_CHUNK_BYTES,
             &iter_opts.limits,
             |chunk| {
                 let read = read_chunk(view, chunk, iter_opts);
@@ -252,9 +252,6 @@ pub(super) fn scan_log(
 /// What a log that shrank under the reader means.
 pub(crate) const CHANGED_MEANING: &str = "what was checked is not what the file holds now (a follower told to TRUNC cuts its log in place); check a copy, or the data dir of a stopped server";
 
-/// Bytes of entries per chunk read by one thread.
-const LOG_CHUNK_BYTES: u64 = 2 << 20;
-
 /// What the checks need of one entry.
 #[derive(Clone, Copy, Debug)]
 struct EntrySeen {
@@ -277,30 +274,30 @@ struct ChunkRead {
 /// Reads the entries of `chunk`: up to the first at or past its end, or to
 /// the end of the entries.
 fn read_chunk(log: &TxnLog<'_>, chunk: LogChunk, opts: IterOptions) -> ChunkRead {
-    let mut read = ChunkRead {
-        entries: Vec::new(),
-        features: Vec::new(),
-        next: chunk.start,
-        end: None,
-    };
+    let (mut entries, mut found) = (Vec::new(), Vec::new());
+    let mut end = None;
     let mut it = log.entries_at(chunk.start, opts);
     loop {
         if chunk.end.is_some_and(|e| it.offset() >= e) {
             break;
         }
         let Some(e) = it.next() else {
-            read.end = it.end().cloned();
+            end = it.end().cloned();
             break;
         };
-        read.entries.push(EntrySeen {
+        entries.push(EntrySeen {
             zxid: e.txn.header.zxid,
             offset: e.offset,
             len: e.bytes.len(),
         });
-        features(&mut read.features, &e.txn);
+        features(&mut found, &e.txn);
     }
-    read.next = it.offset();
-    read
+    ChunkRead {
+        entries,
+        features: found,
+        next: it.offset(),
+        end,
+    }
 }
 
 /// What only some ZooKeeper versions write, in one txn.
