@@ -3,9 +3,10 @@
 //!
 //! # Safety
 //!
-//! Besides the SSE2 call in `render::bytescan`, this is the only module with
-//! `unsafe`. Mapping a file is unsafe because
-//! another process may change or truncate it while it is mapped: changed
+//! Besides the SSE2 call in `render::bytescan` and the writeback hint in
+//! `files::atomic`, this is the only module with `unsafe`. Mapping a file is
+//! unsafe because another process may change or truncate it while it is
+//! mapped: changed
 //! bytes are only wrong data (the readers check every bound and checksum),
 //! but a truncation turns reads past the new end into SIGBUS. On a live
 //! server that can happen: a follower told to TRUNC cuts its log in place

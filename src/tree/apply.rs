@@ -549,4 +549,56 @@ mod tests {
         assert_eq!(r.err, -103);
         assert_eq!(t.last_processed_zxid(), Zxid(2));
     }
+
+    #[test]
+    fn counts_the_bytes_of_a_log_that_live_nodes_use() {
+        // Path and data as a log lays them out: a jute string, then a jute buffer.
+        let mut raw = Vec::new();
+        let mut starts = Vec::new();
+        for (path, data) in [
+            (&b"/a"[..], &b"hello"[..]),
+            (b"/b", b"wxyz"),
+            (b"/a", b"0123456789"),
+        ] {
+            starts.push(raw.len() + 4);
+            raw.extend_from_slice(&(path.len() as i32).to_be_bytes());
+            raw.extend_from_slice(path);
+            raw.extend_from_slice(&(data.len() as i32).to_be_bytes());
+            raw.extend_from_slice(data);
+        }
+        let log = Arc::new(Bytes::Owned(raw));
+        let path = |i: usize| &log[starts[i]..starts[i] + 2];
+        let data = |i: usize| &log[starts[i] + 2 + 4..][..[5, 4, 10][i]];
+        let mut t = DataTree::new();
+        t.count_bytes_in(&log);
+        t.apply_in(
+            &txn(OpCode::CREATE, 2, create(path(0), data(0), 1)),
+            Some(&log),
+        );
+        assert_eq!(t.counted_bytes(), 2 + 4 + 5);
+        t.apply_in(
+            &txn(OpCode::CREATE, 3, create(path(1), data(1), 2)),
+            Some(&log),
+        );
+        assert_eq!(t.counted_bytes(), 11 + 10);
+        // New data in the log replaces counted data (the parent's new
+        // cversion changes nothing); data from elsewhere is not counted.
+        let body = TxnBody::SetData {
+            path: path(2),
+            data: Some(data(2)),
+            version: 1,
+        };
+        t.apply_in(&txn(OpCode::SET_DATA, 4, body), Some(&log));
+        assert_eq!(t.counted_bytes(), 10 + 16);
+        let body = TxnBody::SetData {
+            path: b"/b",
+            data: Some(b"elsewhere"),
+            version: 1,
+        };
+        t.apply(&txn(OpCode::SET_DATA, 5, body));
+        assert_eq!(t.counted_bytes(), 16);
+        t.apply(&txn(OpCode::DELETE, 6, TxnBody::Delete { path: b"/a" }));
+        assert_eq!(t.counted_bytes(), 0);
+        assert_eq!(t.get(b"/b").unwrap().data(), Some(&b"elsewhere"[..]));
+    }
 }

@@ -98,6 +98,10 @@ pub struct DataTree {
     last_processed_zxid: Zxid,
     /// The log the txn being applied was read from (see `apply_in`).
     source: Option<Arc<Bytes>>,
+    /// The file whose bytes live nodes refer to are counted in
+    /// `counted_bytes` (see [`DataTree::count_bytes_in`]).
+    counted: Option<Arc<Bytes>>,
+    counted_bytes: u64,
 }
 
 impl Default for DataTree {
@@ -165,6 +169,8 @@ impl DataTree {
             digest: 0,
             last_processed_zxid: Zxid(0),
             source: None,
+            counted: None,
+            counted_bytes: 0,
         }
     }
     // ---- the slab, the index and the child lists ------------------------
@@ -252,6 +258,7 @@ impl DataTree {
         self.digest = self.digest.wrapping_add(i64::from(digest));
         let hash = hash_key(key);
         let old = self.find(key).and_then(|id| self.remove_id(id));
+        self.counted_bytes += pd.bytes_in(self.counted.as_ref());
         let node = TreeNode {
             pd,
             stat,
@@ -292,6 +299,9 @@ impl DataTree {
         let node = std::mem::replace(self.nodes.get_mut(id as usize)?, TreeNode::vacant());
         self.free.push(id);
         self.digest = self.digest.wrapping_sub(i64::from(node.digest));
+        self.counted_bytes = self
+            .counted_bytes
+            .saturating_sub(node.pd.bytes_in(self.counted.as_ref()));
         Some(node)
     }
 
@@ -300,7 +310,10 @@ impl DataTree {
         let Some(n) = self.nodes.get_mut(id as usize) else {
             return false;
         };
+        let counted_before = n.pd.bytes_in(self.counted.as_ref());
         f(n);
+        self.counted_bytes = self.counted_bytes.saturating_sub(counted_before)
+            + n.pd.bytes_in(self.counted.as_ref());
         let d = node_digest(n.pd.key(), n.pd.data(), &n.stat);
         self.digest = self
             .digest
@@ -357,6 +370,22 @@ impl DataTree {
     /// Number of nodes held (orphans of a childful delete included, as in ZooKeeper's map).
     pub fn node_count(&self) -> usize {
         self.index.len()
+    }
+
+    /// Starts counting the bytes of `file` that live nodes refer to (their
+    /// paths and data, loaded from it in place), from zero: nodes loaded
+    /// from it before are not counted. A replay drops the pages of a mapped
+    /// log it has read only when most of them hold no node any more;
+    /// dropping pages the tree still uses saves nothing and costs a page
+    /// fault at each later use.
+    pub fn count_bytes_in(&mut self, file: &Arc<Bytes>) {
+        self.counted = Some(Arc::clone(file));
+        self.counted_bytes = 0;
+    }
+
+    /// The bytes counted since [`DataTree::count_bytes_in`].
+    pub fn counted_bytes(&self) -> u64 {
+        self.counted_bytes
     }
 
     /// The incremental tree digest (wrapping sum of node digests).

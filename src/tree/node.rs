@@ -110,6 +110,17 @@ impl PathData {
         Some(b.get(at..at + self.data_len).unwrap_or(&[]))
     }
 
+    /// The bytes of `file` this refers to (0 when elsewhere).
+    #[inline]
+    pub(super) fn bytes_in(&self, file: Option<&Arc<Bytes>>) -> u64 {
+        match (&self.blob, file) {
+            (Blob::Shared { buf, .. }, Some(f)) if Arc::ptr_eq(buf, f) => {
+                (self.key_len + 4 + self.data_len) as u64
+            }
+            _ => 0,
+        }
+    }
+
     /// The same path with other data.
     pub(super) fn with_data(&self, data: Option<&[u8]>) -> PathData {
         PathData::owned(self.key(), data)

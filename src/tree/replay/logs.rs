@@ -260,8 +260,9 @@ impl Run {
         obs: &mut dyn Observer,
     ) -> (Option<LogEnd>, bool) {
         let (done, total) = (self.done, self.total);
-        let mut released = 0usize;
+        let (mut released, mut reported) = (0usize, 0usize);
         let mut hit_target = false;
+        self.tree.count_bytes_in(bytes);
         // A second thread reads, checks and decodes the entries, in batches,
         // while this one applies them. Before a batch is applied, the tree
         // warms up the nodes it will touch (overlapping their cache misses).
@@ -282,10 +283,17 @@ impl Run {
                     self.tree.warm(chunk.iter().map(|e| &e.txn));
                     for entry in chunk {
                         let off = entry.offset as usize;
-                        if off - released > 32 << 20 {
-                            bytes.release_before(off);
-                            released = off;
+                        if off - reported > 32 << 20 {
+                            reported = off;
                             progress(done + entry.offset, total);
+                            // Pages the tree still uses would only be
+                            // faulted back in (by a later txn on the node,
+                            // and by the output): drop them once more than
+                            // half of what was read since is out of the tree.
+                            if (off - released) as u64 > 2 * self.tree.counted_bytes() {
+                                bytes.release_before(off);
+                                released = off;
+                            }
                         }
                         match self.entry(path, entry, bytes, read, obs) {
                             Step::Next => {}
