@@ -11,53 +11,17 @@ use crate::render::bytescan;
 use crate::render::redact::Redaction;
 use crate::timefmt;
 
-/// Formats ms times as RFC 3339 UTC with milliseconds, and as decimal ms,
-/// reusing what the last two seconds seen format to (a node line has a
-/// ctime and an mtime, consecutive txns mostly share a second), and the
-/// date of the last day (a snapshot's nodes were mostly written on a few
-/// days; the calendar took a tenth of `dump --json` of one).
+/// Formats ms times as RFC 3339 UTC with milliseconds, reusing the date
+/// of the last day seen (a snapshot's nodes were mostly written on a few
+/// days, a log's txns on one; the calendar took a tenth of `dump --json` of
+/// a snapshot). The time of day is a few multiplications.
 #[derive(Debug, Default)]
 pub struct TimeCache {
-    /// Most recently filled first.
-    slots: [Option<Second>; 2],
     /// Days since the epoch and their `YYYY-MM-DDT`.
     day: Option<(i64, [u8; 11])>,
 }
 
-/// One second, formatted.
-#[derive(Clone, Copy, Debug)]
-struct Second {
-    second: i64,
-    /// `YYYY-MM-DDTHH:MM:SS`.
-    prefix: [u8; 19],
-    /// The second in decimal, in the first `digits_len` bytes.
-    digits: [u8; 16],
-    digits_len: usize,
-}
-
 impl TimeCache {
-    /// The formatted `second`, if its year is 0 to 9999.
-    fn second(&mut self, second: i64) -> Option<Second> {
-        match self.slots {
-            [Some(s), _] | [_, Some(s)] if s.second == second => Some(s),
-            _ => {
-                let prefix = self.prefix(second)?;
-                let mut digits = [0u8; 16];
-                let mut buf = itoa::Buffer::new();
-                let text = buf.format(second).as_bytes();
-                digits.get_mut(..text.len())?.copy_from_slice(text);
-                let s = Second {
-                    second,
-                    prefix,
-                    digits,
-                    digits_len: text.len(),
-                };
-                self.slots = [Some(s), self.slots[0]];
-                Some(s)
-            }
-        }
-    }
-
     /// `YYYY-MM-DDTHH:MM:SS` of `second`, from the cached date when it is
     /// on the same day (UTC days have 86400 seconds: no leap seconds).
     fn prefix(&mut self, second: i64) -> Option<[u8; 19]> {
@@ -89,7 +53,7 @@ impl TimeCache {
 
     /// Appends `"2026-11-23T08:34:20.025Z"` (quoted) or `null`.
     pub fn write(&mut self, out: &mut Vec<u8>, ms: i64) {
-        let Some(s) = self.second(ms.div_euclid(1000)) else {
+        let Some(prefix) = self.prefix(ms.div_euclid(1000)) else {
             // Out of chrono's range or not a 4-digit year: the slow path.
             match timefmt::rfc3339_utc(ms) {
                 Some(s) => string(out, &s),
@@ -99,7 +63,7 @@ impl TimeCache {
         };
         let milli = ms.rem_euclid(1000) as u32;
         out.push(b'"');
-        out.extend_from_slice(&s.prefix);
+        out.extend_from_slice(&prefix);
         out.extend_from_slice(&[
             b'.',
             b'0' + (milli / 100) as u8,
@@ -110,23 +74,9 @@ impl TimeCache {
         ]);
     }
 
-    /// Appends `ms` in decimal (the `*_ms` twin of a time), from the cached
-    /// digits of its second when it has them.
+    /// Appends `ms` in decimal (the `*_ms` twin of a time).
     pub fn write_ms(&mut self, out: &mut Vec<u8>, ms: i64) {
-        let second = ms.div_euclid(1000);
-        match self.second(second) {
-            // From 1 s on, ms is the second's digits and three more.
-            Some(s) if second >= 1 => {
-                let milli = ms.rem_euclid(1000) as u32;
-                push_window::<16>(out, &s.digits, 0, s.digits_len);
-                out.extend_from_slice(&[
-                    b'0' + (milli / 100) as u8,
-                    b'0' + (milli / 10 % 10) as u8,
-                    b'0' + (milli % 10) as u8,
-                ]);
-            }
-            _ => int(out, ms),
-        }
+        int(out, ms);
     }
 }
 
