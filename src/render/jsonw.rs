@@ -119,59 +119,51 @@ fn push_escaped(out: &mut Vec<u8>, c: u8) {
     }
 }
 
-/// Appends `block[from..]` (the block starts at `src[at]`), escaping the
-/// bytes marked in `special`.
-#[inline(always)]
-fn push_block(
-    out: &mut Vec<u8>,
-    src: &[u8],
-    at: usize,
-    block: &[u8; 16],
-    from: usize,
-    special: u32,
-) {
-    let mut mask = special >> from << from;
-    let mut from = from;
-    while mask != 0 {
-        let p = mask.trailing_zeros() as usize;
-        push_window::<16>(out, src, at + from, p - from);
-        push_escaped(out, block[p]);
-        from = p + 1;
-        mask &= mask - 1;
-    }
-    push_window::<16>(out, src, at + from, 16 - from);
-}
-
 /// Appends `bytes` escaped as the inside of a JSON string (no quotes), and
 /// returns true when a byte is not ASCII, the only case where the caller
 /// still has to check UTF-8.
 ///
-/// 16 bytes at a time ([`bytescan::json_classes`]): a block with nothing
-/// to escape is one fixed-size copy; in other blocks the runs between the
-/// bytes to escape are copied, never byte by byte.
+/// 16 bytes at a time ([`bytescan::json_classes`]): blocks with nothing to
+/// escape are only scanned, and the run between two bytes to escape is
+/// copied whole (a block-by-block copy stored the length at every block;
+/// 6 % of the CPU time of a snapshot's `dump --json`).
 fn escape_into(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
     out.reserve(bytes.len() + 16);
     let mut high = 0u32;
+    // Bytes before `run` are in `out`; clean blocks are only scanned, and
+    // a run of them is copied in one go when a byte to escape ends it.
+    let mut run = 0;
     let (blocks, tail) = bytes.as_chunks::<16>();
     for (k, block) in blocks.iter().enumerate() {
         let (special, h) = bytescan::json_classes(block);
         high |= h;
-        if special == 0 {
-            out.extend_from_slice(block);
-        } else {
-            push_block(out, bytes, k * 16, block, 0, special);
+        let mut mask = special;
+        while mask != 0 {
+            let p = k * 16 + mask.trailing_zeros() as usize;
+            push_run(out, bytes, run, p);
+            push_escaped(out, block[p - k * 16]);
+            run = p + 1;
+            mask &= mask - 1;
         }
     }
     if tail.is_empty() {
+        push_run(out, bytes, run, bytes.len());
         return high != 0;
     }
     let at = bytes.len().wrapping_sub(16);
     match bytes.get(at..).map(<&[u8; 16]>::try_from) {
-        // The last 16 bytes, of which the tail is the end: no copy into a
-        // padded block (reading that back costs a store-forwarding stall).
+        // The last 16 bytes, of which the tail is the end.
         Some(Ok(last)) => {
             let (special, h) = bytescan::json_classes(last);
-            push_block(out, bytes, at, last, 16 - tail.len(), special);
+            let mut mask = special >> (16 - tail.len()) << (16 - tail.len());
+            while mask != 0 {
+                let p = at + mask.trailing_zeros() as usize;
+                push_run(out, bytes, run, p);
+                push_escaped(out, last[p - at]);
+                run = p + 1;
+                mask &= mask - 1;
+            }
+            push_run(out, bytes, run, bytes.len());
             high | h != 0
         }
         // A string shorter than 16 bytes.
@@ -181,6 +173,18 @@ fn escape_into(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
             }
             high != 0 || !tail.is_ascii()
         }
+    }
+}
+
+/// Appends `src[from..to]`: a short run as one fixed-size copy when 16
+/// bytes are there to read, else as one copy of its length.
+#[inline(always)]
+fn push_run(out: &mut Vec<u8>, src: &[u8], from: usize, to: usize) {
+    let len = to - from;
+    if len <= 16 {
+        push_window::<16>(out, src, from, len);
+    } else {
+        out.extend_from_slice(src.get(from..to).unwrap_or_default());
     }
 }
 
